@@ -1,0 +1,130 @@
+import Foundation
+
+/// A local fake of Microsoft Graph's Copilot Chat API. Holds all state: conversations,
+/// the request log and pending faults. Serve it with ``buildSimulatorRouter(simulator:)``.
+public actor CopilotSimulator {
+    /// The options this simulator was created with.
+    public nonisolated let options: SimulatorOptions
+    private var conversations: [String: SimulatedConversation] = [:]
+    private var requests: [RecordedRequest] = []
+    private var faults: [SimulatorFault] = []
+
+    /// Creates an empty simulator.
+    public init(options: SimulatorOptions = .init()) {
+        self.options = options
+    }
+
+    /// Every request received under `/beta/...`, oldest first.
+    public var recordedRequests: [RecordedRequest] { requests }
+
+    /// Forgets the recorded requests.
+    public func clearRecordedRequests() {
+        requests.removeAll()
+    }
+
+    /// Queues a fault for the next matching request(s).
+    public func addFault(_ fault: SimulatorFault) {
+        faults.append(fault)
+    }
+
+    /// Faults that have not been used up yet.
+    public var pendingFaults: [SimulatorFault] { faults }
+
+    /// Removes every pending fault.
+    public func clearFaults() {
+        faults.removeAll()
+    }
+
+    /// The simulator's record of a conversation, or nil if the id is unknown.
+    public func conversation(id: String) -> SimulatedConversation? {
+        conversations[id.lowercased()]
+    }
+
+    func record(_ request: RecordedRequest) {
+        requests.append(request)
+    }
+
+    /// Takes one use of the first pending fault of each kind that matches `endpoint`.
+    /// A matching `status` fault is taken alone: that request never gets further.
+    func takeFaults(for endpoint: SimulatorEndpoint) -> FaultSet {
+        let statusOnly = faults.contains { $0.kind == .status && $0.matches(endpoint) }
+        var taken: [SimulatorFault] = []
+        var index = 0
+        while index < faults.count {
+            let fault = faults[index]
+            guard fault.matches(endpoint), !statusOnly || fault.kind == .status,
+                !taken.contains(where: { $0.kind == fault.kind })
+            else {
+                index += 1
+                continue
+            }
+            taken.append(fault)
+            if fault.count > 1 {
+                faults[index].count -= 1
+                index += 1
+            } else {
+                faults.remove(at: index)
+            }
+        }
+        return FaultSet(taken)
+    }
+
+    func createConversation(now: Date) -> SimulatedConversation {
+        let conversation = SimulatedConversation(
+            id: UUID().uuidString.lowercased(), createdDateTime: GraphDates.timestamp(now), displayName: "",
+            state: "active", turnCount: 0, turns: [])
+        conversations[conversation.id] = conversation
+        return conversation
+    }
+
+    /// Runs one chat turn: checks the conversation, computes the reply and (unless `commit` is false) stores it.
+    func runTurn(
+        conversationID: String, request: ChatRequest, faults: FaultSet, streamed: Bool, commit: Bool, now: Date
+    ) throws(GraphError) -> TurnOutcome {
+        guard var conversation = conversations[conversationID.lowercased()] else {
+            throw .notFound("Conversation '\(conversationID)' was not found.")
+        }
+        guard conversation.state == "active" else {
+            throw .badRequest(
+                "The conversation was disengaged (state '\(conversation.state)') and rejects further chat requests.")
+        }
+        let reply: SimulatedReply =
+            if faults.contains(.rai) {
+                SimulatedReply(text: SimulatedReplies.refusalText)
+            } else if faults.contains(.emptyReply) {
+                SimulatedReply(text: "")
+            } else {
+                SimulatedReplies.reply(
+                    to: request.text,
+                    conversationText: conversation.allTexts + request.additionalContext.map(\.text),
+                    contextCount: request.additionalContext.count)
+            }
+        let replyID = UUID().uuidString.lowercased()
+        if conversation.turns.isEmpty { conversation.displayName = request.text }
+        conversation.turnCount += 1
+        if faults.contains(.rai) { conversation.state = "disengagedForRai" }
+        conversation.turns.append(
+            SimulatedTurn(
+                prompt: request.text, additionalContext: request.additionalContext, timeZone: request.timeZone,
+                streamed: streamed, replyID: replyID, reply: reply.text))
+        if commit { conversations[conversation.id] = conversation }
+        return TurnOutcome(
+            conversationID: conversation.id, createdDateTime: conversation.createdDateTime,
+            displayName: conversation.displayName, state: conversation.state, turnCount: conversation.turnCount,
+            echo: MessageSnapshot(
+                id: UUID().uuidString.lowercased(), text: request.text,
+                createdDateTime: conversation.createdDateTime),
+            reply: MessageSnapshot(
+                id: replyID, text: reply.text, createdDateTime: GraphDates.timestamp(now),
+                attributions: reply.attributions))
+    }
+
+    /// Replaces a committed turn's reply text (the `rewrite` fault changes the final text).
+    func updateReply(conversationID: String, replyID: String, text: String) {
+        guard var conversation = conversations[conversationID],
+            let index = conversation.turns.firstIndex(where: { $0.replyID == replyID })
+        else { return }
+        conversation.turns[index].reply = text
+        conversations[conversationID] = conversation
+    }
+}

@@ -1,0 +1,27 @@
+/// One request the simulator received under `/beta/...`, as returned by `GET /_sim/requests`.
+public struct RecordedRequest: Codable, Sendable, Equatable {
+    /// Marker stored instead of the `authorization` header's value.
+    public static let redacted = "[redacted]"
+
+    /// HTTP method, e.g. `POST`.
+    public var method: String
+    /// Path including any query, e.g. `/beta/copilot/conversations/<id>/chat`.
+    public var path: String
+    /// Request headers, names lowercased; `authorization` holds ``redacted`` when it was present.
+    public var headers: [String: String]
+    /// The parsed JSON body; a string when it was not JSON; null when it was empty.
+    public var body: SimulatorJSON
+
+    /// Creates a record.
+    public init(method: String, path: String, headers: [String: String], body: SimulatorJSON) {
+        self.method = method
+        self.path = path
+        self.headers = headers
+        self.body = body
+    }
+
+    /// Whether the request carried an `authorization` header.
+    public var hadAuthorization: Bool {
+        headers["authorization"] != nil
+    }
+}

@@ -1,0 +1,85 @@
+/// The simulator's deterministic reply rules. Pure functions, so tests can predict every reply.
+public enum SimulatedReplies {
+    /// The reply for `prompt`, given every earlier text of the conversation.
+    /// - Parameters:
+    ///   - prompt: The current `message.text`.
+    ///   - conversationText: Earlier prompts plus earlier and current `additionalContext` texts.
+    ///   - contextCount: How many `additionalContext` entries arrived with this turn (mentioned by rule 3).
+    public static func reply(to prompt: String, conversationText: [String], contextCount: Int = 0) -> SimulatedReply {
+        if let exact = exactReply(in: prompt) {
+            return SimulatedReply(text: exact)
+        }
+        if prompt.lowercased().contains("codeword") {
+            return SimulatedReply(text: codewordReply(searching: conversationText + [prompt]))
+        }
+        return defaultReply(to: prompt, contextCount: contextCount)
+    }
+
+    /// The reply sent when a RAI fault disengages the conversation.
+    public static let refusalText = "I'm sorry, I can't help with that."
+
+    /// The reply when no codeword was ever given.
+    public static let unknownCodewordText = "I don't know the codeword: nobody told me one in this conversation."
+
+    /// FNV-1a (64-bit) over the UTF-8 bytes: stable across runs, unlike `Hasher`.
+    public static func stableHash(_ text: String) -> UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in text.utf8 {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x0000_0100_0000_01b3
+        }
+        return hash
+    }
+
+    /// Rule 1: ``REPLY `X` ONLY`` yields exactly `X`.
+    static func exactReply(in prompt: String) -> String? {
+        let pattern = /reply\s+`(.*?)`\s+only/.ignoresCase().dotMatchesNewlines()
+        guard let match = prompt.firstMatch(of: pattern) else { return nil }
+        return String(match.output.1)
+    }
+
+    /// Rule 2: the last `the codeword is W` anywhere in the conversation.
+    static func codewordReply(searching texts: [String]) -> String {
+        let pattern = /the\s+codeword\s+is\s+([\w\-]+)/.ignoresCase()
+        var codeword: Substring?
+        for text in texts {
+            if let last = text.matches(of: pattern).last { codeword = last.output.1 }
+        }
+        guard let codeword else { return unknownCodewordText }
+        return "The codeword is \(codeword)."
+    }
+
+    /// Rule 3: a few sentences quoting the prompt; citations when the prompt's hash is even.
+    static func defaultReply(to prompt: String, contextCount: Int) -> SimulatedReply {
+        let cited = stableHash(prompt) % 2 == 0
+        var sentences = [
+            "You said: \"\(prompt)\".",
+            "This is the **Copilot simulator** answering deterministically, "
+                + "so the same prompt always gets the same reply.",
+        ]
+        var attributions: [SimulatedAttribution] = []
+        if cited {
+            sentences.append(
+                "A real Microsoft 365 Copilot would ground this answer in your mail, chats and files; here "
+                    + "<File>Simulator-Notes.docx</File> stands in for them[^1^].")
+            sentences.append(
+                "Every streamed snapshot repeats the whole text so far, "
+                    + "so clients can practise turning snapshots into deltas[^2^].")
+            attributions = [
+                .citation(title: "Simulator notes", url: "https://contoso.sharepoint.com/sim/notes.docx"),
+                .citation(title: "Simulator handbook", url: "https://contoso.sharepoint.com/sim/handbook.docx"),
+            ]
+        } else {
+            sentences.append(
+                "A real Microsoft 365 Copilot would ground this answer in your mail, chats and files, "
+                    + "but this one only works with what it was given.")
+            sentences.append(
+                "Every streamed snapshot repeats the whole text so far, "
+                    + "so clients can practise turning snapshots into deltas.")
+        }
+        if contextCount > 0 {
+            sentences.append("(I also received \(contextCount) context \(contextCount == 1 ? "note" : "notes").)")
+        }
+        return SimulatedReply(text: sentences.joined(separator: " "), attributions: attributions)
+    }
+}

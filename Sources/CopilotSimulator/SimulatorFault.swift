@@ -1,0 +1,122 @@
+/// A one-shot (or `count`-shot) misbehaviour, the same JSON as `POST /_sim/faults`:
+/// `{"kind":"status","count":1,"endpoint":"any","status":503,"retryAfter":"2"}`.
+public struct SimulatorFault: Codable, Sendable, Equatable {
+    /// What the fault does.
+    public enum Kind: String, Codable, Sendable, CaseIterable {
+        case status, delay, cut, malformed, rewrite, shrink, rai, inbandError, crlf, pretty
+        case noTrailingBlankLine, contentType, emptyReply
+
+        /// The endpoints on which this kind can have an effect.
+        var applicableEndpoints: Set<SimulatorEndpoint> {
+            switch self {
+            case .status, .delay: [.create, .chat, .stream]
+            case .rai, .emptyReply: [.chat, .stream]
+            default: [.stream]
+            }
+        }
+    }
+
+    /// Which requests a fault applies to.
+    public enum Endpoint: String, Codable, Sendable, CaseIterable {
+        case create, chat, stream, any
+    }
+
+    /// What the fault does.
+    public var kind: Kind
+    /// How many matching requests it affects before it is gone (default 1).
+    public var count: Int
+    /// Which endpoint it targets (default `any`).
+    public var endpoint: Endpoint
+    /// `status`: the HTTP status to answer with.
+    public var status: Int?
+    /// `status`: the `Retry-After` header value, sent verbatim (e.g. "2" or "2.128").
+    public var retryAfter: String?
+    /// `status`: overrides the error message.
+    public var message: String?
+    /// `delay`: milliseconds to wait before answering normally.
+    public var delayMs: Int?
+    /// `cut`: number of events sent before the stream is closed (default 3).
+    public var afterEvents: Int?
+
+    /// Creates a fault.
+    public init(
+        kind: Kind, count: Int = 1, endpoint: Endpoint = .any, status: Int? = nil, retryAfter: String? = nil,
+        message: String? = nil, delayMs: Int? = nil, afterEvents: Int? = nil
+    ) {
+        self.kind = kind
+        self.count = count
+        self.endpoint = endpoint
+        self.status = status
+        self.retryAfter = retryAfter
+        self.message = message
+        self.delayMs = delayMs
+        self.afterEvents = afterEvents
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case kind, count, endpoint, status, retryAfter, message, delayMs, afterEvents
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let kindName = try container.decode(String.self, forKey: .kind)
+        guard let kind = Kind(rawValue: kindName) else {
+            throw Self.invalid(
+                .kind, in: container,
+                "unknown fault kind '\(kindName)'; expected one of \(Self.names(Kind.allCases))")
+        }
+        let endpointName = try container.decodeIfPresent(String.self, forKey: .endpoint) ?? "any"
+        guard let endpoint = Endpoint(rawValue: endpointName) else {
+            throw Self.invalid(
+                .endpoint, in: container,
+                "unknown endpoint '\(endpointName)'; expected one of \(Self.names(Endpoint.allCases))")
+        }
+        let count = try container.decodeIfPresent(Int.self, forKey: .count) ?? 1
+        guard count >= 1 else { throw Self.invalid(.count, in: container, "count must be at least 1") }
+        let status = try container.decodeIfPresent(Int.self, forKey: .status)
+        if kind == .status {
+            guard let status, (400...599).contains(status) else {
+                throw Self.invalid(.status, in: container, "a 'status' fault needs a 'status' between 400 and 599")
+            }
+        }
+        self.init(
+            kind: kind, count: count, endpoint: endpoint, status: status,
+            retryAfter: try container.decodeIfPresent(String.self, forKey: .retryAfter),
+            message: try container.decodeIfPresent(String.self, forKey: .message),
+            delayMs: try container.decodeIfPresent(Int.self, forKey: .delayMs),
+            afterEvents: try container.decodeIfPresent(Int.self, forKey: .afterEvents))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(kind.rawValue, forKey: .kind)
+        try container.encode(count, forKey: .count)
+        try container.encode(endpoint.rawValue, forKey: .endpoint)
+        try container.encodeIfPresent(status, forKey: .status)
+        try container.encodeIfPresent(retryAfter, forKey: .retryAfter)
+        try container.encodeIfPresent(message, forKey: .message)
+        try container.encodeIfPresent(delayMs, forKey: .delayMs)
+        try container.encodeIfPresent(afterEvents, forKey: .afterEvents)
+    }
+
+    /// Whether this fault affects a request to `target`.
+    func matches(_ target: SimulatorEndpoint) -> Bool {
+        guard kind.applicableEndpoints.contains(target) else { return false }
+        return endpoint == .any || endpoint.rawValue == target.rawValue
+    }
+
+    private static func names<Value: RawRepresentable<String>>(_ values: [Value]) -> String {
+        values.map(\.rawValue).joined(separator: ", ")
+    }
+
+    private static func invalid(
+        _ key: CodingKeys, in container: KeyedDecodingContainer<CodingKeys>, _ message: String
+    ) -> DecodingError {
+        DecodingError.dataCorruptedError(forKey: key, in: container, debugDescription: message)
+    }
+}
+
+/// The three Graph endpoints a fault can target.
+enum SimulatorEndpoint: String, Sendable, Hashable {
+    case create, chat, stream
+}

@@ -1,0 +1,23 @@
+import Hummingbird
+
+/// Builds the simulator's router: the Graph endpoints under `/beta/copilot` plus the
+/// `/_sim/...` test-control endpoints.
+public func buildSimulatorRouter(simulator: CopilotSimulator) -> Router<BasicRequestContext> {
+    let router = Router(context: BasicRequestContext.self)
+    router.add(middleware: GraphRequestMiddleware(simulator: simulator))
+
+    let graph = GraphHandlers(simulator: simulator)
+    router.post("/beta/copilot/conversations", use: graph.create)
+    router.post("/beta/copilot/conversations/:id/chat", use: graph.chat)
+    router.post("/beta/copilot/conversations/:id/chatOverStream", use: graph.chatOverStream)
+    router.post("/beta/copilot/conversations/:id/microsoft.graph.copilot.chatOverStream", use: graph.chatOverStream)
+
+    let control = ControlHandlers(simulator: simulator)
+    router.get("/_sim/requests", use: control.listRequests)
+    router.delete("/_sim/requests", use: control.clearRequests)
+    router.get("/_sim/faults", use: control.listFaults)
+    router.post("/_sim/faults", use: control.addFault)
+    router.delete("/_sim/faults", use: control.clearFaults)
+    router.get("/_sim/conversations/:id", use: control.conversation)
+    return router
+}

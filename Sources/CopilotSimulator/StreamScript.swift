@@ -1,0 +1,137 @@
+/// The complete, pre-computed event sequence of one `chatOverStream` response, including any
+/// stream faults. Pure: building it performs no I/O, so it can be tested on its own.
+struct StreamScript: Sendable {
+    /// The `data` payload of each event, in order; a payload may span several lines (`pretty` fault).
+    var payloads: [String]
+    /// `\n`, or `\r\n` under the `crlf` fault.
+    var lineEnding = "\n"
+    /// Whether `: keep-alive` comment lines go between events (`crlf` fault).
+    var keepAliveComments = false
+    /// Whether the last event is followed by a blank line (false under `noTrailingBlankLine`).
+    var trailingBlankLine = true
+    /// The reply text the client ends up with (differs from the turn's text under `rewrite`).
+    var finalReplyText: String
+
+    /// The bytes of event `index` (0-based); its SSE id is `index + 1`, with a trailing space on odd ids.
+    func frame(at index: Int) -> String {
+        let id = index + 1
+        var frame = ""
+        if keepAliveComments && index > 0 { frame += ": keep-alive" + lineEnding + lineEnding }
+        let lines = payloads[index].split(separator: "\n", omittingEmptySubsequences: false)
+        for (number, line) in lines.enumerated() {
+            frame += (number == 0 ? "data: " : "") + line + lineEnding
+        }
+        frame += "id:\(id)" + (id % 2 == 1 ? " " : "") + lineEnding
+        if trailingBlankLine || index < payloads.count - 1 { frame += lineEnding }
+        return frame
+    }
+
+    /// Builds the script for a committed turn.
+    init(turn: TurnOutcome, snapshotCount: Int, faults: FaultSet) {
+        let conversationID = turn.conversationID
+        let now = turn.reply.createdDateTime
+        func intermediate(_ messages: [SimulatorJSON], turnCount: Int = 0) -> String {
+            GraphPayloads.intermediate(
+                conversationID: conversationID, createdDateTime: now, turnCount: turnCount, messages: messages
+            ).compactText
+        }
+        func partial(_ text: String, cards: [SimulatorJSON] = [], attributions: [SimulatedAttribution] = []) -> String {
+            var reply = turn.reply
+            reply.text = text
+            reply.attributions = attributions
+            return intermediate([GraphPayloads.message(reply, adaptiveCards: cards)])
+        }
+
+        var payloads = [intermediate([])]
+        if faults.contains(.malformed) { payloads.append(#"{"id":"x","messages":["#) }
+
+        let fullText = turn.reply.text
+        var texts = Self.growingPrefixes(of: fullText, count: snapshotCount)
+        var finalText = fullText
+        if faults.contains(.rewrite), texts.count >= 2 {
+            let rewriteAt = min(2, texts.count - 1)
+            let (rewritten, offset) = Self.insertMarker(in: fullText, within: texts[rewriteAt - 1].count)
+            finalText = rewritten
+            for index in rewriteAt..<texts.count {
+                texts[index] = String(rewritten.prefix(texts[index].count + offset))
+            }
+        }
+        if faults.contains(.shrink), texts.count >= 2 {
+            texts.insert("", at: min(2, texts.count - 1))
+        }
+        if fullText.isEmpty {
+            // Nothing to stream: only empty intermediate events, then the empty final snapshot.
+            payloads += Array(repeating: intermediate([]), count: max(1, snapshotCount))
+        } else {
+            for (index, text) in texts.enumerated() {
+                if faults.contains(.inbandError) && index == 2 { break }
+                payloads.append(partial(text))
+            }
+        }
+        if faults.contains(.inbandError) {
+            let error: SimulatorJSON = .object([
+                ("error", .object([("code", "InternalServerError"), ("message", "Simulated in-band failure")]))
+            ])
+            payloads.append(error.compactText)
+            self.payloads = payloads
+            self.finalReplyText = finalText
+            self.applyFraming(faults)
+            return
+        }
+        var finalTurn = turn
+        finalTurn.reply.text = finalText
+        let card = finalText.isEmpty ? [] : [GraphPayloads.adaptiveCard(text: finalText)]
+        if !finalText.isEmpty {
+            payloads.append(partial(finalText, cards: card, attributions: turn.reply.attributions))
+        }
+        payloads.append(intermediate([]))
+        let final = GraphPayloads.finalSnapshot(
+            finalTurn, context: GraphPayloads.streamContext(conversationID: conversationID), replyCards: card)
+        payloads.append(faults.contains(.pretty) ? final.prettyText : final.compactText)
+
+        if let cut = faults[.cut] {
+            payloads = Array(payloads.prefix(max(0, cut.afterEvents ?? 3)))
+        }
+        self.payloads = payloads
+        self.finalReplyText = finalText
+        self.applyFraming(faults)
+    }
+
+    private mutating func applyFraming(_ faults: FaultSet) {
+        if faults.contains(.crlf) {
+            lineEnding = "\r\n"
+            keepAliveComments = true
+        }
+        trailingBlankLine = !faults.contains(.noTrailingBlankLine)
+    }
+
+    /// Up to `count` strictly growing proper prefixes of `text`, cut on Character boundaries,
+    /// preferably just before a space.
+    static func growingPrefixes(of text: String, count: Int) -> [String] {
+        let characters = Array(text)
+        guard count > 0, characters.count > 1 else { return [] }
+        var prefixes: [String] = []
+        var previous = 0
+        for step in 1...count {
+            let target = characters.count * step / (count + 1)
+            guard target > previous, target < characters.count else { continue }
+            var cut = target
+            // Prefer a word boundary nearby, but never fall back to (or before) the previous cut.
+            let floor = max(previous + 1, target - 20)
+            while cut > floor && characters[cut] != " " { cut -= 1 }
+            if characters[cut] != " " { cut = target }
+            prefixes.append(String(characters[..<cut]))
+            previous = cut
+        }
+        return prefixes
+    }
+
+    /// Inserts ` [1]` at the first space before `limit` characters; returns the text and the growth.
+    static func insertMarker(in text: String, within limit: Int) -> (String, Int) {
+        let marker = " [1]"
+        var characters = Array(text)
+        let position = characters.prefix(limit).firstIndex(of: " ") ?? min(limit, characters.count)
+        characters.insert(contentsOf: marker, at: position)
+        return (String(characters), marker.count)
+    }
+}
