@@ -1,0 +1,176 @@
+import Configuration
+import Logging
+
+import Foundation
+
+/// Every setting of the gateway, read once at start-up from flags, the environment and `.env`.
+///
+/// Names are the original gateway's (`TENANT_ID`, `COPILOT_TIMEZONE`, …) so an old `.env` works unchanged.
+public struct GatewayConfiguration: Sendable {
+    public var host: String
+    public var port: Int
+    public var tenantID: String
+    public var clientID: String
+    /// IANA time zone sent as `locationHint.timeZone` on every turn.
+    public var timeZone: String
+    /// Web grounding; the original's `COPILOT_DISABLE_WEB=1` (the default) turns it off.
+    public var webEnabled: Bool
+    /// Idle time after which a session's Copilot conversation is not reused (sliding).
+    public var sessionTTL: Duration
+    public var alwaysNewConversation: Bool
+    /// Accepted for compatibility with the original's `.env`; see the README.
+    public var retryOn5xx: Bool
+    public var stateDirectory: String
+    public var tokenCachePath: String
+    public var graphBaseURL: String
+    public var loginBaseURL: String
+    /// A static Graph bearer token (testing); never logged.
+    public var accessToken: String?
+    /// Extra model names listed by `GET /v1/models` beside `copilot`.
+    public var modelAliases: [String]
+    /// Total time allowed for one upstream call, streamed or not.
+    public var upstreamTimeout: Duration
+    public var logLevel: Logger.Level
+
+    /// Every setting this gateway reads, for `.env` checks and the documentation.
+    public static let settingNames: Set<String> = [
+        "HOST", "PORT", "TENANT_ID", "CLIENT_ID", "COPILOT_TIMEZONE", "COPILOT_DISABLE_WEB",
+        "COPILOT_SESSION_TTL", "COPILOT_ALWAYS_NEW_CONVERSATION", "COPILOT_RETRY_ON_5XX", "STATE_DIR",
+        "TOKEN_CACHE", "GRAPH_BASE_URL", "LOGIN_BASE_URL", "COPILOT_ACCESS_TOKEN", "COPILOT_MODEL_ALIASES",
+        "COPILOT_TIMEOUT", "LOG_LEVEL",
+    ]
+
+    /// Reads and validates every setting; all problems are reported together in one error.
+    public init(reader: ConfigReader, environment: [String: String] = ProcessInfo.processInfo.environment) throws(ConfigurationError) {
+        var problems: [ConfigurationError.Problem] = []
+        func string(_ name: String) -> String? {
+            guard let value = reader.string(forKey: ConfigKey(name), isSecret: name == "COPILOT_ACCESS_TOKEN") else { return nil }
+            let trimmed = value.trimmingCharacters(in: .whitespaces)
+            return trimmed.isEmpty ? nil : trimmed
+        }
+        func flag(_ name: String, default defaultValue: Bool) -> Bool {
+            guard let value = string(name) else { return defaultValue }
+            switch value.lowercased() {
+            case "1", "true", "yes", "on": return true
+            case "0", "false", "no", "off": return false
+            default:
+                problems.append(.init(name: name, value: value, expected: "1 or 0 (also true/false, yes/no, on/off)"))
+                return defaultValue
+            }
+        }
+        func seconds(_ name: String, default defaultValue: Int, range: ClosedRange<Int>) -> Duration {
+            guard let value = string(name) else { return .seconds(defaultValue) }
+            guard let number = Int(value), range.contains(number) else {
+                problems.append(.init(name: name, value: value, expected: "a whole number of seconds from \(range.lowerBound) to \(range.upperBound)"))
+                return .seconds(defaultValue)
+            }
+            return .seconds(number)
+        }
+        func url(_ name: String, default defaultValue: String) -> String {
+            let value = string(name) ?? defaultValue
+            guard let parsed = URL(string: value), let scheme = parsed.scheme?.lowercased(), scheme == "http" || scheme == "https",
+                  parsed.host?.isEmpty == false
+            else {
+                problems.append(.init(name: name, value: value, expected: "an http:// or https:// URL such as \(defaultValue)"))
+                return defaultValue
+            }
+            return value.hasSuffix("/") ? String(value.dropLast()) : value
+        }
+
+        self.host = string("HOST") ?? "127.0.0.1"
+        if let portText = string("PORT") {
+            if let port = Int(portText), (0...65535).contains(port) {
+                self.port = port
+            } else {
+                problems.append(.init(name: "PORT", value: portText, expected: "a port number from 0 to 65535"))
+                self.port = 9000
+            }
+        } else {
+            self.port = 9000
+        }
+        self.tenantID = string("TENANT_ID") ?? ""
+        self.clientID = string("CLIENT_ID") ?? ""
+
+        if let zone = string("COPILOT_TIMEZONE") {
+            if Self.isIANATimeZone(zone) {
+                self.timeZone = zone
+            } else {
+                problems.append(.init(name: "COPILOT_TIMEZONE", value: zone, expected: "an IANA time zone such as Asia/Shanghai or Europe/Berlin"))
+                self.timeZone = "UTC"
+            }
+        } else {
+            self.timeZone = Self.machineTimeZone()
+        }
+
+        self.webEnabled = !flag("COPILOT_DISABLE_WEB", default: true)
+        self.sessionTTL = seconds("COPILOT_SESSION_TTL", default: 1800, range: 0...31_536_000)
+        self.alwaysNewConversation = flag("COPILOT_ALWAYS_NEW_CONVERSATION", default: false)
+        self.retryOn5xx = flag("COPILOT_RETRY_ON_5XX", default: true)
+        self.upstreamTimeout = seconds("COPILOT_TIMEOUT", default: 300, range: 1...3600)
+
+        self.stateDirectory = string("STATE_DIR") ?? Self.defaultStateDirectory(environment: environment)
+        self.tokenCachePath = string("TOKEN_CACHE") ?? self.stateDirectory + "/token-cache.json"
+        self.graphBaseURL = url("GRAPH_BASE_URL", default: "https://graph.microsoft.com")
+        self.loginBaseURL = url("LOGIN_BASE_URL", default: "https://login.microsoftonline.com")
+        self.accessToken = string("COPILOT_ACCESS_TOKEN")
+        self.modelAliases = (string("COPILOT_MODEL_ALIASES") ?? "")
+            .split(separator: ",")
+            .map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { !$0.isEmpty && $0 != "copilot" }
+
+        if let level = string("LOG_LEVEL") {
+            if let parsed = Logger.Level(rawValue: level.lowercased()) {
+                self.logLevel = parsed
+            } else {
+                problems.append(.init(name: "LOG_LEVEL", value: level, expected: "one of trace, debug, info, notice, warning, error, critical"))
+                self.logLevel = .info
+            }
+        } else {
+            self.logLevel = .info
+        }
+
+        if !problems.isEmpty { throw ConfigurationError(problems: problems) }
+    }
+
+    /// Whether Microsoft credentials of any kind are configured; without them `serve` runs the simulator.
+    public var hasMicrosoftCredentials: Bool {
+        accessToken != nil || !tenantID.isEmpty || !clientID.isEmpty
+    }
+
+    /// The model names `GET /v1/models` lists.
+    public var modelNames: [String] { ["copilot"] + modelAliases }
+
+    static func isIANATimeZone(_ identifier: String) -> Bool {
+        // Windows names ("China Standard Time") and bare abbreviations are not what Graph wants.
+        guard !identifier.contains(" "), TimeZone(identifier: identifier) != nil else { return false }
+        return identifier.contains("/") || identifier == "UTC" || identifier == "GMT"
+    }
+
+    /// The machine's IANA zone (from `TZ` or `/etc/localtime`), else UTC.
+    static func machineTimeZone() -> String {
+        let identifier = TimeZone.current.identifier
+        return isIANATimeZone(identifier) ? identifier : "UTC"
+    }
+
+    static func defaultStateDirectory(environment: [String: String]) -> String {
+        if let xdg = environment["XDG_STATE_HOME"], xdg.hasPrefix("/") { return xdg + "/copilot-gateway" }
+        let home = environment["HOME"] ?? NSHomeDirectory()
+        return home + "/.local/state/copilot-gateway"
+    }
+}
+
+/// One start-up error that names every invalid setting.
+public struct ConfigurationError: Error, CustomStringConvertible, Equatable {
+    public struct Problem: Sendable, Equatable {
+        public var name: String
+        public var value: String
+        public var expected: String
+    }
+
+    public var problems: [Problem]
+
+    public var description: String {
+        let lines = problems.map { "  \($0.name)=\($0.value): expected \($0.expected)" }
+        return "Invalid configuration:\n" + lines.joined(separator: "\n")
+    }
+}

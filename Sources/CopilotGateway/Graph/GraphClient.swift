@@ -1,0 +1,160 @@
+import AsyncHTTPClient
+import Logging
+import NIOCore
+import NIOHTTP1
+
+import Foundation
+
+/// The Microsoft 365 Copilot Chat API (`/beta/copilot/conversations`) on AsyncHTTPClient.
+///
+/// HTTP/2 is used when the server offers it over TLS (AsyncHTTPClient's default).
+public struct GraphClient: Sendable {
+    let httpClient: HTTPClient
+    let baseURL: String
+    let tokens: any AccessTokenProvider
+    let timeout: Duration
+    let logger: Logger
+
+    public init(httpClient: HTTPClient, baseURL: String, tokens: any AccessTokenProvider, timeout: Duration, logger: Logger) {
+        self.httpClient = httpClient
+        self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+        self.tokens = tokens
+        self.timeout = timeout
+        self.logger = logger
+    }
+
+    var conversationsURL: String { baseURL + "/beta/copilot/conversations" }
+
+    /// `POST /beta/copilot/conversations`: a new, empty conversation's id.
+    func createConversation() async throws -> String {
+        let response = try await send(url: conversationsURL, body: ByteBuffer(string: "{}"), accept: "application/json")
+        let body = try await collect(response)
+        guard let conversation = try? JSONDecoder().decode(GraphConversation.self, from: Data(body.readableBytesView)), let id = conversation.id, !id.isEmpty else {
+            throw UpstreamError.malformedResponse("the new conversation has no id")
+        }
+        return id
+    }
+
+    /// `POST …/{id}/chat`: one turn, answered whole.
+    func chat(conversationID: String, request: GraphChatRequest) async throws -> GraphConversation {
+        let response = try await send(url: turnURL(conversationID, "chat"), body: try encode(request), accept: "application/json")
+        let body = try await collect(response)
+        do {
+            return try JSONDecoder().decode(GraphConversation.self, from: Data(body.readableBytesView))
+        } catch {
+            throw UpstreamError.malformedResponse("the chat answer is not a conversation (\(error))")
+        }
+    }
+
+    /// `POST …/{id}/chatOverStream`: returns once Graph has accepted the turn (status 200), so a failure
+    /// before that is still an ordinary HTTP error for the client. The snapshots follow from `snapshots`.
+    func openStream(conversationID: String, request: GraphChatRequest) async throws -> GraphSnapshotStream {
+        let response = try await send(
+            url: turnURL(conversationID, "chatOverStream"), body: try encode(request), accept: "text/event-stream")
+        return GraphSnapshotStream(body: response.body, logger: logger)
+    }
+
+    private func turnURL(_ conversationID: String, _ action: String) -> String {
+        let escaped = conversationID.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? conversationID
+        return "\(conversationsURL)/\(escaped)/\(action)"
+    }
+
+    private func encode(_ request: GraphChatRequest) throws -> ByteBuffer {
+        ByteBuffer(bytes: try GatewayJSON.encoder().encode(request))
+    }
+
+    /// Sends a POST and returns the response once its status is a success; otherwise throws `UpstreamError`.
+    private func send(url: String, body: ByteBuffer, accept: String) async throws -> HTTPClientResponse {
+        let token = try await tokens.accessToken()
+        var request = HTTPClientRequest(url: url)
+        request.method = .POST
+        request.headers.add(name: "Authorization", value: "Bearer \(token)")
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.headers.add(name: "Accept", value: accept)
+        request.headers.add(name: "client-request-id", value: UUID().uuidString.lowercased())
+        request.body = .bytes(body)
+        let response: HTTPClientResponse
+        do {
+            response = try await httpClient.execute(request, deadline: .now() + .nanoseconds(timeout.nanoseconds), logger: logger)
+        } catch {
+            throw Self.upstreamError(from: error)
+        }
+        guard (200..<300).contains(response.status.code) else {
+            throw await Self.statusError(response, logger: logger)
+        }
+        return response
+    }
+
+    private func collect(_ response: HTTPClientResponse) async throws -> ByteBuffer {
+        do {
+            return try await response.body.collect(upTo: 64 << 20)
+        } catch {
+            throw Self.upstreamError(from: error)
+        }
+    }
+
+    static func statusError(_ response: HTTPClientResponse, logger: Logger) async -> UpstreamError {
+        let body = try? await response.body.collect(upTo: 1 << 20)
+        let detail = body.flatMap { try? JSONDecoder().decode(GraphErrorEnvelope.self, from: Data($0.readableBytesView)) }?.error
+        let retryAfter = response.headers.first(name: "Retry-After").flatMap { Double($0.trimmingSpaces()) }
+        logger.warning(
+            "Graph answered with an error",
+            metadata: [
+                "status": "\(response.status.code)", "graph.code": "\(detail?.code ?? "-")",
+                "graph.request-id": "\(response.headers.first(name: "request-id") ?? "-")",
+            ])
+        return .status(Int(response.status.code), code: detail?.code, message: detail?.message, retryAfter: retryAfter)
+    }
+
+    static func upstreamError(from error: any Error) -> any Error {
+        if error is UpstreamError || error is CancellationError { return error }
+        if let clientError = error as? HTTPClientError {
+            if clientError == .deadlineExceeded || clientError == .readTimeout { return UpstreamError.timeout }
+            if clientError == .cancelled { return CancellationError() }
+        }
+        return UpstreamError.transport(String(describing: error))
+    }
+}
+
+extension Duration {
+    var nanoseconds: Int64 {
+        let (seconds, attoseconds) = components
+        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+    }
+}
+
+/// The snapshots of one `chatOverStream` response, decoded as they arrive.
+struct GraphSnapshotStream: Sendable {
+    let body: HTTPClientResponse.Body
+    let logger: Logger
+
+    /// Calls `handle` with each snapshot in order; returns when Graph closes the stream.
+    /// An in-band error event throws `UpstreamError.inBand`; events that are not JSON are skipped and logged.
+    func forEach(_ handle: (GraphConversation) async throws -> Void) async throws {
+        var decoder = ServerSentEventDecoder()
+        let jsonDecoder = JSONDecoder()
+        func process(_ events: [ServerSentEventDecoder.Event]) async throws {
+            for event in events {
+                for value in JSONValueSplitter.split(event.data) {
+                    if value.trimmingCharacters(in: .whitespaces) == "[DONE]" { continue }
+                    guard let snapshot = try? jsonDecoder.decode(GraphConversation.self, from: Data(value.utf8)) else {
+                        logger.warning("Skipped a stream event that is not a JSON conversation", metadata: ["event.id": "\(event.id ?? "-")"])
+                        continue
+                    }
+                    if let error = snapshot.error { throw UpstreamError.inBand(code: error.code, message: error.message) }
+                    try await handle(snapshot)
+                }
+            }
+        }
+        do {
+            for try await buffer in body {
+                try await process(decoder.feed(buffer.readableBytesView))
+            }
+        } catch let error as UpstreamError {
+            throw error
+        } catch {
+            throw GraphClient.upstreamError(from: error)
+        }
+        try await process(decoder.finish())
+    }
+}

@@ -1,0 +1,139 @@
+/// An incremental, lenient decoder of `text/event-stream` bytes as Graph's `chatOverStream` sends them.
+///
+/// Feed it the body in whatever pieces the network delivers. Besides the standard (multi-line `data:`,
+/// LF/CRLF/CR line ends, `:` comments, `id:` with or without trailing spaces) it tolerates what Graph's
+/// documented capture shows: continuation lines without a `data:` prefix (pretty-printed JSON) and a last
+/// event with no blank line after it (`finish()`).
+struct ServerSentEventDecoder {
+    struct Event: Equatable, Sendable {
+        var data: String
+        var id: String?
+    }
+
+    private var line: [UInt8] = []
+    private var dataLines: [String] = []
+    private var eventID: String?
+    private var skipLineFeed = false
+
+    /// Decodes what `bytes` completes; an event split across calls comes out once it is whole.
+    mutating func feed(_ bytes: some Sequence<UInt8>) -> [Event] {
+        var events: [Event] = []
+        for byte in bytes {
+            if skipLineFeed {
+                skipLineFeed = false
+                if byte == UInt8(ascii: "\n") { continue }
+            }
+            switch byte {
+            case UInt8(ascii: "\n"):
+                if let event = endLine() { events.append(event) }
+            case UInt8(ascii: "\r"):
+                skipLineFeed = true
+                if let event = endLine() { events.append(event) }
+            default:
+                line.append(byte)
+            }
+        }
+        return events
+    }
+
+    /// The end of the body: a pending line and event are complete now.
+    mutating func finish() -> [Event] {
+        var events: [Event] = []
+        if !line.isEmpty, let event = endLine() { events.append(event) }
+        if let event = dispatch() { events.append(event) }
+        return events
+    }
+
+    private mutating func endLine() -> Event? {
+        defer { line.removeAll(keepingCapacity: true) }
+        if line.isEmpty { return dispatch() }
+        if line.first == UInt8(ascii: ":") { return nil }  // comment or keep-alive
+        let colon = line.firstIndex(of: UInt8(ascii: ":"))
+        let name = colon.map { line[..<$0] } ?? line[...]
+        var value = colon.map { line[line.index(after: $0)...] } ?? []
+        if value.first == UInt8(ascii: " ") { value = value.dropFirst() }
+        switch String(decoding: name, as: UTF8.self) {
+        case "data":
+            dataLines.append(String(decoding: value, as: UTF8.self))
+        case "id":
+            eventID = String(decoding: value, as: UTF8.self).trimmingSpaces()
+        case "event", "retry":
+            break
+        default:
+            // Not a field: inside an event it is a continuation of the data (pretty-printed JSON).
+            if !dataLines.isEmpty { dataLines.append(String(decoding: line, as: UTF8.self)) }
+        }
+        return nil
+    }
+
+    private mutating func dispatch() -> Event? {
+        defer {
+            dataLines.removeAll()
+            eventID = nil
+        }
+        guard !dataLines.isEmpty else { return nil }
+        return Event(data: dataLines.joined(separator: "\n"), id: eventID)
+    }
+}
+
+extension String {
+    func trimmingSpaces() -> String {
+        var slice = Substring(self)
+        while slice.first == " " || slice.first == "\t" { slice = slice.dropFirst() }
+        while slice.last == " " || slice.last == "\t" { slice = slice.dropLast() }
+        return String(slice)
+    }
+}
+
+/// Splits an event's data into its top-level JSON values.
+///
+/// Graph sends one object per event, but when a sender drops the blank line between two events their
+/// data lines join into `{…}\n{…}`; this finds both objects. Text that is not JSON comes back whole,
+/// so the caller's JSON decoding reports it.
+enum JSONValueSplitter {
+    static func split(_ text: String) -> [Substring] {
+        let bytes = text.utf8
+        var values: [Substring] = []
+        var depth = 0
+        var inString = false
+        var escaped = false
+        var start: String.Index?
+        var index = bytes.startIndex
+        while index != bytes.endIndex {
+            let byte = bytes[index]
+            if inString {
+                if escaped {
+                    escaped = false
+                } else if byte == UInt8(ascii: "\\") {
+                    escaped = true
+                } else if byte == UInt8(ascii: "\"") {
+                    inString = false
+                }
+            } else {
+                switch byte {
+                case UInt8(ascii: "{"), UInt8(ascii: "["):
+                    if depth == 0 { start = index }
+                    depth += 1
+                case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                    depth -= 1
+                    if depth == 0, let begin = start {
+                        values.append(text[begin...index])
+                        start = nil
+                    } else if depth < 0 {
+                        return [Substring(text)]
+                    }
+                case UInt8(ascii: "\""):
+                    if depth == 0 { return [Substring(text)] }
+                    inString = true
+                case UInt8(ascii: " "), UInt8(ascii: "\n"), UInt8(ascii: "\r"), UInt8(ascii: "\t"):
+                    break
+                default:
+                    if depth == 0 { return [Substring(text)] }
+                }
+            }
+            index = bytes.index(after: index)
+        }
+        if depth != 0 || values.isEmpty { return [Substring(text)] }
+        return values
+    }
+}

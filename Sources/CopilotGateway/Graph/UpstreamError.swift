@@ -1,0 +1,91 @@
+import HTTPTypes
+
+import Foundation
+
+/// What went wrong between the gateway and Copilot.
+public enum UpstreamError: Error, Sendable, Equatable {
+    /// Graph answered with a non-success status.
+    case status(Int, code: String?, message: String?, retryAfter: Double?)
+    /// Graph could not be reached or the connection broke.
+    case transport(String)
+    /// Graph took longer than `COPILOT_TIMEOUT`.
+    case timeout
+    /// Graph's answer could not be read.
+    case malformedResponse(String)
+    /// Copilot's answer had no text.
+    case emptyReply
+    /// The stream ended before Copilot's final snapshot.
+    case streamInterrupted
+    /// An error object inside the event stream.
+    case inBand(code: String?, message: String?)
+    /// Copilot disengaged (responsible-AI filter) without any text.
+    case refused
+    /// No access token is available.
+    case notSignedIn
+
+    /// The OpenAI-shaped error a client gets for this failure.
+    public var openAIError: OpenAIError {
+        switch self {
+        case .status(let status, let code, let message, let retryAfter):
+            let detail = "Copilot answered \(status)\(code.map { " \($0)" } ?? "")\(message.map { ": \($0)" } ?? "")"
+            switch status {
+            case 401:
+                return OpenAIError(
+                    status: .unauthorized,
+                    message: "\(detail). The Microsoft access token was rejected: sign in again, or replace COPILOT_ACCESS_TOKEN with a fresh token.",
+                    type: "authentication_error", code: "upstream_unauthorized")
+            case 403:
+                return OpenAIError(
+                    status: .forbidden,
+                    message: "\(detail). The account needs a Microsoft 365 Copilot licence and the seven delegated Graph permissions with admin consent (see the README).",
+                    type: "permission_error", code: "upstream_forbidden")
+            case 413:
+                return .invalidRequest(
+                    "This model's maximum context length was exceeded: the message is too long for Copilot (\(detail)).",
+                    param: "messages", code: "context_length_exceeded")
+            case 429:
+                return OpenAIError(
+                    status: .tooManyRequests, message: "\(detail). Copilot is throttling this account; retry later.",
+                    type: "rate_limit_error", code: "upstream_rate_limited", retryAfter: retryAfter.map(Self.wholeSeconds))
+            case 503:
+                return OpenAIError(
+                    status: .serviceUnavailable, message: "\(detail). Copilot is temporarily unavailable.",
+                    type: "api_error", code: "upstream_unavailable", retryAfter: retryAfter.map(Self.wholeSeconds))
+            case 504:
+                return OpenAIError(status: .gatewayTimeout, message: "\(detail).", type: "api_error", code: "upstream_timeout")
+            default:
+                return OpenAIError(status: .badGateway, message: "\(detail).", type: "api_error", code: "upstream_error")
+            }
+        case .transport(let description):
+            return OpenAIError(
+                status: .badGateway, message: "Copilot could not be reached: \(description).", type: "api_error", code: "upstream_unreachable")
+        case .timeout:
+            return OpenAIError(
+                status: .gatewayTimeout, message: "Copilot did not answer in time (COPILOT_TIMEOUT).", type: "api_error", code: "upstream_timeout")
+        case .malformedResponse(let description):
+            return OpenAIError(
+                status: .badGateway, message: "Copilot's answer could not be read: \(description).", type: "api_error", code: "upstream_malformed")
+        case .emptyReply:
+            return OpenAIError(status: .badGateway, message: "Copilot returned no answer.", type: "api_error", code: "upstream_empty_reply")
+        case .streamInterrupted:
+            return OpenAIError(
+                status: .badGateway, message: "Copilot's stream ended before the answer was complete.", type: "api_error",
+                code: "upstream_stream_interrupted")
+        case .inBand(let code, let message):
+            return OpenAIError(
+                status: .badGateway, message: "Copilot reported an error mid-answer: \(code ?? "error"): \(message ?? "no message").",
+                type: "api_error", code: "upstream_error")
+        case .refused:
+            return OpenAIError(
+                status: .badRequest, message: "Copilot declined to answer this message (responsible-AI filter).",
+                type: "invalid_request_error", code: "content_filter")
+        case .notSignedIn:
+            return OpenAIError(
+                status: .unauthorized,
+                message: "The gateway is not signed in to Microsoft 365: set COPILOT_ACCESS_TOKEN to a delegated Graph token, or run `copilot-gateway serve --simulator` to try it without an account.",
+                type: "authentication_error", code: "not_signed_in")
+        }
+    }
+
+    static func wholeSeconds(_ seconds: Double) -> Int { max(0, Int(seconds.rounded(.up))) }
+}

@@ -1,0 +1,148 @@
+import Hummingbird
+import HTTPTypes
+import Logging
+import NIOCore
+
+import Foundation
+
+/// `POST /v1/chat/completions`, whole or as server-sent events.
+struct ChatCompletionsController: Sendable {
+    let chat: ChatService
+
+    func addRoutes(to router: Router<GatewayRequestContext>) {
+        router.post("/v1/chat/completions", use: handle)
+        router.post("/chat/completions", use: handle)
+    }
+
+    @Sendable func handle(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        var request = request
+        let body = try await request.collectBody(upTo: context.maxUploadSize)
+        let completion = try Self.decode(body)
+        let turn = try PreparedTurn.prepare(completion, sessionKey: Self.sessionKey(completion, request.headers))
+        let id = "chatcmpl-" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+        let created = Int(Date().timeIntervalSince1970)
+        if completion.stream == true {
+            let reply = try await chat.stream(turn)
+            return streamResponse(reply, id: id, created: created, model: turn.model, includeUsage: completion.includeUsage, logger: context.logger)
+        }
+        let reply = try await chat.complete(turn)
+        let answer = ChatCompletion(
+            id: id, created: created, model: turn.model,
+            choices: [.init(message: .init(content: reply.text), finishReason: "stop")], usage: reply.usage)
+        return Self.json(answer)
+    }
+
+    /// The SSE response: a role chunk, content deltas, one finish chunk, the usage chunk if asked, `[DONE]`.
+    /// A failure after the first byte is sent as a `data: {"error":…}` event, and the stream then ends.
+    private func streamResponse(_ reply: ChatService.ReplyStream, id: String, created: Int, model: String, includeUsage: Bool, logger: Logger) -> Response {
+        let headers: HTTPFields = [
+            .contentType: "text/event-stream", .cacheControl: "no-cache", HTTPField.Name("X-Accel-Buffering")!: "no",
+        ]
+        return Response(status: .ok, headers: headers, body: ResponseBody { writer in
+            let encoder = GatewayJSON.encoder()
+            func chunk(_ delta: ChatCompletionChunk.Delta, finish: String? = nil) throws -> ByteBuffer {
+                let value = ChatCompletionChunk(id: id, created: created, model: model, choices: [.init(delta: delta, finishReason: finish)])
+                return Self.event(try encoder.encode(value))
+            }
+            try await writer.write(chunk(.init(role: "assistant", content: "")))
+            do {
+                let result = try await reply.run { text in try await writer.write(chunk(.init(content: text))) }
+                try await writer.write(chunk(.init(), finish: "stop"))
+                if includeUsage {
+                    let usage = ChatCompletionChunk(id: id, created: created, model: model, choices: [], usage: result.usage)
+                    try await writer.write(Self.event(try encoder.encode(usage)))
+                }
+                try await writer.write(ByteBuffer(string: "data: [DONE]\n\n"))
+            } catch let error where !(error is CancellationError) {
+                let openAIError = (error as? UpstreamError)?.openAIError
+                    ?? OpenAIError(status: .badGateway, message: "The stream from Copilot failed.", type: "api_error", code: "upstream_error")
+                logger.warning("Stream failed after it started", metadata: ["error.code": "\(openAIError.code ?? "-")"])
+                try await writer.write(Self.event(openAIError.jsonBytes))
+            }
+            try await writer.finish(nil)
+        })
+    }
+
+    static func event(_ json: some Sequence<UInt8>) -> ByteBuffer {
+        var buffer = ByteBuffer(string: "data: ")
+        buffer.writeBytes(json)
+        buffer.writeString("\n\n")
+        return buffer
+    }
+
+    static func json(_ value: some Encodable) -> Response {
+        let bytes = (try? GatewayJSON.encoder().encode(value)) ?? Data()
+        return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+
+    /// The client's own name for the conversation, if it gives one.
+    static func sessionKey(_ request: ChatCompletionRequest, _ headers: HTTPFields) -> String? {
+        let candidates = [
+            request.user.map { "user:\($0)" },
+            headers[HTTPField.Name("X-Session-Id")!].map { "session:\($0)" },
+            headers[HTTPField.Name("x-astrbot-conversation-id")!].map { "astrbot:\($0)" },
+        ]
+        return candidates.compactMap { $0 }.first { !$0.hasSuffix(":") }
+    }
+
+    /// Decodes the body, or answers 400 naming the field that is wrong.
+    static func decode(_ body: ByteBuffer) throws(OpenAIError) -> ChatCompletionRequest {
+        do {
+            return try JSONDecoder().decode(ChatCompletionRequest.self, from: Data(body.readableBytesView))
+        } catch let error as DecodingError {
+            throw .invalidRequest(describe(error), param: param(of: error))
+        } catch {
+            throw .invalidRequest("The request body could not be read: \(error).")
+        }
+    }
+
+    static func describe(_ error: DecodingError) -> String {
+        switch error {
+        case .keyNotFound(let key, let context):
+            return "Missing required field `\(path(context.codingPath + [key]))`."
+        case .typeMismatch(let type, let context):
+            return "Invalid type for `\(path(context.codingPath))`: expected \(typeName(type))."
+        case .valueNotFound(let type, let context):
+            return "`\(path(context.codingPath))` must not be null: expected \(typeName(type))."
+        case .dataCorrupted(let context):
+            if context.codingPath.isEmpty { return "The request body is not valid JSON." }
+            return "Invalid value for `\(path(context.codingPath))`: \(context.debugDescription)."
+        @unknown default:
+            return "The request body is not a valid chat completion request."
+        }
+    }
+
+    static func param(of error: DecodingError) -> String? {
+        switch error {
+        case .keyNotFound(let key, let context): return path(context.codingPath + [key])
+        case .typeMismatch(_, let context), .valueNotFound(_, let context), .dataCorrupted(let context):
+            return context.codingPath.isEmpty ? nil : path(context.codingPath)
+        @unknown default: return nil
+        }
+    }
+
+    static func path(_ codingPath: [any CodingKey]) -> String {
+        var text = ""
+        for key in codingPath {
+            if let index = key.intValue {
+                text += "[\(index)]"
+            } else {
+                text += text.isEmpty ? key.stringValue : ".\(key.stringValue)"
+            }
+        }
+        return text
+    }
+
+    static func typeName(_ type: Any.Type) -> String {
+        switch type {
+        case is String.Type: return "a string"
+        case is Bool.Type: return "true or false"
+        case is Int.Type, is Double.Type: return "a number"
+        case is MessageContent.Type: return "a string or an array of content parts"
+        default:
+            let name = String(describing: type)
+            if name.hasPrefix("Array") { return "an array" }
+            return "an object"
+        }
+    }
+}

@@ -1,0 +1,85 @@
+/// A complete `chat.completion` answer.
+public struct ChatCompletion: Encodable, Sendable {
+    public var id: String
+    public var object = "chat.completion"
+    public var created: Int
+    public var model: String
+    public var choices: [Choice]
+    public var usage: Usage
+
+    public struct Choice: Encodable, Sendable {
+        public var index = 0
+        public var message: Message
+        public var finishReason: String
+        enum CodingKeys: String, CodingKey { case index, message, finishReason = "finish_reason" }
+    }
+
+    public struct Message: Encodable, Sendable {
+        public var role = "assistant"
+        public var content: String
+    }
+}
+
+/// Token counts. Copilot reports none, so these are estimates (see `TokenEstimator`).
+public struct Usage: Encodable, Sendable, Equatable {
+    public var promptTokens: Int
+    public var completionTokens: Int
+    public var totalTokens: Int { promptTokens + completionTokens }
+
+    enum CodingKeys: String, CodingKey {
+        case promptTokens = "prompt_tokens", completionTokens = "completion_tokens", totalTokens = "total_tokens"
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(promptTokens, forKey: .promptTokens)
+        try container.encode(completionTokens, forKey: .completionTokens)
+        try container.encode(totalTokens, forKey: .totalTokens)
+    }
+}
+
+/// One `chat.completion.chunk` of a stream.
+public struct ChatCompletionChunk: Encodable, Sendable {
+    public var id: String
+    public var object = "chat.completion.chunk"
+    public var created: Int
+    public var model: String
+    public var choices: [Choice]
+    /// Only on the usage chunk, whose `choices` is empty.
+    public var usage: Usage?
+
+    public struct Choice: Encodable, Sendable {
+        public var index = 0
+        public var delta: Delta
+        public var finishReason: String?
+
+        enum CodingKeys: String, CodingKey { case index, delta, finishReason = "finish_reason" }
+
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(index, forKey: .index)
+            try container.encode(delta, forKey: .delta)
+            // OpenAI sends an explicit null until the last chunk.
+            try container.encode(finishReason, forKey: .finishReason)
+        }
+    }
+
+    public struct Delta: Encodable, Sendable {
+        public var role: String?
+        public var content: String?
+    }
+}
+
+/// `GET /v1/models`.
+public struct ModelList: Encodable, Sendable {
+    public var object = "list"
+    public var data: [Model]
+
+    public struct Model: Encodable, Sendable {
+        public var id: String
+        public var object = "model"
+        public var created: Int
+        public var ownedBy = "microsoft-365-copilot"
+        enum CodingKeys: String, CodingKey { case id, object, created, ownedBy = "owned_by" }
+    }
+}

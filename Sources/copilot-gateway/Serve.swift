@@ -1,0 +1,144 @@
+import ArgumentParser
+import AsyncHTTPClient
+import Configuration
+import CopilotGateway
+import CopilotSimulator
+import Hummingbird
+import Logging
+import ServiceLifecycle
+import UnixSignals
+import Foundation
+
+/// `copilot-gateway serve`: the gateway, against Microsoft Graph or the built-in simulator.
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the gateway (the default command).",
+        discussion: """
+            Settings come from the environment and from a .env file in the working directory \
+            (see .env.example). Without Microsoft credentials (TENANT_ID, CLIENT_ID or COPILOT_ACCESS_TOKEN) \
+            the gateway answers from its built-in Copilot simulator.
+            """
+    )
+
+    @Option(help: "Address to listen on (HOST; default 127.0.0.1).")
+    var host: String?
+
+    @Option(help: "Port to listen on (PORT; default 9000).")
+    var port: Int?
+
+    @Flag(help: "Answer from the built-in Copilot simulator even when Microsoft credentials are configured.")
+    var simulator = false
+
+    @Option(name: .customLong("env-file"), help: "The .env file to read.")
+    var envFile = ".env"
+
+    func run() async throws {
+        var overrides: [String: String] = [:]
+        if let host { overrides["HOST"] = host }
+        if let port { overrides["PORT"] = String(port) }
+        let (configuration, dotEnv) = try loadConfiguration(envFile: envFile, overrides: overrides)
+        let logger = bootstrapLogging(level: configuration.logLevel)
+        for name in dotEnv.unknownSettingNames {
+            logger.warning("\(envFile) sets \(name), which copilot-gateway does not use (a typo?)")
+        }
+
+        let httpClient = HTTPClient(
+            eventLoopGroupProvider: .singleton,
+            configuration: .init(timeout: .init(connect: .seconds(10), read: .seconds(120)))
+        )
+        do {
+            if simulator || !configuration.hasMicrosoftCredentials {
+                try await runWithSimulator(configuration, httpClient: httpClient, logger: logger)
+            } else {
+                let tokens: any AccessTokenProvider =
+                    configuration.accessToken.map { StaticAccessTokenProvider(token: $0) } ?? MissingAccessTokenProvider()
+                if configuration.accessToken == nil {
+                    logger.warning("No COPILOT_ACCESS_TOKEN is set: chat requests will answer 401 until the gateway can sign in")
+                }
+                let graph = GraphClient(
+                    httpClient: httpClient, baseURL: configuration.graphBaseURL, tokens: tokens,
+                    timeout: configuration.upstreamTimeout, logger: logger)
+                let app = buildApplication(configuration: configuration, graph: graph, logger: logger) { port in
+                    logger.info("copilot-gateway listening on http://\(configuration.host):\(port)/v1 (Graph: \(configuration.graphBaseURL))")
+                }
+                try await app.runService()
+            }
+        } catch {
+            try await httpClient.shutdown()
+            throw error
+        }
+        try await httpClient.shutdown()
+    }
+
+    /// The simulator on a free loopback port, and the gateway pointed at it, under one service group.
+    private func runWithSimulator(_ configuration: GatewayConfiguration, httpClient: HTTPClient, logger: Logger) async throws {
+        let token = "simulator-token"
+        let simulator = CopilotSimulator(options: .init(acceptedToken: token))
+        let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
+        let simulatorApp = buildSimulatorApplication(simulator: simulator, host: "127.0.0.1", port: 0, logger: logger) { port in
+            portContinuation.yield(port)
+            portContinuation.finish()
+        }
+        let gateway = GatewayAfterSimulator(ports: ports) { port in
+            var configuration = configuration
+            configuration.graphBaseURL = "http://127.0.0.1:\(port)"
+            let graph = GraphClient(
+                httpClient: httpClient, baseURL: configuration.graphBaseURL, tokens: StaticAccessTokenProvider(token: token),
+                timeout: configuration.upstreamTimeout, logger: logger)
+            let host = configuration.host
+            return buildApplication(configuration: configuration, graph: graph, logger: logger) { gatewayPort in
+                logger.notice(
+                    "copilot-gateway listening on http://\(host):\(gatewayPort)/v1 in DEMO MODE: answers come from the built-in Copilot simulator (http://127.0.0.1:\(port), see /_sim/requests). Configure Microsoft credentials to use real Copilot."
+                )
+            }
+        }
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [.init(service: simulatorApp), .init(service: gateway)],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger
+            )
+        )
+        try await group.run()
+    }
+}
+
+/// Runs the gateway once the simulator it talks to has reported its port.
+struct GatewayAfterSimulator<App: ApplicationProtocol>: Service {
+    let ports: AsyncStream<Int>
+    let makeApplication: @Sendable (Int) -> App
+
+    func run() async throws {
+        for await port in ports {
+            try await makeApplication(port).run()
+            return
+        }
+    }
+}
+
+/// Reads the configuration, or exits with a message that names every invalid setting.
+func loadConfiguration(envFile: String, overrides: [String: String]) throws -> (GatewayConfiguration, DotEnvFile) {
+    let dotEnv: DotEnvFile
+    do {
+        dotEnv = try DotEnvFile.load(path: envFile)
+    } catch {
+        throw ValidationError("Cannot read \(envFile): \(error.localizedDescription)")
+    }
+    do {
+        return (try GatewayConfiguration(reader: .gateway(overrides: overrides, dotEnv: dotEnv)), dotEnv)
+    } catch {
+        throw ValidationError(error.description)
+    }
+}
+
+/// Logs to standard error (journald picks it up under systemd) at the configured level.
+func bootstrapLogging(level: Logger.Level) -> Logger {
+    LoggingSystem.bootstrap { label in
+        var handler = StreamLogHandler.standardError(label: label)
+        handler.logLevel = level
+        return handler
+    }
+    var logger = Logger(label: "copilot-gateway")
+    logger.logLevel = level
+    return logger
+}

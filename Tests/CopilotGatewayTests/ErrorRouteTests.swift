@@ -1,0 +1,196 @@
+import CopilotSimulator
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import NIOCore
+import Testing
+
+@testable import CopilotGateway
+
+/// Every failure reaches the client in OpenAI's error shape with a fitting status.
+@Suite struct ErrorRouteTests {
+    @Test(arguments: [
+        ("{not json", nil as String?, "not valid JSON"),
+        (#"{"model":"copilot"}"#, "messages", "Missing required field `messages`"),
+        (#"{"messages":"hi"}"#, "messages", "expected an array"),
+        (#"{"messages":[{"role":"user","content":5}]}"#, "messages[0].content", "messages[0].content"),
+        (#"{"messages":[{"role":"robot","content":"hi"}]}"#, "messages[0].role", "robot"),
+        (#"{"messages":[{"role":"user","content":"hi"}],"stream":"yes"}"#, "stream", "true or false"),
+        (#"{"messages":[]}"#, "messages", "at least one message"),
+        (#"{"messages":[{"role":"system","content":"persona"}]}"#, "messages", "user message"),
+        (#"{"messages":[{"role":"user","content":""}]}"#, "messages", "no text"),
+        (#"{"messages":[{"role":"user","content":"hi"}],"n":2}"#, "n", "`n` must be 1"),
+    ])
+    func badRequestsAnswer400NamingTheField(body: String, param: String?, phrase: String) async throws {
+        try await GatewayHarness.run { client, simulator in
+            let response = try await client.chatRaw(body)
+            #expect(response.status == .badRequest)
+            let error = try response.openAIError
+            #expect(error["type"] as? String == "invalid_request_error")
+            #expect((error["param"] as? String) == param)
+            #expect((error["message"] as? String)?.contains(phrase) == true, "\(error["message"] ?? "")")
+            #expect(await simulator.recordedRequests.isEmpty, "a bad request must not reach Copilot")
+        }
+    }
+
+    @Test func unknownPathsAnswerAnOpenAIShaped404() async throws {
+        try await GatewayHarness.run { client, _ in
+            let response = try await client.execute(uri: "/v1/embeddings", method: .post)
+            #expect(response.status == .notFound)
+            #expect(try response.openAIError["code"] as? String == "not_found")
+        }
+    }
+
+    @Test func anUpstream503ReachesTheClientAsAnOpenAIError() async throws {
+        try await GatewayHarness.run { client, simulator in
+            await simulator.addFault(.init(kind: .status, count: 1, status: 503))
+            let response = try await client.chat(["messages": [["role": "user", "content": "hi"]]])
+            #expect(response.status == .serviceUnavailable)
+            #expect(try response.openAIError["type"] as? String == "api_error")
+            // The fault was used once; the next request works.
+            #expect(try await client.chat(["messages": [["role": "user", "content": "hi"]]]).status == .ok)
+        }
+    }
+
+    @Test func anUpstream503BeforeAStreamStartsIsAnHTTPErrorNotAStream() async throws {
+        try await GatewayHarness.run { client, simulator in
+            await simulator.addFault(.init(kind: .status, endpoint: .stream, status: 503))
+            let response = try await client.chat(["stream": true, "messages": [["role": "user", "content": "hi"]]])
+            #expect(response.status == .serviceUnavailable)
+            #expect(try response.openAIError["code"] as? String == "upstream_unavailable")
+        }
+    }
+
+    @Test func throttlingPassesRetryAfterThroughRoundedUp() async throws {
+        try await GatewayHarness.run { client, simulator in
+            await simulator.addFault(.init(kind: .status, endpoint: .chat, status: 429, retryAfter: "2.128"))
+            let response = try await client.chat(["messages": [["role": "user", "content": "hi"]]])
+            #expect(response.status == .tooManyRequests)
+            #expect(response.headers[.retryAfter] == "3")
+            #expect(try response.openAIError["type"] as? String == "rate_limit_error")
+        }
+    }
+
+    @Test(arguments: [(401, HTTPResponse.Status.unauthorized, "COPILOT_ACCESS_TOKEN"), (403, .forbidden, "licence"), (500, .badGateway, "500"), (504, .gatewayTimeout, "504")])
+    func upstreamStatusesMapToFittingStatusesWithAHint(upstream: Int, status: HTTPResponse.Status, hint: String) async throws {
+        try await GatewayHarness.run { client, simulator in
+            await simulator.addFault(.init(kind: .status, endpoint: .create, status: upstream))
+            let response = try await client.chat(["messages": [["role": "user", "content": "hi"]]])
+            #expect(response.status == status)
+            #expect((try response.openAIError["message"] as? String)?.contains(hint) == true)
+        }
+    }
+
+    @Test func aMissingTokenAnswers401SayingHowToSignIn() async throws {
+        try await GatewayHarness.run(environment: ["COPILOT_ACCESS_TOKEN": ""]) { client, simulator in
+            let response = try await client.chat(["messages": [["role": "user", "content": "hi"]]])
+            #expect(response.status == .unauthorized)
+            #expect(try response.openAIError["code"] as? String == "not_signed_in")
+            #expect(await simulator.recordedRequests.isEmpty)
+        }
+    }
+
+    @Test func anUnreachableCopilotAnswers502() async throws {
+        try await GatewayHarness.run(environment: ["GRAPH_BASE_URL": "http://127.0.0.1:1"]) { client, _ in
+            let response = try await client.chat(["messages": [["role": "user", "content": "hi"]]])
+            #expect(response.status == .badGateway)
+            #expect(try response.openAIError["code"] as? String == "upstream_unreachable")
+        }
+    }
+
+    @Test func aSlowCopilotAnswers504AfterTheTimeout() async throws {
+        try await GatewayHarness.run(environment: ["COPILOT_TIMEOUT": "1"]) { client, simulator in
+            await simulator.addFault(.init(kind: .delay, endpoint: .chat, delayMs: 3000))
+            let response = try await client.chat(["messages": [["role": "user", "content": "hi"]]])
+            #expect(response.status == .gatewayTimeout)
+            #expect(try response.openAIError["code"] as? String == "upstream_timeout")
+        }
+    }
+
+    @Test func aReusedConversationThatIsGoneIsReplacedBeforeAnswering() async throws {
+        try await GatewayHarness.run { client, simulator in
+            #expect(try await client.chat(["user": "bob", "messages": [["role": "user", "content": "hi"]]]).status == .ok)
+            await simulator.addFault(.init(kind: .status, endpoint: .chat, status: 404))
+            let response = try await client.chat(["user": "bob", "messages": [["role": "user", "content": "again"]]])
+            #expect(response.status == .ok)
+            #expect(try await simulator.recordedPaths().filter { $0 == "/beta/copilot/conversations" }.count == 2)
+        }
+    }
+}
+
+/// Faults after the stream has started, and the upstream stream quirks the gateway must absorb.
+@Suite struct StreamFaultTests {
+    let prompt = "Explain what a gateway does, please."
+
+    func stream(_ client: some TestClientProtocol) async throws -> TestResponse {
+        try await client.chat(["stream": true, "messages": [["role": "user", "content": prompt]]])
+    }
+
+    @Test(arguments: [SimulatorFault.Kind.crlf, .pretty, .noTrailingBlankLine, .contentType, .malformed])
+    func streamQuirksStillGiveTheWholeReplyOnce(kind: SimulatorFault.Kind) async throws {
+        try await GatewayHarness.run { client, simulator in
+            await simulator.addFault(.init(kind: kind, endpoint: .stream))
+            let response = try await stream(client)
+            #expect(response.status == .ok)
+            #expect(try response.streamedText == expectedReply(prompt))
+            #expect(response.eventPayloads.last == "[DONE]")
+        }
+    }
+
+    @Test(arguments: [SimulatorFault.Kind.rewrite, .shrink])
+    func rewrittenOrShrinkingSnapshotsNeverDuplicateText(kind: SimulatorFault.Kind) async throws {
+        try await GatewayHarness.run(simulator: .init(snapshotCount: 10, eventDelay: .zero)) { client, simulator in
+            await simulator.addFault(.init(kind: kind, endpoint: .stream))
+            let text = try await stream(client).streamedText
+            let expected = expectedReply(prompt)
+            #expect(text.replacingOccurrences(of: " [1]", with: "") == expected.replacingOccurrences(of: " [1]", with: ""))
+            #expect(text.components(separatedBy: "You said").count == 2, "the opening must be sent exactly once")
+        }
+    }
+
+    @Test func aStreamCutMidwayEndsWithAnErrorEventAndNoDone() async throws {
+        try await GatewayHarness.run(simulator: .init(snapshotCount: 10, eventDelay: .zero)) { client, simulator in
+            await simulator.addFault(.init(kind: .cut, endpoint: .stream, afterEvents: 4))
+            let response = try await stream(client)
+            #expect(response.status == .ok)
+            let last = try #require(response.eventPayloads.last)
+            let error = try #require((try JSONSerialization.jsonObject(with: Data(last.utf8)) as? [String: Any])?["error"] as? [String: Any])
+            #expect(error["code"] as? String == "upstream_stream_interrupted")
+            #expect(!response.eventPayloads.contains("[DONE]"))
+            #expect(expectedReply(prompt).hasPrefix(try response.streamedText))
+        }
+    }
+
+    @Test func anInBandErrorEventBecomesAnErrorEvent() async throws {
+        try await GatewayHarness.run { client, simulator in
+            await simulator.addFault(.init(kind: .inbandError, endpoint: .stream))
+            let response = try await stream(client)
+            let last = try #require(response.eventPayloads.last)
+            #expect(last.contains("\"error\"") && last.contains("Simulated in-band failure"))
+        }
+    }
+
+    @Test func anEmptyReplyIsAnErrorNotAnEmptyAnswer() async throws {
+        try await GatewayHarness.run { client, simulator in
+            await simulator.addFault(.init(kind: .emptyReply, endpoint: .chat))
+            let whole = try await client.chat(["messages": [["role": "user", "content": "hi"]]])
+            #expect(whole.status == .badGateway)
+            #expect(try whole.openAIError["code"] as? String == "upstream_empty_reply")
+            await simulator.addFault(.init(kind: .emptyReply, endpoint: .stream))
+            let streamed = try await stream(client)
+            #expect(streamed.eventPayloads.last?.contains("upstream_empty_reply") == true)
+        }
+    }
+
+    @Test func aResponsibleAIRefusalWithTextIsTheAnswerAndEndsTheSession() async throws {
+        try await GatewayHarness.run { client, simulator in
+            await simulator.addFault(.init(kind: .rai, endpoint: .chat))
+            let response = try await client.chat(["user": "carol", "messages": [["role": "user", "content": "something"]]])
+            #expect(response.status == .ok)
+            #expect(String(buffer: response.body).contains("I'm sorry"))
+            // The disengaged conversation is not reused: the next turn starts a new one.
+            #expect(try await client.chat(["user": "carol", "messages": [["role": "user", "content": "hi"]]]).status == .ok)
+            #expect(try await simulator.recordedPaths().filter { $0 == "/beta/copilot/conversations" }.count == 2)
+        }
+    }
+}

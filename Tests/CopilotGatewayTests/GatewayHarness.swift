@@ -1,0 +1,120 @@
+import AsyncHTTPClient
+import Configuration
+import CopilotSimulator
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import NIOCore
+import Testing
+
+@testable import CopilotGateway
+
+/// The gateway and the Copilot simulator, both live on free loopback ports, as in production.
+enum GatewayHarness {
+    static func run(
+        simulator options: SimulatorOptions = .init(snapshotCount: 5, eventDelay: .zero),
+        environment: [String: String] = [:],
+        _ body: @Sendable (any TestClientProtocol, CopilotSimulator) async throws -> Void
+    ) async throws {
+        let simulator = CopilotSimulator(options: options)
+        let simulatorApp = buildSimulatorApplication(simulator: simulator, host: "127.0.0.1", port: 0, logger: Logger(label: "simulator"))
+        try await simulatorApp.test(.live) { simulatorClient in
+            let port = try #require(simulatorClient.port)
+            var settings = [
+                "PORT": "0", "GRAPH_BASE_URL": "http://127.0.0.1:\(port)", "COPILOT_ACCESS_TOKEN": "test-token",
+                "COPILOT_TIMEZONE": "Europe/Berlin",
+            ]
+            settings.merge(environment) { $1 }
+            let configuration = try GatewayConfiguration(reader: .gateway(environment: settings), environment: ["HOME": "/tmp"])
+            let httpClient = HTTPClient(eventLoopGroupProvider: .singleton)
+            let tokens: any AccessTokenProvider = configuration.accessToken.map { StaticAccessTokenProvider(token: $0) } ?? MissingAccessTokenProvider()
+            let graph = GraphClient(
+                httpClient: httpClient, baseURL: configuration.graphBaseURL, tokens: tokens,
+                timeout: configuration.upstreamTimeout, logger: Logger(label: "graph"))
+            let app = buildApplication(configuration: configuration, graph: graph, logger: Logger(label: "gateway"))
+            do {
+                try await app.test(.live) { client in try await body(client, simulator) }
+            } catch {
+                try await httpClient.shutdown()
+                throw error
+            }
+            try await httpClient.shutdown()
+        }
+    }
+}
+
+extension TestClientProtocol {
+    /// `POST /v1/chat/completions` with a JSON object body.
+    func chat(_ body: [String: Any], headers: HTTPFields = [:]) async throws -> TestResponse {
+        let data = try JSONSerialization.data(withJSONObject: body)
+        var headers = headers
+        headers[.contentType] = "application/json"
+        return try await execute(uri: "/v1/chat/completions", method: .post, headers: headers, body: ByteBuffer(bytes: data))
+    }
+
+    func chatRaw(_ body: String) async throws -> TestResponse {
+        try await execute(uri: "/v1/chat/completions", method: .post, headers: [.contentType: "application/json"], body: ByteBuffer(string: body))
+    }
+}
+
+extension TestResponse {
+    var json: [String: Any] {
+        get throws {
+            let object = try JSONSerialization.jsonObject(with: Data(body.readableBytesView))
+            return try #require(object as? [String: Any])
+        }
+    }
+
+    /// The `data:` payloads of an SSE body, in order.
+    var eventPayloads: [String] {
+        String(buffer: body).components(separatedBy: "\n\n").compactMap { block in
+            block.hasPrefix("data: ") ? String(block.dropFirst("data: ".count)) : nil
+        }
+    }
+
+    /// The JSON chunks of an SSE body (not `[DONE]`).
+    var chunks: [[String: Any]] {
+        get throws {
+            try eventPayloads.filter { $0 != "[DONE]" }.map {
+                try #require(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
+            }
+        }
+    }
+
+    /// The content deltas of an SSE body, joined.
+    var streamedText: String {
+        get throws {
+            try chunks.compactMap { (($0["choices"] as? [[String: Any]])?.first?["delta"] as? [String: Any])?["content"] as? String }.joined()
+        }
+    }
+
+    /// The OpenAI error object, checking that all four fields are there.
+    var openAIError: [String: Any] {
+        get throws {
+            let error = try #require(try json["error"] as? [String: Any])
+            #expect(Set(error.keys) == ["message", "type", "param", "code"])
+            #expect((error["message"] as? String)?.isEmpty == false)
+            return error
+        }
+    }
+}
+
+extension CopilotSimulator {
+    /// The JSON bodies of the recorded requests whose path ends with `suffix`.
+    nonisolated func recordedBodies(pathSuffix suffix: String) async throws -> [[String: Any]] {
+        let data = try JSONEncoder().encode(await recordedRequests)
+        let all = try #require(JSONSerialization.jsonObject(with: data) as? [[String: Any]])
+        return all.filter { ($0["path"] as? String)?.hasSuffix(suffix) == true }.compactMap { $0["body"] as? [String: Any] }
+    }
+
+    nonisolated func recordedPaths() async -> [String] {
+        await recordedRequests.map(\.path)
+    }
+}
+
+/// What the simulator answers to `prompt` with no other context, as the gateway formats it.
+func expectedReply(_ prompt: String) -> String {
+    ReplyFormatter.format(SimulatedReplies.reply(to: prompt, conversationText: []).text, isComplete: true)
+}

@@ -1,0 +1,55 @@
+import Testing
+
+@testable import CopilotGateway
+
+@Suite struct PreparedTurnTests {
+    func prepare(_ messages: [ChatMessage], key: String? = nil) throws(OpenAIError) -> PreparedTurn {
+        try PreparedTurn.prepare(ChatCompletionRequest(messages: messages), sessionKey: key)
+    }
+
+    @Test func takesTheNewestUserTurnAsThePromptAndTheRestAsHistory() throws {
+        let turn = try prepare([
+            .init(role: .system, content: .text("You are Mika.")),
+            .init(role: .user, content: .text("hi")),
+            .init(role: .assistant, content: .parts([.text("hello!")])),
+            .init(role: .user, content: .text("how are you?")),
+        ])
+        #expect(turn.prompt == "how are you?")
+        #expect(turn.instructions == "You are Mika.")
+        #expect(turn.history == [.init(role: .user, text: "hi"), .init(role: .assistant, text: "hello!")])
+        #expect(turn.model == "copilot")
+    }
+
+    @Test func liftsSystemRemindersOutOfThePrompt() throws {
+        let turn = try prepare([
+            .init(role: .user, content: .parts([.text("PONG?"), .text("<system_reminder>Current datetime: 2026-11-24 18:01</system_reminder>")]))
+        ])
+        #expect(turn.prompt == "PONG?")
+        #expect(turn.reminders == ["Current datetime: 2026-11-24 18:01"])
+    }
+
+    @Test func replacesImagesWithANoteInsteadOfFailing() throws {
+        let turn = try prepare([.init(role: .user, content: .parts([.image(url: "data:image/png;base64,AAAA")]))])
+        #expect(turn.prompt.contains("image"))
+    }
+
+    @Test func rendersToolResultsAfterTheLastAssistantTurn() throws {
+        var call = ChatMessage(role: .assistant, content: nil)
+        call.toolCalls = [.init(id: "call_1", function: .init(name: "get_time", arguments: "{}"))]
+        var result = ChatMessage(role: .tool, content: .text("12:00"))
+        result.toolCallID = "call_1"
+        let turn = try prepare([.init(role: .user, content: .text("time?")), call, result])
+        #expect(turn.prompt == "Result of tool call call_1:\n12:00")
+        #expect(turn.history.last?.text.contains("get_time") == true)
+    }
+
+    @Test(arguments: [
+        [ChatMessage](),
+        [ChatMessage(role: .system, content: .text("only a system prompt"))],
+        [ChatMessage(role: .user, content: .text("   "))],
+        [ChatMessage(role: .user, content: .text("hi")), ChatMessage(role: .assistant, content: .text("hello"))],
+    ])
+    func rejectsRequestsWithNothingToAnswer(messages: [ChatMessage]) {
+        #expect(throws: OpenAIError.self) { try prepare(messages) }
+    }
+}
