@@ -47,6 +47,20 @@ struct Serve: AsyncParsableCommand {
             configuration: .init(timeout: .init(connect: .seconds(10), read: .seconds(120)))
         )
         do {
+            try await serve(configuration, httpClient: httpClient, logger: logger)
+        } catch {
+            try await httpClient.shutdown()
+            if let message = Self.startupProblem(error, configuration: configuration) {
+                FileHandle.standardError.write(Data((message + "\n").utf8))
+                throw ExitCode(69)  // EX_UNAVAILABLE
+            }
+            throw error
+        }
+        try await httpClient.shutdown()
+    }
+
+    private func serve(_ configuration: GatewayConfiguration, httpClient: HTTPClient, logger: Logger) async throws {
+        do {
             if simulator || !configuration.hasMicrosoftCredentials {
                 try await runWithSimulator(configuration, httpClient: httpClient, logger: logger)
             } else {
@@ -63,11 +77,19 @@ struct Serve: AsyncParsableCommand {
                 }
                 try await app.runService()
             }
-        } catch {
-            try await httpClient.shutdown()
-            throw error
         }
-        try await httpClient.shutdown()
+    }
+
+    /// A plain explanation for failures a user can fix, such as a port that is taken.
+    static func startupProblem(_ error: any Error, configuration: GatewayConfiguration) -> String? {
+        let text = String(describing: error)
+        if text.contains("Address already in use") {
+            return "Port \(configuration.port) on \(configuration.host) is already in use (is another copilot-gateway running?). Stop that process, or choose another port with PORT=... or --port."
+        }
+        if text.contains("Cannot assign requested address") || text.contains("Name or service not known") {
+            return "Cannot listen on \(configuration.host): it is not an address of this machine. Set HOST (or --host) to 127.0.0.1, 0.0.0.0 or one of this machine's addresses."
+        }
+        return nil
     }
 
     /// The simulator on a free loopback port, and the gateway pointed at it, under one service group.
@@ -122,12 +144,14 @@ func loadConfiguration(envFile: String, overrides: [String: String]) throws -> (
     do {
         dotEnv = try DotEnvFile.load(path: envFile)
     } catch {
-        throw ValidationError("Cannot read \(envFile): \(error.localizedDescription)")
+        FileHandle.standardError.write(Data("Cannot read \(envFile): \(error.localizedDescription)\n".utf8))
+        throw ExitCode(78)  // EX_CONFIG
     }
     do {
         return (try GatewayConfiguration(reader: .gateway(overrides: overrides, dotEnv: dotEnv)), dotEnv)
     } catch {
-        throw ValidationError(error.description)
+        FileHandle.standardError.write(Data((error.description + "\n").utf8))
+        throw ExitCode(78)  // EX_CONFIG
     }
 }
 
