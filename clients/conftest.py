@@ -60,14 +60,47 @@ class Stack:
         self._call("DELETE", "/_sim/requests")
 
 
-@pytest.fixture(scope="session")
-def stack():
+def gateway_binary() -> Path:
     binary = Path(os.environ.get("COPILOT_GATEWAY_BIN", ROOT / ".build/debug/copilot-gateway"))
     if not binary.exists():
         raise RuntimeError(f"{binary} is missing: run `swift build` first (scripts/test does)")
-    work = Path(os.environ.get("CLIENT_SUITE_TMP") or tempfile.mkdtemp(prefix="copilot-gateway-clients-"))
+    return binary
+
+
+def scratch(name: str) -> Path:
+    base = Path(os.environ.get("CLIENT_SUITE_TMP") or tempfile.mkdtemp(prefix="copilot-gateway-clients-"))
+    folder = base / name
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def without_microsoft_settings() -> dict:
+    return {k: v for k, v in os.environ.items() if k not in ("TENANT_ID", "CLIENT_ID", "COPILOT_ACCESS_TOKEN", "GRAPH_BASE_URL", "HOST", "PORT")}
+
+
+@pytest.fixture(scope="session")
+def demo_gateway():
+    """`copilot-gateway serve` with no Microsoft settings at all: demo mode on the built-in simulator."""
+    work = scratch("demo")
+    port = free_port()
+    env = without_microsoft_settings()
+    env.update(STATE_DIR=str(work / "state"))
+    log = work / "gateway.log"
+    process = subprocess.Popen([str(gateway_binary()), "serve", "--port", str(port)], cwd=work, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
+    try:
+        wait_until_up(f"http://127.0.0.1:{port}/health", process, log)
+        yield f"http://127.0.0.1:{port}/v1", log
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def stack():
+    binary = gateway_binary()
+    work = scratch("stack")
     simulator_port, gateway_port = free_port(), free_port()
-    env = {k: v for k, v in os.environ.items() if k not in ("TENANT_ID", "CLIENT_ID", "COPILOT_ACCESS_TOKEN", "GRAPH_BASE_URL")}
+    env = without_microsoft_settings()
     env.update(
         GRAPH_BASE_URL=f"http://127.0.0.1:{simulator_port}",
         COPILOT_ACCESS_TOKEN="client-suite-token",

@@ -146,14 +146,18 @@ struct GraphSnapshotStream: Sendable {
                 }
             }
         }
-        do {
-            for try await buffer in body {
-                try await process(decoder.feed(buffer.readableBytesView))
+        var chunks = body.makeAsyncIterator()
+        while true {
+            // Only a failure to read from Graph is an upstream error; `handle`'s own errors
+            // (the client went away, say) pass through as they are.
+            let chunk: ByteBuffer?
+            do {
+                chunk = try await chunks.next()
+            } catch {
+                throw GraphClient.upstreamError(from: error)
             }
-        } catch let error as UpstreamError {
-            throw error
-        } catch {
-            throw GraphClient.upstreamError(from: error)
+            guard let chunk else { break }
+            try await process(decoder.feed(chunk.readableBytesView))
         }
         try await process(decoder.finish())
     }
