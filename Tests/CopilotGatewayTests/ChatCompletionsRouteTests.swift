@@ -119,7 +119,7 @@ import Testing
             ])
             let reply = try #require(((try second.json["choices"] as? [[String: Any]])?.first?["message"] as? [String: Any])?["content"] as? String)
             #expect(reply.contains("KIWI"))
-            #expect(try await simulator.recordedPaths().filter { $0 == "/beta/copilot/conversations" }.count == 1)
+            #expect(await simulator.createdConversationCount() == 1)
             // The continuing turn sends only the new message, not the history again.
             let lastTurn = try #require(try await simulator.recordedBodies(pathSuffix: "/chat").last)
             #expect((lastTurn["message"] as? [String: Any])?["text"] as? String == "What is the codeword?")

@@ -109,8 +109,9 @@ extension CopilotSimulator {
         return all.filter { ($0["path"] as? String)?.hasSuffix(suffix) == true }.compactMap { $0["body"] as? [String: Any] }
     }
 
-    nonisolated func recordedPaths() async -> [String] {
-        await recordedRequests.map(\.path)
+    /// How many conversations the gateway created.
+    nonisolated func createdConversationCount() async -> Int {
+        await recordedRequests.filter { $0.path == "/beta/copilot/conversations" }.count
     }
 }
 
