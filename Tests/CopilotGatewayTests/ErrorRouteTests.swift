@@ -67,7 +67,10 @@ import Testing
             let response = try await client.chat(["messages": [["role": "user", "content": "hi"]]])
             #expect(response.status == .tooManyRequests)
             #expect(response.headers[.retryAfter] == "3")
-            #expect(try response.openAIError["type"] as? String == "rate_limit_error")
+            let error = try response.openAIError
+            #expect(error["type"] as? String == "rate_limit_error")
+            let message = try #require(error["message"] as? String)
+            #expect(message.contains("TooManyRequests: Please retry again later. Copilot is throttling"))
         }
     }
 

@@ -28,7 +28,8 @@ public struct GatewayConfiguration: Sendable {
     public var accessToken: String?
     /// Extra model names listed by `GET /v1/models` beside `copilot`.
     public var modelAliases: [String]
-    /// Total time allowed for one upstream call, streamed or not.
+    /// How long Copilot may take to start answering (a whole `chat` answer, or a stream's first byte).
+    /// A stream that has started is bounded by the HTTP client's 120 s idle read timeout instead.
     public var upstreamTimeout: Duration
     public var logLevel: Logger.Level
 

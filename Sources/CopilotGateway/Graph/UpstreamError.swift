@@ -27,7 +27,8 @@ public enum UpstreamError: Error, Sendable, Equatable {
     public var openAIError: OpenAIError {
         switch self {
         case .status(let status, let code, let message, let retryAfter):
-            let detail = "Copilot answered \(status)\(code.map { " \($0)" } ?? "")\(message.map { ": \($0)" } ?? "")"
+            let sentence = message.map { $0.hasSuffix(".") ? String($0.dropLast()) : $0 }
+            let detail = "Copilot answered \(status)\(code.map { " \($0)" } ?? "")\(sentence.map { ": \($0)" } ?? "")"
             switch status {
             case 401:
                 return OpenAIError(

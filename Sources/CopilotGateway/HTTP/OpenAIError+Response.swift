@@ -49,8 +49,6 @@ struct OpenAIErrorMiddleware<Context: RequestContext>: RouterMiddleware {
                 type: "invalid_request_error", code: "not_found")
         case .contentTooLarge:
             return OpenAIError(status: .contentTooLarge, message: "The request body is too large.", type: "invalid_request_error", code: "request_too_large")
-        case .methodNotAllowed:
-            return OpenAIError(status: .methodNotAllowed, message: "\(request.method) is not allowed on \(request.uri.path).", type: "invalid_request_error", code: "method_not_allowed")
         default:
             return OpenAIError(status: status, message: status.reasonPhrase, type: status.code >= 500 ? "api_error" : "invalid_request_error")
         }
