@@ -45,6 +45,77 @@ struct ControlHandlers: Sendable {
         return try encoded(conversation)
     }
 
+    /// `{"userCode":"ABCD2345"}` approves one pending code; `{"auto":true,"delayMs":200}` approves every
+    /// current and future code `delayMs` after issue; `{"auto":false}` stops that.
+    @Sendable func approveDeviceCode(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        let body = try await jsonObject(request, context: context)
+        if let auto = body["auto"] {
+            guard let on = auto.boolValue else { throw GraphError.badRequest("'auto' must be true or false.") }
+            var delay = simulator.options.autoApproveDelay
+            if let delayMs = body["delayMs"], delayMs != .null {
+                guard let milliseconds = delayMs.numberValue, milliseconds >= 0, milliseconds < 86_400_000 else {
+                    throw GraphError.badRequest("'delayMs' must be a number of milliseconds, 0 or more.")
+                }
+                delay = .milliseconds(Int(milliseconds))
+            }
+            await simulator.setAutoApprove(on, delay: delay)
+            return try encoded(AutoApproval(auto: on, delayMs: on ? Int(delay.timeInterval * 1000) : nil))
+        }
+        return try await decide(body, approve: true)
+    }
+
+    /// `{"userCode":"ABCD2345"}` declines one pending code.
+    @Sendable func declineDeviceCode(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        try await decide(try await jsonObject(request, context: context), approve: false)
+    }
+
+    @Sendable func listDeviceCodes(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        try encoded(await simulator.deviceCodes)
+    }
+
+    @Sendable func tokenCounters(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        try encoded(await simulator.identityCounters)
+    }
+
+    @Sendable func expireAccessTokens(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        await simulator.expireAccessTokens()
+        return Response(status: .noContent)
+    }
+
+    @Sendable func revokeRefreshTokens(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        await simulator.revokeRefreshTokens()
+        return Response(status: .noContent)
+    }
+
+    private struct AutoApproval: Encodable {
+        var auto: Bool
+        var delayMs: Int?
+    }
+
+    private func decide(_ body: SimulatorJSON, approve: Bool) async throws -> Response {
+        guard let userCode = body["userCode"]?.stringValue, !userCode.isEmpty else {
+            throw GraphError.badRequest("Send {\"userCode\":\"…\"}" + (approve ? " or {\"auto\":true}." : "."))
+        }
+        switch await simulator.decideDeviceCode(userCode: userCode, approve: approve) {
+        case .done(let code):
+            return try encoded(code)
+        case .notFound:
+            throw GraphError.notFound("No device code has the user code '\(userCode)'.")
+        case .notPending(let status):
+            throw GraphError(
+                status: 409, code: "Conflict",
+                message: "The device code with user code '\(userCode)' is \(status.rawValue), not pending.")
+        }
+    }
+
+    private func jsonObject(_ request: Request, context: BasicRequestContext) async throws -> SimulatorJSON {
+        let buffer = try await request.body.collect(upTo: context.maxUploadSize)
+        guard let body = SimulatorJSON.parse(Data(buffer.readableBytesView)), case .object = body else {
+            throw GraphError.badRequest("The body must be a JSON object.")
+        }
+        return body
+    }
+
     private func encoded(_ value: some Encodable, status: Int = 200) throws -> Response {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]

@@ -1,6 +1,7 @@
 import Foundation
 
-/// A local fake of Microsoft Graph's Copilot Chat API. Holds all state: conversations,
+/// A local fake of Microsoft Graph's Copilot Chat API and of the Microsoft identity platform's
+/// device-code and refresh-token grants. Holds all state: conversations, device codes, issued tokens,
 /// the request log and pending faults. Serve it with ``buildSimulatorRouter(simulator:)``.
 public actor CopilotSimulator {
     /// The options this simulator was created with.
@@ -8,13 +9,16 @@ public actor CopilotSimulator {
     private var conversations: [String: SimulatedConversation] = [:]
     private var requests: [RecordedRequest] = []
     private var faults: [SimulatorFault] = []
+    /// Device codes, issued tokens and identity counters (see `CopilotSimulator+Identity.swift`).
+    var identity: IdentityState
 
     /// Creates an empty simulator.
     public init(options: SimulatorOptions = .init()) {
         self.options = options
+        self.identity = IdentityState(options: options)
     }
 
-    /// Every request received under `/beta/...`, oldest first.
+    /// Every request received under `/beta/...` and by the identity endpoints, oldest first.
     public var recordedRequests: [RecordedRequest] { requests }
 
     /// Forgets the recorded requests.

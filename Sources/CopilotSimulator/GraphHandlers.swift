@@ -57,11 +57,11 @@ struct GraphHandlers: Sendable {
         let faults = await simulator.takeFaults(for: endpoint)
         if let status = faults[.status] { throw GraphError.fault(status) }
         if let delay = faults[.delay] { try await Task.sleep(for: .milliseconds(max(0, delay.delayMs ?? 1000))) }
-        try authenticate(request)
+        try await authenticate(request)
         return faults
     }
 
-    private func authenticate(_ request: Request) throws(GraphError) {
+    private func authenticate(_ request: Request) async throws(GraphError) {
         guard let header = request.headers[.authorization] else {
             throw .unauthenticated("Access token is empty.")
         }
@@ -69,6 +69,13 @@ struct GraphHandlers: Sendable {
         let isBearer = parts.count == 2 && parts[0].lowercased() == "bearer"
         let token = isBearer ? parts[1].trimmingCharacters(in: .whitespaces) : ""
         guard !token.isEmpty else { throw .unauthenticated("Access token is empty.") }
+        if options.checkTokens {
+            switch await simulator.checkAccessToken(token, now: Date()) {
+            case .valid: return
+            case .expired: throw .unauthenticated("Access token has expired or is not yet valid.")
+            case .unknown: throw .unauthenticated("Invalid token.")
+            }
+        }
         if let accepted = options.acceptedToken, token != accepted {
             throw .unauthenticated("Access token validation failure. Invalid audience.")
         }

@@ -3,8 +3,9 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 
-/// Records `/beta/...` requests, turns thrown errors into Graph error envelopes, and adds the
-/// `request-id` / `client-request-id` headers to every response.
+/// Records `/beta/...` and identity requests (secrets redacted), turns thrown errors into Graph error
+/// envelopes (Entra error bodies on the identity endpoints), and adds the `request-id` (identity:
+/// `x-ms-request-id`) and `client-request-id` headers to every response.
 struct GraphRequestMiddleware<Context: RequestContext>: RouterMiddleware {
     let simulator: CopilotSimulator
 
@@ -12,14 +13,20 @@ struct GraphRequestMiddleware<Context: RequestContext>: RouterMiddleware {
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
     ) async throws -> Response {
         let ids = GraphRequestIDs(clientRequestID: request.headers[.clientRequestID])
+        let isIdentity = IdentityHandlers.isIdentityPath(request.uri.path)
         var response: Response
         do {
             var request = request
-            if request.uri.path.hasPrefix("/beta/") {
+            if request.uri.path.hasPrefix("/beta/") || isIdentity {
                 let body = try await request.collectBody(upTo: context.maxUploadSize)
-                await simulator.record(Self.record(request, body: body))
+                await simulator.record(Self.record(request, body: body, form: isIdentity))
             }
             response = try await next(request, context)
+        } catch let error as EntraError {
+            // Entra's trace id is its request id; its correlation id is the client's `client-request-id`.
+            response = jsonResponse(
+                status: error.status, error.body(traceID: ids.requestID, correlationID: ids.clientRequestID))
+            if let retryAfter = error.retryAfter { response.headers[.retryAfter] = retryAfter }
         } catch let error as GraphError {
             response = Self.errorResponse(error, ids: ids)
         } catch let error as any HTTPResponseError {
@@ -33,7 +40,7 @@ struct GraphRequestMiddleware<Context: RequestContext>: RouterMiddleware {
             response = Self.errorResponse(
                 GraphError(status: 500, code: "InternalServerError", message: "\(error)"), ids: ids)
         }
-        response.headers[.requestID] = ids.requestID
+        response.headers[isIdentity ? .msRequestID : .requestID] = ids.requestID
         response.headers[.clientRequestID] = ids.clientRequestID
         return response
     }
@@ -48,7 +55,9 @@ struct GraphRequestMiddleware<Context: RequestContext>: RouterMiddleware {
         return response
     }
 
-    static func record(_ request: Request, body: ByteBuffer) -> RecordedRequest {
+    /// The log entry for a request. Identity (`form`) bodies become a JSON object of their fields, and
+    /// secret fields (in the body or the query) are replaced by ``RecordedRequest/redacted``.
+    static func record(_ request: Request, body: ByteBuffer, form: Bool = false) -> RecordedRequest {
         var headers: [String: String] = [:]
         for field in request.headers {
             let name = field.name.canonicalName
@@ -56,8 +65,14 @@ struct GraphRequestMiddleware<Context: RequestContext>: RouterMiddleware {
             headers[name] = headers[name].map { "\($0), \(value)" } ?? value
         }
         let bytes = Data(body.readableBytesView)
+        var path = request.uri.description
+        if form, let query = request.uri.query {
+            path = request.uri.path + "?" + FormBody.redactedQuery(query)
+        }
         let json: SimulatorJSON =
-            if bytes.isEmpty {
+            if form {
+                FormBody(String(decoding: bytes, as: UTF8.self)).redactedJSON
+            } else if bytes.isEmpty {
                 .null
             } else if let parsed = SimulatorJSON.parse(bytes) {
                 parsed
@@ -65,7 +80,7 @@ struct GraphRequestMiddleware<Context: RequestContext>: RouterMiddleware {
                 .string(String(decoding: bytes, as: UTF8.self))
             }
         return RecordedRequest(
-            method: request.method.rawValue, path: request.uri.description, headers: headers, body: json)
+            method: request.method.rawValue, path: path, headers: headers, body: json)
     }
 }
 
@@ -81,4 +96,6 @@ extension HTTPField.Name {
     // The literals are valid header names, so these initialisers cannot fail.
     static let requestID = HTTPField.Name("request-id")!
     static let clientRequestID = HTTPField.Name("client-request-id")!
+    static let msRequestID = HTTPField.Name("x-ms-request-id")!
+    static let pragma = HTTPField.Name("pragma")!
 }

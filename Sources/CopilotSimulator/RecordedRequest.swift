@@ -1,6 +1,7 @@
-/// One request the simulator received under `/beta/...`, as returned by `GET /_sim/requests`.
+/// One request the simulator received under `/beta/...` or at an identity endpoint
+/// (`/{tenant}/oauth2/v2.0/devicecode|token`), as returned by `GET /_sim/requests`.
 public struct RecordedRequest: Codable, Sendable, Equatable {
-    /// Marker stored instead of the `authorization` header's value.
+    /// Marker stored instead of the `authorization` header's value and of secret form fields.
     public static let redacted = "[redacted]"
 
     /// HTTP method, e.g. `POST`.
@@ -9,7 +10,9 @@ public struct RecordedRequest: Codable, Sendable, Equatable {
     public var path: String
     /// Request headers, names lowercased; `authorization` holds ``redacted`` when it was present.
     public var headers: [String: String]
-    /// The parsed JSON body; a string when it was not JSON; null when it was empty.
+    /// The parsed JSON body; a string when it was not JSON; null when it was empty. For the identity
+    /// endpoints, an object of the form fields with `refresh_token`, `device_code`, `code`,
+    /// `client_secret`, `assertion` and `client_assertion*` values replaced by ``redacted``.
     public var body: SimulatorJSON
 
     /// Creates a record.

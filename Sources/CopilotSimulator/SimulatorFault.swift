@@ -5,20 +5,39 @@ public struct SimulatorFault: Codable, Sendable, Equatable {
     public enum Kind: String, Codable, Sendable, CaseIterable {
         case status, delay, cut, malformed, rewrite, shrink, rai, inbandError, crlf, pretty
         case noTrailingBlankLine, contentType, emptyReply
+        /// The next refresh-token grant fails with `invalid_grant` (AADSTS `code`, default 700082).
+        case invalidGrant
+        /// The next device-code poll gets `slow_down`.
+        case slowDown
+        /// The next device-code poll gets `expired_token`.
+        case expiredToken
 
         /// The endpoints on which this kind can have an effect.
         var applicableEndpoints: Set<SimulatorEndpoint> {
             switch self {
-            case .status, .delay: [.create, .chat, .stream]
+            case .status, .delay: Set(SimulatorEndpoint.allCases)
             case .rai, .emptyReply: [.chat, .stream]
+            case .invalidGrant: [.refreshGrant]
+            case .slowDown, .expiredToken: [.deviceCodeGrant]
             default: [.stream]
             }
         }
+
+        /// Whether the kind exists only for the identity endpoints.
+        var isIdentityKind: Bool {
+            applicableEndpoints.allSatisfy(\.isIdentity)
+        }
     }
 
-    /// Which requests a fault applies to.
+    /// Which requests a fault applies to. `any` means every endpoint the kind can affect, except that
+    /// `status` and `delay` faults reach the identity endpoints (`devicecode`, `token`) only when named,
+    /// so that a Graph retry test is not used up by a token refresh.
     public enum Endpoint: String, Codable, Sendable, CaseIterable {
         case create, chat, stream, any
+        /// `POST /{tenant}/oauth2/v2.0/devicecode`.
+        case devicecode
+        /// `POST /{tenant}/oauth2/v2.0/token`, every grant type.
+        case token
     }
 
     /// What the fault does.
@@ -37,11 +56,13 @@ public struct SimulatorFault: Codable, Sendable, Equatable {
     public var delayMs: Int?
     /// `cut`: number of events sent before the stream is closed (default 3).
     public var afterEvents: Int?
+    /// `invalidGrant`: the AADSTS number (default 700082, refresh token inactive for 90 days).
+    public var code: Int?
 
     /// Creates a fault.
     public init(
         kind: Kind, count: Int = 1, endpoint: Endpoint = .any, status: Int? = nil, retryAfter: String? = nil,
-        message: String? = nil, delayMs: Int? = nil, afterEvents: Int? = nil
+        message: String? = nil, delayMs: Int? = nil, afterEvents: Int? = nil, code: Int? = nil
     ) {
         self.kind = kind
         self.count = count
@@ -51,10 +72,11 @@ public struct SimulatorFault: Codable, Sendable, Equatable {
         self.message = message
         self.delayMs = delayMs
         self.afterEvents = afterEvents
+        self.code = code
     }
 
     private enum CodingKeys: String, CodingKey {
-        case kind, count, endpoint, status, retryAfter, message, delayMs, afterEvents
+        case kind, count, endpoint, status, retryAfter, message, delayMs, afterEvents, code
     }
 
     public init(from decoder: any Decoder) throws {
@@ -79,12 +101,15 @@ public struct SimulatorFault: Codable, Sendable, Equatable {
                 throw Self.invalid(.status, in: container, "a 'status' fault needs a 'status' between 400 and 599")
             }
         }
+        let code = try container.decodeIfPresent(Int.self, forKey: .code)
+        if let code, code <= 0 { throw Self.invalid(.code, in: container, "code must be a positive AADSTS number") }
         self.init(
             kind: kind, count: count, endpoint: endpoint, status: status,
             retryAfter: try container.decodeIfPresent(String.self, forKey: .retryAfter),
             message: try container.decodeIfPresent(String.self, forKey: .message),
             delayMs: try container.decodeIfPresent(Int.self, forKey: .delayMs),
-            afterEvents: try container.decodeIfPresent(Int.self, forKey: .afterEvents))
+            afterEvents: try container.decodeIfPresent(Int.self, forKey: .afterEvents),
+            code: code)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -97,12 +122,14 @@ public struct SimulatorFault: Codable, Sendable, Equatable {
         try container.encodeIfPresent(message, forKey: .message)
         try container.encodeIfPresent(delayMs, forKey: .delayMs)
         try container.encodeIfPresent(afterEvents, forKey: .afterEvents)
+        try container.encodeIfPresent(code, forKey: .code)
     }
 
     /// Whether this fault affects a request to `target`.
     func matches(_ target: SimulatorEndpoint) -> Bool {
         guard kind.applicableEndpoints.contains(target) else { return false }
-        return endpoint == .any || endpoint.rawValue == target.rawValue
+        if endpoint == .any { return !target.isIdentity || kind.isIdentityKind }
+        return endpoint == target.faultEndpoint
     }
 
     private static func names<Value: RawRepresentable<String>>(_ values: [Value]) -> String {
@@ -116,7 +143,32 @@ public struct SimulatorFault: Codable, Sendable, Equatable {
     }
 }
 
-/// The three Graph endpoints a fault can target.
-enum SimulatorEndpoint: String, Sendable, Hashable {
+/// The endpoints (and token grants) a fault can target.
+enum SimulatorEndpoint: String, Sendable, Hashable, CaseIterable {
     case create, chat, stream
+    case devicecode
+    /// The token endpoint with `grant_type=urn:ietf:params:oauth:grant-type:device_code`.
+    case deviceCodeGrant
+    /// The token endpoint with `grant_type=refresh_token`.
+    case refreshGrant
+    /// The token endpoint with any other (or no) grant type.
+    case otherGrant
+
+    var isIdentity: Bool {
+        switch self {
+        case .create, .chat, .stream: false
+        case .devicecode, .deviceCodeGrant, .refreshGrant, .otherGrant: true
+        }
+    }
+
+    /// The `endpoint` value of a fault that names this target.
+    var faultEndpoint: SimulatorFault.Endpoint {
+        switch self {
+        case .create: .create
+        case .chat: .chat
+        case .stream: .stream
+        case .devicecode: .devicecode
+        case .deviceCodeGrant, .refreshGrant, .otherGrant: .token
+        }
+    }
 }

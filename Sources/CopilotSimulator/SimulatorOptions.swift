@@ -5,18 +5,46 @@ public struct SimulatorOptions: Sendable {
     /// Pause between two stream events.
     public var eventDelay: Duration
     /// nil: any non-empty bearer token is accepted; otherwise only this exact token.
+    /// Ignored when ``checkTokens`` is on.
     public var acceptedToken: String?
     /// Longest accepted `message.text`, in characters; longer prompts get 413.
     public var maxMessageLength: Int
+    /// Lifetime of the access tokens the identity endpoints issue (`expires_in`, in whole seconds).
+    public var accessTokenLifetime: Duration
+    /// Lifetime of a device code (`expires_in` of the devicecode response, in whole seconds).
+    public var deviceCodeLifetime: Duration
+    /// The `interval` (seconds) a device-code client is told to wait between polls.
+    public var deviceCodeInterval: Int
+    /// Whether a poll sooner than `interval` after the previous poll of the same code gets `slow_down`.
+    public var enforceSlowDown: Bool
+    /// Whether a refresh token stops working once it has been redeemed (rotation with revocation).
+    public var revokeRotatedRefreshTokens: Bool
+    /// Whether the Graph endpoints accept only unexpired access tokens this simulator issued.
+    public var checkTokens: Bool
+    /// Whether device codes are approved automatically from the start.
+    public var autoApprove: Bool
+    /// How long after issue an automatically approved device code becomes approved.
+    public var autoApproveDelay: Duration
 
     /// Creates options; the defaults suit tests and the demo mode.
     public init(
         snapshotCount: Int = 8, eventDelay: Duration = .milliseconds(10), acceptedToken: String? = nil,
-        maxMessageLength: Int = 16_000
+        maxMessageLength: Int = 16_000, accessTokenLifetime: Duration = .seconds(3600),
+        deviceCodeLifetime: Duration = .seconds(900), deviceCodeInterval: Int = 5, enforceSlowDown: Bool = false,
+        revokeRotatedRefreshTokens: Bool = false, checkTokens: Bool = false, autoApprove: Bool = false,
+        autoApproveDelay: Duration = .milliseconds(200)
     ) {
         self.snapshotCount = max(0, snapshotCount)
         self.eventDelay = eventDelay
         self.acceptedToken = acceptedToken
         self.maxMessageLength = maxMessageLength
+        self.accessTokenLifetime = max(.zero, accessTokenLifetime)
+        self.deviceCodeLifetime = max(.zero, deviceCodeLifetime)
+        self.deviceCodeInterval = max(0, deviceCodeInterval)
+        self.enforceSlowDown = enforceSlowDown
+        self.revokeRotatedRefreshTokens = revokeRotatedRefreshTokens
+        self.checkTokens = checkTokens
+        self.autoApprove = autoApprove
+        self.autoApproveDelay = max(.zero, autoApproveDelay)
     }
 }

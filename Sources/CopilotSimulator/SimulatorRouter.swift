@@ -1,7 +1,8 @@
 import Hummingbird
 
-/// Builds the simulator's router: the Graph endpoints under `/beta/copilot` plus the
-/// `/_sim/...` test-control endpoints.
+/// Builds the simulator's router: the Graph endpoints under `/beta/copilot`, the identity endpoints
+/// `/{tenant}/oauth2/v2.0/devicecode` and `/{tenant}/oauth2/v2.0/token`, plus the `/_sim/...`
+/// test-control endpoints.
 public func buildSimulatorRouter(simulator: CopilotSimulator) -> Router<BasicRequestContext> {
     let router = Router(context: BasicRequestContext.self)
     router.add(middleware: GraphRequestMiddleware(simulator: simulator))
@@ -12,6 +13,10 @@ public func buildSimulatorRouter(simulator: CopilotSimulator) -> Router<BasicReq
     router.post("/beta/copilot/conversations/:id/chatOverStream", use: graph.chatOverStream)
     router.post("/beta/copilot/conversations/:id/microsoft.graph.copilot.chatOverStream", use: graph.chatOverStream)
 
+    let identity = IdentityHandlers(simulator: simulator)
+    router.post("/:tenant/oauth2/v2.0/devicecode", use: identity.deviceCode)
+    router.post("/:tenant/oauth2/v2.0/token", use: identity.token)
+
     let control = ControlHandlers(simulator: simulator)
     router.get("/_sim/requests", use: control.listRequests)
     router.delete("/_sim/requests", use: control.clearRequests)
@@ -19,5 +24,11 @@ public func buildSimulatorRouter(simulator: CopilotSimulator) -> Router<BasicReq
     router.post("/_sim/faults", use: control.addFault)
     router.delete("/_sim/faults", use: control.clearFaults)
     router.get("/_sim/conversations/:id", use: control.conversation)
+    router.post("/_sim/devicecode/approve", use: control.approveDeviceCode)
+    router.post("/_sim/devicecode/decline", use: control.declineDeviceCode)
+    router.get("/_sim/devicecodes", use: control.listDeviceCodes)
+    router.get("/_sim/tokens", use: control.tokenCounters)
+    router.post("/_sim/tokens/expire", use: control.expireAccessTokens)
+    router.post("/_sim/tokens/revoke", use: control.revokeRefreshTokens)
     return router
 }

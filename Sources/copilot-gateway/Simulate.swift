@@ -6,8 +6,12 @@ import Logging
 /// `copilot-gateway simulate`: the Copilot simulator on its own, for tests and experiments.
 struct Simulate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run the built-in simulator of Microsoft Graph's Copilot Chat API on its own.",
-        discussion: "Point a gateway at it with GRAPH_BASE_URL=http://127.0.0.1:9100 and any COPILOT_ACCESS_TOKEN."
+        abstract: "Run the built-in simulator of Microsoft Graph's Copilot Chat API and its sign-in endpoints on its own.",
+        discussion: """
+            Point a gateway at it with GRAPH_BASE_URL=http://127.0.0.1:9100 and any COPILOT_ACCESS_TOKEN, \
+            or sign in through its fake identity platform with LOGIN_BASE_URL=http://127.0.0.1:9100 \
+            (approve device codes with POST /_sim/devicecode/approve or --auto-approve).
+            """
     )
 
     @Option(help: "Address to listen on.")
@@ -25,21 +29,51 @@ struct Simulate: AsyncParsableCommand {
     @Option(help: "The only bearer token accepted (default: any non-empty token).")
     var token: String?
 
+    @Flag(help: "Accept on the Graph endpoints only unexpired access tokens the simulator issued.")
+    var checkTokens = false
+
+    @Flag(help: "Approve every device code automatically, 200 ms after it was issued.")
+    var autoApprove = false
+
+    @Option(name: .customLong("token-lifetime"), help: "Access-token lifetime in seconds (expires_in).")
+    var tokenLifetime = 3600
+
+    @Option(name: .customLong("device-code-interval"), help: "Polling interval in seconds told to device-code clients.")
+    var deviceCodeInterval = 5
+
+    @Option(name: .customLong("device-code-lifetime"), help: "Device-code lifetime in seconds.")
+    var deviceCodeLifetime = 900
+
+    @Flag(help: "Answer slow_down to a device-code poll sooner than the interval after the previous one.")
+    var enforceSlowDown = false
+
+    @Flag(help: "Revoke a refresh token once it has been redeemed for a new one.")
+    var revokeRotatedRefreshTokens = false
+
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel = "info"
 
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be from 0 to 65535") }
         guard snapshots >= 0, delayMilliseconds >= 0 else { throw ValidationError("--snapshots and --delay-ms must not be negative") }
+        guard tokenLifetime >= 1, deviceCodeLifetime >= 1 else {
+            throw ValidationError("--token-lifetime and --device-code-lifetime must be at least 1 second")
+        }
+        guard deviceCodeInterval >= 0 else { throw ValidationError("--device-code-interval must not be negative") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical") }
     }
 
     func run() async throws {
         let logger = bootstrapLogging(level: Logger.Level(rawValue: logLevel) ?? .info)
         let simulator = CopilotSimulator(
-            options: .init(snapshotCount: snapshots, eventDelay: .milliseconds(delayMilliseconds), acceptedToken: token))
+            options: .init(
+                snapshotCount: snapshots, eventDelay: .milliseconds(delayMilliseconds), acceptedToken: token,
+                accessTokenLifetime: .seconds(tokenLifetime), deviceCodeLifetime: .seconds(deviceCodeLifetime),
+                deviceCodeInterval: deviceCodeInterval, enforceSlowDown: enforceSlowDown,
+                revokeRotatedRefreshTokens: revokeRotatedRefreshTokens, checkTokens: checkTokens,
+                autoApprove: autoApprove))
         let app = buildSimulatorApplication(simulator: simulator, host: host, port: port, logger: logger) { port in
-            logger.info("Copilot simulator listening on http://\(host):\(port) (Graph paths under /beta/copilot, controls under /_sim)")
+            logger.info("Copilot simulator listening on http://\(host):\(port) (Graph paths under /beta/copilot, identity under /{tenant}/oauth2/v2.0, controls under /_sim)")
         }
         try await app.runService()
     }
