@@ -64,16 +64,31 @@ struct Serve: AsyncParsableCommand {
             if simulator || !configuration.hasMicrosoftCredentials {
                 try await runWithSimulator(configuration, httpClient: httpClient, logger: logger)
             } else {
-                let tokens: any AccessTokenProvider =
-                    configuration.accessToken.map { StaticAccessTokenProvider(token: $0) } ?? MissingAccessTokenProvider()
-                if configuration.accessToken == nil {
-                    logger.warning("No COPILOT_ACCESS_TOKEN is set: chat requests will answer 401 until the gateway can sign in")
+                let account: MicrosoftAccount?
+                let tokens: any AccessTokenProvider
+                if let token = configuration.accessToken {
+                    (account, tokens) = (nil, StaticAccessTokenProvider(token: token))
+                    logger.notice("Using the access token in COPILOT_ACCESS_TOKEN; it is not refreshed")
+                } else if configuration.clientID.isEmpty {
+                    (account, tokens) = (nil, MissingAccessTokenProvider())
+                    logger.warning("CLIENT_ID is not set: the gateway cannot sign in to Microsoft 365 and chat requests answer 401")
+                } else {
+                    let signIn = makeAccount(configuration, httpClient: httpClient, logger: logger, signsInWhenNeeded: true)
+                    if let problem = await signIn.cacheError { logger.error("\(problem.description)") }
+                    (account, tokens) = (signIn, signIn)
                 }
                 let graph = GraphClient(
                     httpClient: httpClient, baseURL: configuration.graphBaseURL, tokens: tokens,
                     timeout: configuration.upstreamTimeout, logger: logger)
-                let app = buildApplication(configuration: configuration, graph: graph, logger: logger) { port in
+                let app = buildApplication(configuration: configuration, graph: graph, account: account, logger: logger) { port in
                     logger.info("copilot-gateway listening on http://\(configuration.host):\(port)/v1 (Graph: \(configuration.graphBaseURL))")
+                    guard let account else { return }
+                    if let signIn = await account.currentSignIn, signIn.isSignedIn {
+                        logger.notice("Signed in as \(signIn.account?.displayName ?? "an unnamed account")")
+                    } else {
+                        // Under systemd the code appears in the journal; /login shows it too.
+                        _ = await account.beginSignIn()
+                    }
                 }
                 try await app.runService()
             }

@@ -28,6 +28,8 @@ public struct GatewayConfiguration: Sendable {
     public var accessToken: String?
     /// Extra model names listed by `GET /v1/models` beside `copilot`.
     public var modelAliases: [String]
+    /// The delegated scopes a sign-in asks for (`COPILOT_SCOPES`, space- or comma-separated).
+    public var scopes: [String]
     /// How long Copilot may take to start answering (a whole `chat` answer, or a stream's first byte).
     /// A stream that has started is bounded by the HTTP client's 120 s idle read timeout instead.
     public var upstreamTimeout: Duration
@@ -38,8 +40,14 @@ public struct GatewayConfiguration: Sendable {
         "HOST", "PORT", "TENANT_ID", "CLIENT_ID", "COPILOT_TIMEZONE", "COPILOT_DISABLE_WEB",
         "COPILOT_SESSION_TTL", "COPILOT_ALWAYS_NEW_CONVERSATION", "COPILOT_RETRY_ON_5XX", "STATE_DIR",
         "TOKEN_CACHE", "GRAPH_BASE_URL", "LOGIN_BASE_URL", "COPILOT_ACCESS_TOKEN", "COPILOT_MODEL_ALIASES",
-        "COPILOT_TIMEOUT", "LOG_LEVEL",
+        "COPILOT_TIMEOUT", "LOG_LEVEL", "COPILOT_SCOPES",
     ]
+
+    /// The seven delegated Graph permissions the Copilot Chat API needs, plus a refresh token and the id token.
+    public static let defaultScopes = [
+        "Sites.Read.All", "Mail.Read", "People.Read.All", "OnlineMeetingTranscript.Read.All", "Chat.Read",
+        "ChannelMessage.Read.All", "ExternalItem.Read.All",
+    ].map { "https://graph.microsoft.com/\($0)" } + ["offline_access", "openid", "profile"]
 
     /// Reads and validates every setting; all problems are reported together in one error.
     public init(reader: ConfigReader, environment: [String: String] = ProcessInfo.processInfo.environment) throws(ConfigurationError) {
@@ -119,6 +127,12 @@ public struct GatewayConfiguration: Sendable {
             .map { $0.trimmingCharacters(in: .whitespaces) }
             .filter { !$0.isEmpty && $0 != "copilot" }
 
+        self.scopes = string("COPILOT_SCOPES")
+            .map { $0.split(whereSeparator: { $0 == " " || $0 == "," }).map(String.init) } ?? Self.defaultScopes
+        if scopes.contains(where: { $0.hasSuffix("/.default") }), scopes.contains(where: { $0.hasPrefix("https://graph.microsoft.com/") && !$0.hasSuffix("/.default") }) {
+            problems.append(.init(name: "COPILOT_SCOPES", value: scopes.joined(separator: " "), expected: "either https://graph.microsoft.com/.default or explicit Graph scopes, not both"))
+        }
+
         if let level = string("LOG_LEVEL") {
             if let parsed = Logger.Level(rawValue: level.lowercased()) {
                 self.logLevel = parsed
@@ -137,6 +151,9 @@ public struct GatewayConfiguration: Sendable {
     public var hasMicrosoftCredentials: Bool {
         accessToken != nil || !tenantID.isEmpty || !clientID.isEmpty
     }
+
+    /// The tenant a sign-in uses: `TENANT_ID`, or `organizations` (any work or school account) when unset.
+    public var signInTenant: String { tenantID.isEmpty ? "organizations" : tenantID }
 
     /// The model names `GET /v1/models` lists.
     public var modelNames: [String] { ["copilot"] + modelAliases }

@@ -2,6 +2,12 @@
 public protocol AccessTokenProvider: Sendable {
     /// A token that is valid now, or an error that says how to sign in.
     func accessToken() async throws -> String
+    /// Graph answered 401 to `token`: the next `accessToken()` should not return it again.
+    func tokenWasRejected(_ token: String) async
+}
+
+extension AccessTokenProvider {
+    public func tokenWasRejected(_ token: String) async {}
 }
 
 /// A fixed token: `COPILOT_ACCESS_TOKEN`, or the simulator's.
@@ -15,6 +21,7 @@ public struct StaticAccessTokenProvider: AccessTokenProvider {
 public struct MissingAccessTokenProvider: AccessTokenProvider {
     public init() {}
     public func accessToken() async throws -> String {
-        throw UpstreamError.notSignedIn
+        throw UpstreamError.notSignedIn(
+            "The gateway is not signed in to Microsoft 365: sign in with `copilot-gateway login` (TENANT_ID and CLIENT_ID must be set), set COPILOT_ACCESS_TOKEN, or run `copilot-gateway serve --simulator` to try it without an account.")
     }
 }

@@ -64,8 +64,26 @@ public struct GraphClient: Sendable {
     }
 
     /// Sends a POST and returns the response once its status is a success; otherwise throws `UpstreamError`.
+    /// A 401 is answered once by getting a fresh token and sending the request again.
     private func send(url: String, body: ByteBuffer, accept: String) async throws -> HTTPClientResponse {
-        let token = try await tokens.accessToken()
+        var token = try await tokens.accessToken()
+        var response = try await execute(url: url, body: body, accept: accept, token: token)
+        if response.status == .unauthorized {
+            await tokens.tokenWasRejected(token)
+            let fresh = try await tokens.accessToken()
+            if fresh != token {
+                _ = try? await response.body.collect(upTo: 1 << 20)  // let the connection be reused
+                token = fresh
+                response = try await execute(url: url, body: body, accept: accept, token: token)
+            }
+        }
+        guard (200..<300).contains(response.status.code) else {
+            throw await Self.statusError(response, logger: logger)
+        }
+        return response
+    }
+
+    private func execute(url: String, body: ByteBuffer, accept: String, token: String) async throws -> HTTPClientResponse {
         var request = HTTPClientRequest(url: url)
         request.method = .POST
         request.headers.add(name: "Authorization", value: "Bearer \(token)")
@@ -73,16 +91,11 @@ public struct GraphClient: Sendable {
         request.headers.add(name: "Accept", value: accept)
         request.headers.add(name: "client-request-id", value: UUID().uuidString.lowercased())
         request.body = .bytes(body)
-        let response: HTTPClientResponse
         do {
-            response = try await httpClient.execute(request, deadline: .now() + .nanoseconds(timeout.nanoseconds), logger: logger)
+            return try await httpClient.execute(request, deadline: .now() + .nanoseconds(timeout.nanoseconds), logger: logger)
         } catch {
             throw Self.upstreamError(from: error)
         }
-        guard (200..<300).contains(response.status.code) else {
-            throw await Self.statusError(response, logger: logger)
-        }
-        return response
     }
 
     private func collect(_ response: HTTPClientResponse) async throws -> ByteBuffer {

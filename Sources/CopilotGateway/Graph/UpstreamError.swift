@@ -20,8 +20,10 @@ public enum UpstreamError: Error, Sendable, Equatable {
     case inBand(code: String?, message: String?)
     /// Copilot disengaged (responsible-AI filter) without any text.
     case refused
-    /// No access token is available.
-    case notSignedIn
+    /// No access token is available; the text says why and how to sign in.
+    case notSignedIn(String)
+    /// Signed in, but the identity platform cannot refresh the token right now.
+    case signInUnavailable(String)
 
     /// The OpenAI-shaped error a client gets for this failure.
     public var openAIError: OpenAIError {
@@ -80,11 +82,10 @@ public enum UpstreamError: Error, Sendable, Equatable {
             return OpenAIError(
                 status: .badRequest, message: "Copilot declined to answer this message (responsible-AI filter).",
                 type: "invalid_request_error", code: "content_filter")
-        case .notSignedIn:
-            return OpenAIError(
-                status: .unauthorized,
-                message: "The gateway is not signed in to Microsoft 365: set COPILOT_ACCESS_TOKEN to a delegated Graph token, or run `copilot-gateway serve --simulator` to try it without an account.",
-                type: "authentication_error", code: "not_signed_in")
+        case .notSignedIn(let message):
+            return OpenAIError(status: .unauthorized, message: message, type: "authentication_error", code: "not_signed_in")
+        case .signInUnavailable(let message):
+            return OpenAIError(status: .serviceUnavailable, message: message, type: "api_error", code: "sign_in_unavailable", retryAfter: 5)
         }
     }
 

@@ -7,11 +7,12 @@ import Foundation
 public func buildApplication(
     configuration: GatewayConfiguration,
     graph: GraphClient,
+    account: MicrosoftAccount? = nil,
     logger: Logger,
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
     let chat = ChatService(graph: graph, settings: .init(configuration), logger: logger)
-    let router = buildRouter(chat: chat, modelNames: configuration.modelNames)
+    let router = buildRouter(chat: chat, account: account, modelNames: configuration.modelNames)
     return Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "copilot-gateway"),
@@ -20,12 +21,13 @@ public func buildApplication(
     )
 }
 
-/// The gateway's routes: chat completions, models and health, behind the OpenAI error middleware.
-public func buildRouter(chat: ChatService, modelNames: [String]) -> Router<GatewayRequestContext> {
+/// The gateway's routes: chat completions, models, health and sign-in, behind the OpenAI error middleware.
+public func buildRouter(chat: ChatService, account: MicrosoftAccount? = nil, modelNames: [String]) -> Router<GatewayRequestContext> {
     let router = Router(context: GatewayRequestContext.self)
     router.add(middleware: OpenAIErrorMiddleware())
     router.add(middleware: LogRequestsMiddleware(.debug))
     ChatCompletionsController(chat: chat).addRoutes(to: router)
+    LoginController(account: account).addRoutes(to: router)
 
     let startedAt = Int(Date().timeIntervalSince1970)
     let models = ModelList(data: modelNames.map { .init(id: $0, created: startedAt) })

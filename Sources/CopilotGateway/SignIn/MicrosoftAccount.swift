@@ -1,0 +1,233 @@
+import Foundation
+import Logging
+
+/// The signed-in Microsoft 365 account: hands out access tokens, refreshes them ahead of expiry,
+/// keeps the token cache, and runs device-code sign-ins without ever blocking a request.
+///
+/// - Concurrent requests that need a refresh share one call to the token endpoint.
+/// - A refresh that Microsoft refuses (`invalid_grant`) signs the account out with the reason.
+/// - A refresh that fails on the network or with a 5xx keeps the old token while it is still valid
+///   and tries again after a growing pause (1 s, 2 s, 4 s … 60 s).
+public actor MicrosoftAccount: AccessTokenProvider {
+    public struct Settings: Sendable {
+        public var tenant: String
+        public var clientID: String
+        public var scopes: [String]
+        /// How the person reaches the sign-in page of a running gateway, for error messages.
+        public var loginPageURL: String?
+        /// A server starts a device-code sign-in (shown in its log) when a request finds it signed out.
+        public var signsInWhenNeeded: Bool
+
+        public init(tenant: String, clientID: String, scopes: [String], loginPageURL: String? = nil, signsInWhenNeeded: Bool = false) {
+            self.tenant = tenant
+            self.clientID = clientID
+            self.scopes = scopes
+            self.loginPageURL = loginPageURL
+            self.signsInWhenNeeded = signsInWhenNeeded
+        }
+    }
+
+    /// Where a sign-in started by the server stands.
+    public enum SignInProgress: Sendable, Equatable {
+        case none
+        case waiting(DeviceCodeGrant, expiresAt: Date)
+        case failed(String)
+    }
+
+    let identity: IdentityClient
+    let cache: TokenCacheFile
+    let settings: Settings
+    let logger: Logger
+    let now: @Sendable () -> Date
+    let sleep: @Sendable (Duration) async throws -> Void
+
+    var signIn: CachedSignIn?
+    var cacheProblem: TokenCacheError?
+    var cacheModified: Date?
+    var refreshTask: Task<CachedSignIn, any Error>?
+    var refreshFailures = 0
+    var nextRefreshAttempt: Date?
+    var progress: SignInProgress = .none
+    var signInTask: Task<Void, Never>?
+    var signInStart: Task<SignInProgress, Never>?
+    var lastSignInStart: Date?
+
+    public init(
+        identity: IdentityClient, cache: TokenCacheFile, settings: Settings, logger: Logger,
+        now: @escaping @Sendable () -> Date = Date.init,
+        sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) }
+    ) {
+        self.identity = identity
+        self.cache = cache
+        self.settings = settings
+        self.logger = logger
+        self.now = now
+        self.sleep = sleep
+        // Reading the cache here keeps start-up errors visible at once (`loadCache` logs them).
+        (self.signIn, self.cacheProblem) = Self.read(cache, settings: settings)
+        self.cacheModified = cache.modificationDate
+    }
+
+    // MARK: Access tokens
+
+    public func accessToken() async throws -> String {
+        reloadCacheIfChanged()
+        guard let current = signIn, current.isSignedIn else {
+            if settings.signsInWhenNeeded { _ = await beginSignIn() }
+            throw notSignedInError()
+        }
+        if let token = current.accessToken, let expiry = current.accessTokenExpiresAt, expiry.timeIntervalSince(now()) > refreshMargin(current) {
+            return token
+        }
+        do {
+            let refreshed = try await refreshed()
+            guard let token = refreshed.accessToken else { throw notSignedInError() }
+            return token
+        } catch let error as IdentityError {
+            if case .invalidGrant = error { throw notSignedInError() }
+            // Keep serving with the old token while it is still valid.
+            if let token = signIn?.accessToken, let expiry = signIn?.accessTokenExpiresAt, expiry > now() { return token }
+            throw UpstreamError.signInUnavailable(error.message)
+        }
+    }
+
+    public func tokenWasRejected(_ token: String) async {
+        guard signIn?.accessToken == token else { return }
+        logger.info("Graph rejected the access token; refreshing it")
+        signIn?.accessTokenExpiresAt = .distantPast
+    }
+
+    /// Refresh when less than a quarter of the token's life, at most five minutes, is left.
+    func refreshMargin(_ signIn: CachedSignIn) -> TimeInterval {
+        min(300, Double(signIn.accessTokenLifetime ?? 3600) / 4)
+    }
+
+    /// Refreshes the access token now, whatever its expiry (`copilot-gateway status`).
+    public func refreshNow() async throws -> CachedSignIn {
+        nextRefreshAttempt = nil
+        return try await refreshed()
+    }
+
+    /// One refresh for everyone who needs it now.
+    func refreshed() async throws -> CachedSignIn {
+        if let refreshTask { return try await refreshTask.value }
+        if let nextRefreshAttempt, nextRefreshAttempt > now() {
+            throw IdentityError.unavailable("the last refresh failed; the next try is at \(nextRefreshAttempt.formatted(.iso8601))", retryAfter: nil)
+        }
+        guard let current = signIn, let refreshToken = current.refreshToken else { throw notSignedInError() }
+        let task = Task { [identity, settings] in
+            let response = try await identity.refresh(refreshToken, scopes: settings.scopes)
+            return Self.updated(current, with: response, at: self.now())
+        }
+        refreshTask = task
+        defer { refreshTask = nil }
+        do {
+            let updated = try await task.value
+            refreshFailures = 0
+            nextRefreshAttempt = nil
+            try store(updated)
+            logger.info("Refreshed the Microsoft access token", metadata: ["expires": "\(updated.accessTokenExpiresAt?.formatted(.iso8601) ?? "-")"])
+            return updated
+        } catch let error as IdentityError {
+            switch error {
+            case .invalidGrant(let detail):
+                logger.error("Microsoft refused the saved sign-in; the account is signed out", metadata: ["detail": "\(detail)"])
+                var signedOut = current
+                signedOut.accessToken = nil
+                signedOut.accessTokenExpiresAt = nil
+                signedOut.refreshToken = nil
+                signedOut.signedOutReason = error.message
+                signedOut.updatedAt = now()
+                try? store(signedOut)
+            default:
+                refreshFailures += 1
+                let pause = min(60, pow(2, Double(refreshFailures - 1)))
+                nextRefreshAttempt = now().addingTimeInterval(pause)
+                logger.warning("Refreshing the Microsoft access token failed; retrying later", metadata: ["detail": "\(error.message)", "retry_in_s": "\(pause)"])
+            }
+            throw error
+        }
+    }
+
+    // MARK: State and cache
+
+    /// Saves `signIn` as the current sign-in.
+    func store(_ new: CachedSignIn) throws(TokenCacheError) {
+        signIn = new
+        cacheProblem = nil
+        try cache.save(new)
+        cacheModified = cache.modificationDate
+    }
+
+    /// Picks up a sign-in written by another process, such as `copilot-gateway login`.
+    func reloadCacheIfChanged() {
+        guard signIn?.isSignedIn != true || cacheProblem != nil else { return }
+        let modified = cache.modificationDate
+        guard modified != cacheModified else { return }
+        cacheModified = modified
+        (signIn, cacheProblem) = Self.read(cache, settings: settings)
+        if signIn?.isSignedIn == true {
+            logger.notice("Signed in from the token cache", metadata: ["account": "\(signIn?.account?.displayName ?? "-")"])
+            progress = .none
+        }
+    }
+
+    static func read(_ cache: TokenCacheFile, settings: Settings) -> (CachedSignIn?, TokenCacheError?) {
+        do {
+            guard let cached = try cache.load() else { return (nil, nil) }
+            // A cache for another app registration or tenant cannot be refreshed with ours.
+            guard cached.clientID == settings.clientID, cached.tenant == settings.tenant else { return (nil, nil) }
+            return (cached, nil)
+        } catch {
+            return (nil, error)
+        }
+    }
+
+    static func updated(_ signIn: CachedSignIn, with response: TokenResponse, at time: Date) -> CachedSignIn {
+        var updated = signIn
+        updated.accessToken = response.accessToken
+        updated.accessTokenLifetime = response.expiresIn
+        updated.accessTokenExpiresAt = time.addingTimeInterval(Double(response.expiresIn))
+        // Microsoft rotates refresh tokens: always keep the newest one.
+        if let refreshToken = response.refreshToken { updated.refreshToken = refreshToken }
+        if let idToken = response.idToken, let account = AccountInfo(idToken: idToken) { updated.account = account }
+        if let scope = response.scope { updated.grantedScopes = scope }
+        updated.signedOutReason = nil
+        updated.updatedAt = time
+        return updated
+    }
+
+    /// The current sign-in, for `status` and the login page (the caller must not print its tokens).
+    public var currentSignIn: CachedSignIn? {
+        reloadCacheIfChanged()
+        return signIn
+    }
+
+    /// A problem reading the token cache at start-up, if there was one.
+    public var cacheError: TokenCacheError? { cacheProblem }
+
+    /// Forgets the account and removes the token cache.
+    @discardableResult
+    public func signOut() throws(TokenCacheError) -> Bool {
+        signIn = nil
+        signInTask?.cancel()
+        progress = .none
+        let removed = try cache.remove()
+        cacheModified = nil
+        return removed
+    }
+
+    func notSignedInError() -> UpstreamError {
+        var parts = ["The gateway is not signed in to Microsoft 365."]
+        if let reason = signIn?.signedOutReason { parts.append(reason) }
+        if let cacheProblem { parts.append(cacheProblem.description) }
+        if case .waiting(let grant, _) = progress {
+            parts.append("A sign-in is waiting: open \(grant.verificationURI) and enter the code \(grant.userCode).")
+        } else {
+            var how = "Sign in on the server with `copilot-gateway login`"
+            if let page = settings.loginPageURL { how += ", or open \(page) in a browser on the server" }
+            parts.append(how + ".")
+        }
+        return .notSignedIn(parts.joined(separator: " "))
+    }
+}

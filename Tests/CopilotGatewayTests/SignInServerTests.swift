@@ -1,0 +1,133 @@
+import CopilotSimulator
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import NIOCore
+import Testing
+
+@testable import CopilotGateway
+
+/// The running server with a Microsoft account: sign-in never blocks it, and Graph's 401 is handled.
+@Suite struct SignInServerTests {
+    /// The gateway live, signing in through the simulator, with Graph checking the tokens it issued.
+    func withGateway(
+        _ harness: SignInHarness, signsInWhenNeeded: Bool = true,
+        _ body: @Sendable (any TestClientProtocol, MicrosoftAccount) async throws -> Void
+    ) async throws {
+        let account = harness.account(signsInWhenNeeded: signsInWhenNeeded)
+        let configuration = try GatewayConfiguration(
+            reader: .gateway(environment: ["PORT": "0", "GRAPH_BASE_URL": harness.simulatorURL, "COPILOT_TIMEZONE": "UTC"]),
+            environment: ["HOME": "/tmp"])
+        let graph = GraphClient(
+            httpClient: harness.httpClient, baseURL: harness.simulatorURL, tokens: account, timeout: .seconds(30),
+            logger: harness.logs.logger("graph"))
+        let app = buildApplication(configuration: configuration, graph: graph, account: account, logger: harness.logs.logger("gateway"))
+        try await app.test(.live) { client in try await body(client, account) }
+    }
+
+    static let checking = SimulatorOptions(snapshotCount: 3, eventDelay: .zero, deviceCodeInterval: 1, checkTokens: true)
+
+    @Test func theServerAnswersOtherRequestsWhileASignInWaitsForItsCode() async throws {
+        try await SignInHarness.run(options: Self.checking) { harness in
+            try await withGateway(harness) { client, _ in
+                // The first chat starts a sign-in and says how to finish it.
+                let first = try await client.chat(["messages": [["role": "user", "content": "hi"]]])
+                #expect(first.status == .unauthorized)
+                let message = try #require(try first.openAIError["message"] as? String)
+                let code = try #require(await harness.simulator.deviceCodes.first?.userCode)
+                #expect(message.contains("enter the code \(code)"))
+                // While nobody enters the code, everything else keeps working at once.
+                let started = ContinuousClock.now
+                #expect(try await client.execute(uri: "/health", method: .get).status == .ok)
+                #expect(try await client.execute(uri: "/v1/models", method: .get).status == .ok)
+                let page = try await client.execute(uri: "/login", method: .get)
+                #expect(String(buffer: page.body).contains(code))
+                #expect(ContinuousClock.now - started < .seconds(2))
+                // Only one sign-in is started however often requests arrive.
+                _ = try await client.chat(["messages": [["role": "user", "content": "hi"]]])
+                #expect(await harness.simulator.deviceCodes.count == 1)
+                // Once the code is entered, chats go through.
+                #expect(await harness.simulator.approveDeviceCode(userCode: code))
+                var status = HTTPResponse.Status.unauthorized
+                for _ in 0..<100 where status != .ok {
+                    try await Task.sleep(for: .milliseconds(20))
+                    status = try await client.chat(["messages": [["role": "user", "content": "REPLY `ok` ONLY"]]]).status
+                }
+                #expect(status == .ok)
+                #expect(String(buffer: try await client.execute(uri: "/login", method: .get).body).contains("Signed in as"))
+            }
+        }
+    }
+
+    @Test func theLoginPageStartsASignInOnPost() async throws {
+        try await SignInHarness.run(options: Self.checking) { harness in
+            try await withGateway(harness, signsInWhenNeeded: false) { client, _ in
+                let before = try await client.execute(uri: "/login", method: .get)
+                #expect(String(buffer: before.body).contains("<form method=\"post\""))
+                let posted = try await client.execute(uri: "/login", method: .post)
+                #expect(posted.status == .seeOther)
+                #expect(posted.headers[.location] == "/login")
+                let code = try #require(await harness.simulator.deviceCodes.first?.userCode)
+                let page = try await client.execute(uri: "/login", method: .get)
+                #expect(String(buffer: page.body).contains(code))
+                #expect(String(buffer: page.body).contains("http-equiv=\"refresh\""))
+            }
+        }
+    }
+
+    @Test func theLoginPageIsRefusedThroughAProxy() async throws {
+        try await SignInHarness.run(options: Self.checking) { harness in
+            try await withGateway(harness) { client, _ in
+                let response = try await client.execute(uri: "/login", method: .post, headers: [HTTPField.Name("X-Forwarded-For")!: "203.0.113.9"])
+                #expect(response.status == .forbidden)
+                #expect(try response.openAIError["code"] as? String == "login_not_local")
+                #expect(await harness.simulator.deviceCodes.isEmpty)
+            }
+        }
+    }
+
+    @Test func aGraph401IsAnsweredByOneRefreshAndOneRetry() async throws {
+        try await SignInHarness.run(options: Self.checking) { harness in
+            try await withGateway(harness) { client, account in
+                try await harness.signIn(account)
+                await harness.simulator.addFault(.init(kind: .status, endpoint: .chat, status: 401))
+                let response = try await client.chat(["messages": [["role": "user", "content": "REPLY `after refresh` ONLY"]]])
+                #expect(response.status == .ok)
+                #expect(String(buffer: response.body).contains("after refresh"))
+                #expect(try await harness.refreshCount() == 1)
+            }
+        }
+    }
+
+    @Test func aSecondGraph401ReachesTheClientAsA401() async throws {
+        try await SignInHarness.run(options: Self.checking) { harness in
+            try await withGateway(harness) { client, account in
+                try await harness.signIn(account)
+                await harness.simulator.addFault(.init(kind: .status, count: 2, endpoint: .chat, status: 401))
+                let response = try await client.chat(["messages": [["role": "user", "content": "hi"]]])
+                #expect(response.status == .unauthorized)
+                #expect(try await harness.refreshCount() == 1)
+                #expect(!String(buffer: response.body).contains("sim-at-"), "an error body must not carry a token")
+            }
+        }
+    }
+
+    @Test func chatsKeepWorkingAcrossSeveralTokenExpiries() async throws {
+        let shortLived = SimulatorOptions(snapshotCount: 2, eventDelay: .zero, accessTokenLifetime: .seconds(1), deviceCodeInterval: 1, checkTokens: true)
+        try await SignInHarness.run(options: shortLived) { harness in
+            try await withGateway(harness) { client, account in
+                try await harness.signIn(account)
+                for round in 0..<3 {
+                    // The simulator's tokens live one second: real time must pass for Graph to reject them.
+                    try await Task.sleep(for: .milliseconds(1100))
+                    harness.clock.advance(by: 1.1)
+                    let response = try await client.chat(["stream": round % 2 == 1, "messages": [["role": "user", "content": "REPLY `round` ONLY"]]])
+                    #expect(response.status == .ok)
+                }
+                #expect(try await harness.refreshCount() >= 3)
+            }
+        }
+    }
+}
