@@ -214,6 +214,22 @@ import Testing
         }
     }
 
+    @Test func aRefreshWhoseCacheWriteFailsStillServesTheNewToken() async throws {
+        try await SignInHarness.run { harness in
+            let account = harness.account()
+            let signIn = try await harness.signIn(account)
+            // Put a file where the cache's folder was: the next save cannot succeed (even as root).
+            let folder = (harness.cachePath as NSString).deletingLastPathComponent
+            try FileManager.default.removeItem(atPath: folder)
+            try Data().write(to: URL(fileURLWithPath: folder))
+            harness.clock.advance(by: 7200)
+            let token = try await account.accessToken()
+            #expect(token != signIn.accessToken)
+            #expect(harness.logs.text.contains("Could not save the refreshed tokens"))
+            try FileManager.default.removeItem(atPath: folder)
+        }
+    }
+
     @Test func aSignInWrittenByAnotherProcessIsPickedUp() async throws {
         try await SignInHarness.run { harness in
             let server = harness.account()

@@ -125,7 +125,13 @@ public actor MicrosoftAccount: AccessTokenProvider {
             let updated = try await task.value
             refreshFailures = 0
             nextRefreshAttempt = nil
-            try store(updated)
+            do {
+                try store(updated)
+            } catch {
+                // The new tokens work from memory; the saved refresh token stays valid too (Microsoft
+                // does not revoke a rotated one), so a restart still finds a usable sign-in.
+                logger.error("Could not save the refreshed tokens", metadata: ["detail": "\(error.description)"])
+            }
             logger.info("Refreshed the Microsoft access token", metadata: ["expires": "\(updated.accessTokenExpiresAt?.formatted(.iso8601) ?? "-")"])
             return updated
         } catch let error as IdentityError {
@@ -154,8 +160,8 @@ public actor MicrosoftAccount: AccessTokenProvider {
     /// Saves `signIn` as the current sign-in.
     func store(_ new: CachedSignIn) throws(TokenCacheError) {
         signIn = new
-        cacheProblem = nil
         try cache.save(new)
+        cacheProblem = nil
         cacheModified = cache.modificationDate
     }
 
