@@ -28,6 +28,10 @@ public struct GatewayConfiguration: Sendable {
     public var accessToken: String?
     /// Extra model names listed by `GET /v1/models` beside `copilot`.
     public var modelAliases: [String]
+    /// How Copilot's `[^n^]` citation markers reach the client.
+    public var citations: CitationStyle
+    /// How many conversations are tracked at most; the least recently used go first.
+    public var maxConversations: Int
     /// The delegated scopes a sign-in asks for (`COPILOT_SCOPES`, space- or comma-separated).
     public var scopes: [String]
     /// How long Copilot may take to start answering (a whole `chat` answer, or a stream's first byte).
@@ -40,7 +44,7 @@ public struct GatewayConfiguration: Sendable {
         "HOST", "PORT", "TENANT_ID", "CLIENT_ID", "COPILOT_TIMEZONE", "COPILOT_DISABLE_WEB",
         "COPILOT_SESSION_TTL", "COPILOT_ALWAYS_NEW_CONVERSATION", "COPILOT_RETRY_ON_5XX", "STATE_DIR",
         "TOKEN_CACHE", "GRAPH_BASE_URL", "LOGIN_BASE_URL", "COPILOT_ACCESS_TOKEN", "COPILOT_MODEL_ALIASES",
-        "COPILOT_TIMEOUT", "LOG_LEVEL", "COPILOT_SCOPES",
+        "COPILOT_TIMEOUT", "LOG_LEVEL", "COPILOT_SCOPES", "COPILOT_CITATIONS", "COPILOT_MAX_CONVERSATIONS",
     ]
 
     /// The seven delegated Graph permissions the Copilot Chat API needs, plus a refresh token and the id token.
@@ -127,6 +131,26 @@ public struct GatewayConfiguration: Sendable {
             .map { $0.trimmingCharacters(in: .whitespaces) }
             .filter { !$0.isEmpty && $0 != "copilot" }
 
+        if let style = string("COPILOT_CITATIONS") {
+            if let parsed = CitationStyle(rawValue: style.lowercased()) {
+                self.citations = parsed
+            } else {
+                problems.append(.init(name: "COPILOT_CITATIONS", value: style, expected: "markdown, strip or raw"))
+                self.citations = .markdown
+            }
+        } else {
+            self.citations = .markdown
+        }
+        if let cap = string("COPILOT_MAX_CONVERSATIONS") {
+            if let number = Int(cap), (1...10_000_000).contains(number) {
+                self.maxConversations = number
+            } else {
+                problems.append(.init(name: "COPILOT_MAX_CONVERSATIONS", value: cap, expected: "a whole number from 1 to 10000000"))
+                self.maxConversations = 10_000
+            }
+        } else {
+            self.maxConversations = 10_000
+        }
         self.scopes = string("COPILOT_SCOPES")
             .map { $0.split(whereSeparator: { $0 == " " || $0 == "," }).map(String.init) } ?? Self.defaultScopes
         if scopes.contains(where: { $0.hasSuffix("/.default") }), scopes.contains(where: { $0.hasPrefix("https://graph.microsoft.com/") && !$0.hasSuffix("/.default") }) {
@@ -175,6 +199,16 @@ public struct GatewayConfiguration: Sendable {
         let home = environment["HOME"] ?? NSHomeDirectory()
         return home + "/.local/state/copilot-gateway"
     }
+}
+
+/// How Copilot's citation markers (`[^1^]`) are written in replies.
+public enum CitationStyle: String, Sendable, CaseIterable {
+    /// `[1]` in the text and, at the end, Markdown reference links `[1]: <url> "title"` from Copilot's attributions.
+    case markdown
+    /// Markers removed.
+    case strip
+    /// Markers as Copilot sent them.
+    case raw
 }
 
 /// One start-up error that names every invalid setting.
