@@ -1,0 +1,117 @@
+import Foundation
+import Testing
+
+@testable import CopilotGateway
+
+/// A fresh temporary folder, removed when the test's closure ends.
+private func withTemporaryFolder<T>(_ body: (URL) async throws -> T) async throws -> T {
+    let folder = FileManager.default.temporaryDirectory
+        .appendingPathComponent("conversation-store-tests-\(UUID().uuidString)", isDirectory: true)
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: folder) }
+    return try await body(folder)
+}
+
+private func record(_ key: String, conversation: String = "conv", turns: Int = 1, ambiguous: Bool = false) -> ConversationRecord {
+    ConversationRecord(
+        key: key, conversationID: ambiguous ? "" : "\(conversation)-\(key)", turnCount: turns,
+        createdAt: Date(timeIntervalSince1970: 1_750_000_000), lastUsedAt: Date(timeIntervalSince1970: 1_750_000_123),
+        isAmbiguous: ambiguous)
+}
+
+private func byKey(_ records: [ConversationRecord]) -> [ConversationRecord] { records.sorted { $0.key < $1.key } }
+
+@Suite struct SQLiteConversationStoreTests {
+    /// The stores that must behave alike.
+    enum StoreKind: String, CaseIterable, Sendable, CustomTestStringConvertible {
+        case memory, sqlite
+
+        var testDescription: String { rawValue }
+
+        func open(in folder: URL) throws -> any ConversationStore {
+            switch self {
+            case .memory: MemoryConversationStore()
+            case .sqlite: try SQLiteConversationStore(path: folder.appendingPathComponent("state/conversations.sqlite").path)
+            }
+        }
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func savedRecordsLoadBackWithDatesToTheSecondAndTheAmbiguousFlag(kind: StoreKind) async throws {
+        try await withTemporaryFolder { folder in
+            let store = try kind.open(in: folder)
+            #expect(try await store.loadAll().isEmpty)
+            let saved = [record("a", turns: 3), record("b", ambiguous: true)]
+            try await store.apply(saving: saved, removing: [])
+            let loaded = byKey(try await store.loadAll())
+            #expect(loaded == saved)
+            #expect(loaded.first?.createdAt.timeIntervalSince1970 == 1_750_000_000)
+            #expect(loaded.first?.lastUsedAt.timeIntervalSince1970 == 1_750_000_123)
+            #expect(loaded.map(\.isAmbiguous) == [false, true])
+        }
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func applyDeletesThenUpsertsSoAKeyBothRemovedAndSavedEndsUpSaved(kind: StoreKind) async throws {
+        try await withTemporaryFolder { folder in
+            let store = try kind.open(in: folder)
+            try await store.apply(saving: [record("a"), record("b"), record("c")], removing: [])
+            let replacement = record("b", conversation: "newer", turns: 7)
+            try await store.apply(saving: [replacement, record("d")], removing: ["a", "b", "missing"])
+            #expect(byKey(try await store.loadAll()) == [replacement, record("c"), record("d")])
+        }
+    }
+
+    @Test func recordsSurviveClosingAndReopeningTheStore() async throws {
+        try await withTemporaryFolder { folder in
+            let path = folder.appendingPathComponent("conversations.sqlite").path
+            do {
+                let store = try SQLiteConversationStore(path: path)
+                try await store.apply(saving: [record("a"), record("b", ambiguous: true)], removing: [])
+                try await store.apply(saving: [record("a", turns: 2)], removing: ["b"])
+            }
+            let reopened = try SQLiteConversationStore(path: path)
+            #expect(try await reopened.loadAll() == [record("a", turns: 2)])
+        }
+    }
+
+    @Test func databaseFileIsReadableOnlyByItsOwnerInAFolderItCreated() async throws {
+        try await withTemporaryFolder { folder in
+            let path = folder.appendingPathComponent("new/state/conversations.sqlite").path
+            let store = try SQLiteConversationStore(path: path)
+            try await store.apply(saving: [record("a")], removing: [])
+            let fileManager = FileManager.default
+            func mode(_ path: String) throws -> Int? {
+                try (fileManager.attributesOfItem(atPath: path)[.posixPermissions] as? NSNumber)?.intValue
+            }
+            #expect(try mode(path) == 0o600)
+            #expect(try mode(folder.appendingPathComponent("new/state").path) == 0o700)
+            for sidecar in [path + "-wal", path + "-shm"] where fileManager.fileExists(atPath: sidecar) {
+                #expect(try mode(sidecar) == 0o600, "\(sidecar)")
+            }
+        }
+    }
+
+    @Test func folderThatCannotBeCreatedGivesAnErrorNamingThePath() async throws {
+        try await withTemporaryFolder { folder in
+            let blocker = folder.appendingPathComponent("a-file")
+            try Data("not a folder".utf8).write(to: blocker)
+            let path = blocker.appendingPathComponent("state/conversations.sqlite").path
+            let error = #expect(throws: ConversationStoreError.self) { try SQLiteConversationStore(path: path) }
+            #expect(error?.path == path)
+            #expect(error?.description.contains(path) == true)
+            #expect(error?.description.contains("STATE_DIR") == true)
+        }
+    }
+
+    @Test func fileThatIsNotADatabaseGivesAnErrorNamingThePath() async throws {
+        try await withTemporaryFolder { folder in
+            let path = folder.appendingPathComponent("conversations.sqlite").path
+            try Data(String(repeating: "this is not a SQLite database\n", count: 200).utf8).write(to: URL(fileURLWithPath: path))
+            let error = #expect(throws: ConversationStoreError.self) { try SQLiteConversationStore(path: path) }
+            #expect(error?.path == path)
+            #expect(error?.description.contains(path) == true)
+            #expect(error?.description.contains("STATE_DIR") == true)
+        }
+    }
+}
