@@ -106,11 +106,13 @@ struct StreamScript: Sendable {
     }
 
     /// Up to `count` strictly growing proper prefixes of `text`, cut on Character boundaries,
-    /// preferably just before a space.
+    /// preferably just before a space. When `text` has a citation marker (`[^1^]`), the cut nearest to
+    /// the first one moves inside it, so clients must cope with a marker split across snapshots; where
+    /// in the marker depends on the text's hash, so the same text always splits the same way.
     static func growingPrefixes(of text: String, count: Int) -> [String] {
         let characters = Array(text)
         guard count > 0, characters.count > 1 else { return [] }
-        var prefixes: [String] = []
+        var cuts: [Int] = []
         var previous = 0
         for step in 1...count {
             let target = characters.count * step / (count + 1)
@@ -120,10 +122,35 @@ struct StreamScript: Sendable {
             let floor = max(previous + 1, target - 20)
             while cut > floor && characters[cut] != " " { cut -= 1 }
             if characters[cut] != " " { cut = target }
-            prefixes.append(String(characters[..<cut]))
+            cuts.append(cut)
             previous = cut
         }
-        return prefixes
+        if let marker = firstMarker(in: characters) {
+            // Strictly inside: the prefix ends with `[`, `[^`, `[^1` or `[^1^` (the high bits of FNV-1a mix better).
+            let inside = marker.lowerBound + 1 + Int((SimulatedReplies.stableHash(text) >> 32) % UInt64(marker.count - 1))
+            // No other cut lies between the nearest one and `inside`, so moving it keeps the order strict.
+            guard let nearest = cuts.indices.min(by: { abs(cuts[$0] - inside) < abs(cuts[$1] - inside) }) else { return [] }
+            let below = nearest > 0 ? cuts[nearest - 1] : 0
+            let above = nearest + 1 < cuts.count ? cuts[nearest + 1] : characters.count
+            if below < inside && inside < above { cuts[nearest] = inside }
+        }
+        return cuts.map { String(characters[..<$0]) }
+    }
+
+    /// The character range of the first `[^label^]` citation marker in `characters`.
+    static func firstMarker(in characters: [Character]) -> Range<Int>? {
+        var start = 0
+        while start + 4 < characters.count {
+            if characters[start] == "[", characters[start + 1] == "^" {
+                var end = start + 2
+                while end < characters.count, characters[end].isLetter || characters[end].isNumber { end += 1 }
+                if end > start + 2, end + 1 < characters.count, characters[end] == "^", characters[end + 1] == "]" {
+                    return start..<(end + 2)
+                }
+            }
+            start += 1
+        }
+        return nil
     }
 
     /// Inserts ` [1]` at the first space before `limit` characters; returns the text and the growth.

@@ -125,6 +125,49 @@ import Testing
         #expect(StreamScript.growingPrefixes(of: "", count: 4).isEmpty)
     }
 
+    /// Whether `prefix` ends inside a citation marker: `[`, `[^`, `[^1` or `[^1^`.
+    func endsInsideMarker(_ prefix: String) -> Bool {
+        prefix.firstMatch(of: /\[(\^[0-9A-Za-z]*\^?)?$/) != nil
+    }
+
+    @Test func prefixesCutInsideTheFirstCitationMarker() {
+        let text = "Alpha beta gamma delta epsilon[^1^] zeta eta theta iota kappa lambda[^2^]."
+        for count in [1, 2, 4, 8] {
+            let prefixes = StreamScript.growingPrefixes(of: text, count: count)
+            #expect(prefixes == StreamScript.growingPrefixes(of: text, count: count))
+            #expect(prefixes.filter(endsInsideMarker).count == 1, "count \(count): \(prefixes)")
+            for (previous, next) in zip([""] + prefixes, prefixes) {
+                #expect(next.hasPrefix(previous) && next.count > previous.count && next.count < text.count)
+            }
+        }
+        #expect(StreamScript.firstMarker(in: Array(text)) == 30..<35)
+        #expect(StreamScript.firstMarker(in: Array("no [marker] here, [^ nor ^] here [^x")) == nil)
+    }
+
+    @Test func theCutInsideAMarkerFallsAtEveryPositionAcrossReplies() {
+        var endings: Set<String> = []
+        for number in 0..<40 {
+            let reply = SimulatedReplies.reply(to: "Question \(number)", conversationText: [])
+            guard reply.text.contains("[^1^]") else { continue }
+            let prefixes = StreamScript.growingPrefixes(of: reply.text, count: 5)
+            let inside = prefixes.filter(endsInsideMarker)
+            #expect(inside.count == 1)
+            if let cut = inside.first { endings.insert(String(cut.suffix(from: cut.lastIndex(of: "[") ?? cut.startIndex))) }
+        }
+        #expect(endings == ["[", "[^", "[^1", "[^1^"])
+    }
+
+    @Test func aCitedReplyStreamsASnapshotThatEndsInsideAMarker() async throws {
+        let (_, app) = makeSimulatorApp(SimulatorOptions(snapshotCount: 5, eventDelay: .zero))
+        try await app.test(.router) { client in
+            let prompt = try #require((0..<20).map { "cite me \($0)" }.first { SimulatedReplies.stableHash($0) % 2 == 0 })
+            let id = try await client.createConversation()
+            let texts = parseSSE(try await client.stream(id, chatBody(prompt)).text).compactMap(partialText)
+            #expect(texts.contains(where: endsInsideMarker))
+            #expect(texts.last == SimulatedReplies.reply(to: prompt, conversationText: []).text)
+        }
+    }
+
     @Test func slowStreamPausesBetweenEvents() async throws {
         let (_, app) = makeSimulatorApp(SimulatorOptions(snapshotCount: 2, eventDelay: .milliseconds(20)))
         try await app.test(.router) { client in

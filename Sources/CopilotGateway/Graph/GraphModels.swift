@@ -25,9 +25,72 @@ struct GraphConversation: Decodable, Sendable {
     var isDisengagedForRAI: Bool { conversationState == "disengagedForRai" }
 }
 
-struct GraphMessage: Decodable, Sendable {
+/// One message of a snapshot: the user's echo or Copilot's reply.
+///
+/// `attributions` (Graph) and `references` (Work IQ) are decoded leniently: a missing, malformed or
+/// oddly shaped list is read as absent and never fails the message.
+struct GraphMessage: Sendable {
     var id: String?
     var text: String?
+    var attributions: [GraphAttribution]?
+    /// Work IQ's `copilotConversationReferenceMap`: a JSON object of references keyed by an opaque name.
+    var references: [String: GraphReference]?
+}
+
+extension GraphMessage: Decodable {
+    enum CodingKeys: String, CodingKey {
+        case id, text, attributions, references
+    }
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        id = try container.decodeIfPresent(String.self, forKey: .id)
+        text = try container.decodeIfPresent(String.self, forKey: .text)
+        attributions = try? container.decodeIfPresent([GraphAttribution].self, forKey: .attributions)
+        references = try? container.decodeIfPresent([String: GraphReference].self, forKey: .references)
+    }
+}
+
+/// A `copilotConversationAttribution`: a `citation` (a source, titled by `providerDisplayName`) or an
+/// `annotation` (an entity link). Decoding never fails: a field of the wrong type, or an entry that is
+/// not an object, reads as nil.
+struct GraphAttribution: Sendable, Equatable {
+    var attributionType: String?
+    var attributionSource: String?
+    var providerDisplayName: String?
+    var seeMoreWebUrl: String?
+}
+
+extension GraphAttribution: Decodable {
+    enum CodingKeys: String, CodingKey {
+        case attributionType, attributionSource, providerDisplayName, seeMoreWebUrl
+    }
+
+    init(from decoder: any Decoder) throws {
+        guard let container = try? decoder.container(keyedBy: CodingKeys.self) else { return }
+        attributionType = try? container.decodeIfPresent(String.self, forKey: .attributionType)
+        attributionSource = try? container.decodeIfPresent(String.self, forKey: .attributionSource)
+        providerDisplayName = try? container.decodeIfPresent(String.self, forKey: .providerDisplayName)
+        seeMoreWebUrl = try? container.decodeIfPresent(String.self, forKey: .seeMoreWebUrl)
+    }
+}
+
+/// A Work IQ `copilotConversationReference`. Decoding never fails, like ``GraphAttribution``.
+struct GraphReference: Sendable, Equatable {
+    var targetLink: String?
+    var isCitedInResponse: Bool?
+}
+
+extension GraphReference: Decodable {
+    enum CodingKeys: String, CodingKey {
+        case targetLink, isCitedInResponse
+    }
+
+    init(from decoder: any Decoder) throws {
+        guard let container = try? decoder.container(keyedBy: CodingKeys.self) else { return }
+        targetLink = try? container.decodeIfPresent(String.self, forKey: .targetLink)
+        isCitedInResponse = try? container.decodeIfPresent(Bool.self, forKey: .isCitedInResponse)
+    }
 }
 
 /// Graph's error envelope: `{"error":{"code","message","innerError":{…}}}`.
