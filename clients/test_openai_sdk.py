@@ -51,8 +51,9 @@ def test_history_reaches_copilot_so_it_recalls_the_codeword(client):
     assert "PAPAYA" in completion.choices[0].message.content
 
 
-def test_an_injected_503_reaches_the_client_as_an_openai_error(client, stack):
-    stack.add_fault(kind="status", status=503, count=1)
+def test_a_503_that_persists_reaches_the_client_as_an_openai_error(client, stack):
+    # The gateway retries once on a fresh conversation; both attempts fail.
+    stack.add_fault(kind="status", status=503, count=2)
     with pytest.raises(openai.InternalServerError) as raised:
         client.chat.completions.create(model="copilot", messages=[{"role": "user", "content": "hi"}])
     assert raised.value.status_code == 503

@@ -80,7 +80,14 @@ struct Serve: AsyncParsableCommand {
                 let graph = GraphClient(
                     httpClient: httpClient, baseURL: configuration.graphBaseURL, tokens: tokens,
                     timeout: configuration.upstreamTimeout, logger: logger)
-                let app = buildApplication(configuration: configuration, graph: graph, account: account, logger: logger) { port in
+                let store: any ConversationStore
+                do {
+                    store = try SQLiteConversationStore(path: configuration.stateDirectory + "/conversations.sqlite")
+                } catch {
+                    printError("\(error)")
+                    throw ExitCode(73)  // EX_CANTCREAT
+                }
+                let app = try await buildApplication(configuration: configuration, graph: graph, account: account, conversations: store, logger: logger) { port in
                     logger.info("copilot-gateway listening on http://\(configuration.host):\(port)/v1 (Graph: \(configuration.graphBaseURL))")
                     guard let account else { return }
                     if let signIn = await account.currentSignIn, signIn.isSignedIn {
@@ -123,7 +130,8 @@ struct Serve: AsyncParsableCommand {
                 httpClient: httpClient, baseURL: configuration.graphBaseURL, tokens: StaticAccessTokenProvider(token: token),
                 timeout: configuration.upstreamTimeout, logger: logger)
             let host = configuration.host
-            return buildApplication(configuration: configuration, graph: graph, logger: logger) { gatewayPort in
+            // The simulator forgets its conversations when it stops, so the gateway's map need not outlive it.
+            return try await buildApplication(configuration: configuration, graph: graph, conversations: MemoryConversationStore(), logger: logger) { gatewayPort in
                 logger.notice(
                     "copilot-gateway listening on http://\(host):\(gatewayPort)/v1 in DEMO MODE: answers come from the built-in Copilot simulator (http://127.0.0.1:\(port), see /_sim/requests). Configure Microsoft credentials to use real Copilot."
                 )
@@ -143,7 +151,7 @@ struct Serve: AsyncParsableCommand {
 /// Runs the gateway once the simulator it talks to has reported its port.
 struct GatewayAfterSimulator<App: ApplicationProtocol>: Service {
     let ports: AsyncStream<Int>
-    let makeApplication: @Sendable (Int) -> App
+    let makeApplication: @Sendable (Int) async throws -> App
 
     func run() async throws {
         for await port in ports {

@@ -108,17 +108,14 @@ import Testing
 
     @Test func aUserFieldKeepsOneCopilotConversationAcrossTurns() async throws {
         try await GatewayHarness.run { client, simulator in
-            let first = try await client.chat(["user": "alice", "messages": [["role": "user", "content": "Remember: the codeword is KIWI."]]])
-            #expect(first.status == .ok)
+            let opening: [String: Any] = ["role": "user", "content": "Remember: the codeword is KIWI."]
+            let first = try await client.chat(["user": "alice", "messages": [opening]])
+            let answer = try first.replyText
             let second = try await client.chat([
                 "user": "alice",
-                "messages": [
-                    ["role": "user", "content": "Remember: the codeword is KIWI."], ["role": "assistant", "content": "OK"],
-                    ["role": "user", "content": "What is the codeword?"],
-                ],
+                "messages": [opening, ["role": "assistant", "content": answer], ["role": "user", "content": "What is the codeword?"]],
             ])
-            let reply = try #require(((try second.json["choices"] as? [[String: Any]])?.first?["message"] as? [String: Any])?["content"] as? String)
-            #expect(reply.contains("KIWI"))
+            #expect(try second.replyText.contains("KIWI"))
             #expect(await simulator.createdConversationCount() == 1)
             // The continuing turn sends only the new message, not the history again.
             let lastTurn = try #require(try await simulator.recordedBodies(pathSuffix: "/chat").last)

@@ -41,20 +41,21 @@ import Testing
         }
     }
 
-    @Test func anUpstream503ReachesTheClientAsAnOpenAIError() async throws {
+    @Test func anUpstream503ThatPersistsReachesTheClientAsAnOpenAIError() async throws {
         try await GatewayHarness.run { client, simulator in
-            await simulator.addFault(.init(kind: .status, count: 1, status: 503))
+            // The gateway retries once; both attempts fail.
+            await simulator.addFault(.init(kind: .status, count: 2, status: 503))
             let response = try await client.chat(["messages": [["role": "user", "content": "hi"]]])
             #expect(response.status == .serviceUnavailable)
             #expect(try response.openAIError["type"] as? String == "api_error")
-            // The fault was used once; the next request works.
+            // The faults are used up; the next request works.
             #expect(try await client.chat(["messages": [["role": "user", "content": "hi"]]]).status == .ok)
         }
     }
 
     @Test func anUpstream503BeforeAStreamStartsIsAnHTTPErrorNotAStream() async throws {
         try await GatewayHarness.run { client, simulator in
-            await simulator.addFault(.init(kind: .status, endpoint: .stream, status: 503))
+            await simulator.addFault(.init(kind: .status, count: 2, endpoint: .stream, status: 503))
             let response = try await client.chat(["stream": true, "messages": [["role": "user", "content": "hi"]]])
             #expect(response.status == .serviceUnavailable)
             #expect(try response.openAIError["code"] as? String == "upstream_unavailable")
@@ -77,7 +78,7 @@ import Testing
     @Test(arguments: [(401, HTTPResponse.Status.unauthorized, "COPILOT_ACCESS_TOKEN"), (403, .forbidden, "licence"), (500, .badGateway, "500"), (504, .gatewayTimeout, "504")])
     func upstreamStatusesMapToFittingStatusesWithAHint(upstream: Int, status: HTTPResponse.Status, hint: String) async throws {
         try await GatewayHarness.run { client, simulator in
-            await simulator.addFault(.init(kind: .status, endpoint: .create, status: upstream))
+            await simulator.addFault(.init(kind: .status, count: 2, endpoint: .create, status: upstream))
             let response = try await client.chat(["messages": [["role": "user", "content": "hi"]]])
             #expect(response.status == status)
             #expect((try response.openAIError["message"] as? String)?.contains(hint) == true)
@@ -103,20 +104,28 @@ import Testing
 
     @Test func aSlowCopilotAnswers504AfterTheTimeout() async throws {
         try await GatewayHarness.run(environment: ["COPILOT_TIMEOUT": "1"]) { client, simulator in
-            await simulator.addFault(.init(kind: .delay, endpoint: .chat, delayMs: 3000))
+            await simulator.addFault(.init(kind: .delay, count: 2, endpoint: .chat, delayMs: 3000))
             let response = try await client.chat(["messages": [["role": "user", "content": "hi"]]])
             #expect(response.status == .gatewayTimeout)
             #expect(try response.openAIError["code"] as? String == "upstream_timeout")
         }
     }
 
-    @Test func aReusedConversationThatIsGoneIsReplacedBeforeAnswering() async throws {
+    @Test func aContinuedConversationThatIsGoneIsReplacedBeforeAnswering() async throws {
         try await GatewayHarness.run { client, simulator in
-            #expect(try await client.chat(["user": "bob", "messages": [["role": "user", "content": "hi"]]]).status == .ok)
+            let opening: [String: Any] = ["role": "user", "content": "hi"]
+            let first = try await client.chat(["user": "bob", "messages": [opening]])
             await simulator.addFault(.init(kind: .status, endpoint: .chat, status: 404))
-            let response = try await client.chat(["user": "bob", "messages": [["role": "user", "content": "again"]]])
+            let response = try await client.chat([
+                "user": "bob", "messages": [opening, ["role": "assistant", "content": try first.replyText], ["role": "user", "content": "again"]],
+            ])
             #expect(response.status == .ok)
             #expect(await simulator.createdConversationCount() == 2)
+            let conversations = await simulator.turnConversations()
+            #expect(conversations.count == 3 && conversations[0] == conversations[1] && conversations[2] != conversations[0])
+            // The replacement was seeded with the history.
+            let seeded = try #require(try await simulator.recordedBodies(pathSuffix: "/chat").last)
+            #expect((seeded["additionalContext"] as? [[String: Any]])?.isEmpty == false)
         }
     }
 }
@@ -185,15 +194,50 @@ import Testing
         }
     }
 
-    @Test func aResponsibleAIRefusalWithTextIsTheAnswerAndEndsTheSession() async throws {
+    @Test func aResponsibleAIRefusalEndsWithContentFilterAndTheConversationIsNotContinued() async throws {
         try await GatewayHarness.run { client, simulator in
             await simulator.addFault(.init(kind: .rai, endpoint: .chat))
-            let response = try await client.chat(["user": "carol", "messages": [["role": "user", "content": "something"]]])
+            let opening: [String: Any] = ["role": "user", "content": "something"]
+            let response = try await client.chat(["user": "carol", "messages": [opening]])
             #expect(response.status == .ok)
-            #expect(String(buffer: response.body).contains("I'm sorry"))
-            // The disengaged conversation is not reused: the next turn starts a new one.
-            #expect(try await client.chat(["user": "carol", "messages": [["role": "user", "content": "hi"]]]).status == .ok)
+            let choice = try #require((try response.json["choices"] as? [[String: Any]])?.first)
+            #expect(choice["finish_reason"] as? String == "content_filter")
+            #expect(try response.replyText.contains("I'm sorry"))
+            // The disengaged conversation is not continued: the next turn starts a new one.
+            let next = try await client.chat([
+                "user": "carol", "messages": [opening, ["role": "assistant", "content": try response.replyText], ["role": "user", "content": "hi"]],
+            ])
+            #expect(next.status == .ok)
             #expect(await simulator.createdConversationCount() == 2)
+        }
+    }
+
+    @Test func aStreamedRefusalEndsWithContentFilter() async throws {
+        try await GatewayHarness.run { client, simulator in
+            await simulator.addFault(.init(kind: .rai, endpoint: .stream))
+            let response = try await stream(client)
+            let finishes = try response.chunks.compactMap { (($0["choices"] as? [[String: Any]])?.first?["finish_reason"]) as? String }
+            #expect(finishes == ["content_filter"])
+            #expect(try response.streamedText.contains("I'm sorry"))
+        }
+    }
+
+    @Test func aStreamThatFailsBeforeAnyTextIsRetriedOnAFreshConversation() async throws {
+        try await GatewayHarness.run { client, simulator in
+            await simulator.addFault(.init(kind: .cut, endpoint: .stream, afterEvents: 1))
+            let response = try await stream(client)
+            #expect(try response.streamedText == expectedReply(prompt))
+            #expect(response.eventPayloads.last == "[DONE]")
+            #expect(await simulator.createdConversationCount() == 2)
+        }
+    }
+
+    @Test func anUpstream503OnAStreamIsRetriedOnce() async throws {
+        try await GatewayHarness.run { client, simulator in
+            await simulator.addFault(.init(kind: .status, endpoint: .stream, status: 503))
+            let response = try await stream(client)
+            #expect(response.status == .ok)
+            #expect(try response.streamedText == expectedReply(prompt))
         }
     }
 }

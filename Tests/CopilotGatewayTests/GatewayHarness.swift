@@ -16,9 +16,20 @@ enum GatewayHarness {
     static func run(
         simulator options: SimulatorOptions = .init(snapshotCount: 5, eventDelay: .zero),
         environment: [String: String] = [:],
+        conversations: (any ConversationStore)? = nil,
         _ body: @Sendable (any TestClientProtocol, CopilotSimulator) async throws -> Void
     ) async throws {
         let simulator = CopilotSimulator(options: options)
+        try await run(simulator: simulator, environment: environment, conversations: conversations ?? MemoryConversationStore(), body)
+    }
+
+    /// The gateway against an already running simulator (to restart the gateway in front of the same one).
+    static func run(
+        simulator: CopilotSimulator,
+        environment: [String: String] = [:],
+        conversations: any ConversationStore,
+        _ body: @Sendable (any TestClientProtocol, CopilotSimulator) async throws -> Void
+    ) async throws {
         let simulatorApp = buildSimulatorApplication(simulator: simulator, host: "127.0.0.1", port: 0, logger: Logger(label: "simulator"))
         try await simulatorApp.test(.live) { simulatorClient in
             let port = try #require(simulatorClient.port)
@@ -28,12 +39,14 @@ enum GatewayHarness {
             ]
             settings.merge(environment) { $1 }
             let configuration = try GatewayConfiguration(reader: .gateway(environment: settings), environment: ["HOME": "/tmp"])
-            let httpClient = HTTPClient(eventLoopGroupProvider: .singleton)
+            // A short connect timeout: an unreachable Copilot is tried twice (the retry).
+            let httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(timeout: .init(connect: .seconds(2))))
             let tokens: any AccessTokenProvider = configuration.accessToken.map { StaticAccessTokenProvider(token: $0) } ?? MissingAccessTokenProvider()
             let graph = GraphClient(
                 httpClient: httpClient, baseURL: configuration.graphBaseURL, tokens: tokens,
                 timeout: configuration.upstreamTimeout, logger: Logger(label: "graph"))
-            let app = buildApplication(configuration: configuration, graph: graph, logger: Logger(label: "gateway"))
+            let app = try await buildApplication(
+                configuration: configuration, graph: graph, conversations: conversations, logger: Logger(label: "gateway"))
             do {
                 try await app.test(.live) { client in try await body(client, simulator) }
             } catch {
@@ -64,6 +77,14 @@ extension TestResponse {
         get throws {
             let object = try JSONSerialization.jsonObject(with: Data(body.readableBytesView))
             return try #require(object as? [String: Any])
+        }
+    }
+
+    /// The assistant's text of a whole (non-streamed) answer.
+    var replyText: String {
+        get throws {
+            let choice = try #require((try json["choices"] as? [[String: Any]])?.first)
+            return try #require((choice["message"] as? [String: Any])?["content"] as? String)
         }
     }
 
@@ -109,13 +130,25 @@ extension CopilotSimulator {
         return all.filter { ($0["path"] as? String)?.hasSuffix(suffix) == true }.compactMap { $0["body"] as? [String: Any] }
     }
 
+    /// The conversation id of each turn sent, in order.
+    nonisolated func turnConversations() async -> [String] {
+        await recordedRequests.compactMap { request in
+            let parts = request.path.split(separator: "/")
+            guard parts.count == 5, parts.last == "chat" || parts.last == "chatOverStream" else { return nil }
+            return String(parts[3])
+        }
+    }
+
     /// How many conversations the gateway created.
     nonisolated func createdConversationCount() async -> Int {
         await recordedRequests.filter { $0.path == "/beta/copilot/conversations" }.count
     }
 }
 
-/// What the simulator answers to `prompt` with no other context, as the gateway formats it.
+/// What the simulator answers to `prompt` with no other context, as the gateway formats it by default
+/// (citations as Markdown reference links).
 func expectedReply(_ prompt: String) -> String {
-    ReplyFormatter.format(SimulatedReplies.reply(to: prompt, conversationText: []).text, isComplete: true)
+    let reply = SimulatedReplies.reply(to: prompt, conversationText: [])
+    let sources = reply.attributions.filter { $0.attributionType == "citation" }.map { ReplySource(title: $0.providerDisplayName, url: $0.seeMoreWebUrl) }
+    return ReplyFormatter(citations: .markdown).format(reply.text, sources: sources, isComplete: true)
 }

@@ -23,7 +23,9 @@ import Testing
         let graph = GraphClient(
             httpClient: harness.httpClient, baseURL: harness.simulatorURL, tokens: account, timeout: .seconds(30),
             logger: harness.logs.logger("graph"))
-        let app = buildApplication(configuration: configuration, graph: graph, account: account, logger: harness.logs.logger("gateway"))
+        let app = try await buildApplication(
+            configuration: configuration, graph: graph, account: account, conversations: MemoryConversationStore(),
+            logger: harness.logs.logger("gateway"))
         try await app.test(.live) { client in try await body(client, account) }
     }
 

@@ -15,8 +15,18 @@ public struct PreparedTurn: Sendable, Equatable {
     public var instructions: String?
     /// The turns before the prompt, oldest first.
     public var history: [Entry]
+    /// The messages of the new turn (the user's, or tool results), as they will appear in the next
+    /// request's history.
+    public var newTurn: [Entry]
     /// Where the client said which conversation this is (`user`, `X-Session-Id`, `x-astrbot-conversation-id`).
     public var sessionKey: String?
+    /// Who is asking: conversations are never shared between callers.
+    public var caller: String = "anonymous"
+    /// The user asks for a picture to be made.
+    public var wantsImage: Bool
+
+    /// Caller and session: the space a conversation belongs to.
+    var scope: String { "\(caller)\u{1}\(sessionKey ?? "")" }
 
     public struct Entry: Sendable, Equatable {
         public var role: ChatMessage.Role
@@ -61,22 +71,30 @@ public struct PreparedTurn: Sendable, Equatable {
         guard !prompt.isEmpty else {
             throw .invalidRequest("The user message has no text for Copilot to answer.", param: "messages")
         }
-        let history = conversation[..<newTurn.startIndex].compactMap { message -> Entry? in
-            var body = extractReminders(from: text(of: message.content)).text
-            if let calls = message.toolCalls, !calls.isEmpty {
-                let rendered = calls.map { "[called tool \($0.function?.name ?? "?") with \($0.function?.arguments ?? "{}")]" }
-                body = ([body] + rendered).filter { !$0.isEmpty }.joined(separator: "\n")
-            }
-            return body.isEmpty ? nil : Entry(role: message.role, text: body)
-        }
+        let history = conversation[..<newTurn.startIndex].compactMap(entry)
         return PreparedTurn(
             model: request.model.flatMap { $0.isEmpty ? nil : $0 } ?? "copilot",
             prompt: prompt,
             reminders: reminders,
             instructions: instructions.isEmpty ? nil : instructions.joined(separator: "\n\n"),
             history: history,
-            sessionKey: sessionKey
+            newTurn: newTurn.compactMap(entry),
+            sessionKey: sessionKey,
+            wantsImage: ImageRequest.isImageGeneration(prompt)
         )
+    }
+
+    /// A message as a transcript entry: its text without reminders, and any tool calls it made.
+    static func entry(_ message: ChatMessage) -> Entry? {
+        var body = extractReminders(from: text(of: message.content)).text
+        if let calls = message.toolCalls, !calls.isEmpty {
+            let rendered = calls.map { "[called tool \($0.function?.name ?? "?") with \($0.function?.arguments ?? "{}")]" }
+            body = ([body] + rendered).filter { !$0.isEmpty }.joined(separator: "\n")
+        }
+        if message.role == .tool || message.role == .function {
+            body = "[result of \(message.toolCallID ?? message.name ?? "a tool call")] \(body)"
+        }
+        return body.isEmpty ? nil : Entry(role: message.role, text: body)
     }
 
     /// A message's content as one text. Images and audio cannot reach Copilot; a note says so in their place.

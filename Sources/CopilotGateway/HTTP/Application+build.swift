@@ -3,15 +3,19 @@ import Logging
 
 import Foundation
 
-/// Builds the gateway's HTTP application from its configuration and its Graph client.
+/// Builds the gateway's HTTP application from its configuration, its Graph client, the signed-in
+/// account (nil with a static token or the simulator) and where conversations are kept.
 public func buildApplication(
     configuration: GatewayConfiguration,
     graph: GraphClient,
     account: MicrosoftAccount? = nil,
+    conversations store: any ConversationStore,
     logger: Logger,
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
-) -> some ApplicationProtocol {
-    let chat = ChatService(graph: graph, settings: .init(configuration), logger: logger)
+) async throws -> some ApplicationProtocol {
+    let directory = try await ConversationDirectory(
+        store: store, ttl: configuration.sessionTTL, capacity: configuration.maxConversations, logger: logger)
+    let chat = ChatService(graph: graph, settings: .init(configuration), directory: directory, logger: logger)
     let router = buildRouter(chat: chat, account: account, modelNames: configuration.modelNames)
     return Application(
         router: router,
@@ -28,6 +32,7 @@ public func buildRouter(chat: ChatService, account: MicrosoftAccount? = nil, mod
     router.add(middleware: LogRequestsMiddleware(.debug))
     ChatCompletionsController(chat: chat).addRoutes(to: router)
     LoginController(account: account).addRoutes(to: router)
+    ImagesController().addRoutes(to: router)
 
     let startedAt = Int(Date().timeIntervalSince1970)
     let models = ModelList(data: modelNames.map { .init(id: $0, created: startedAt) })

@@ -28,7 +28,7 @@ struct ChatCompletionsController: Sendable {
         let reply = try await chat.complete(turn)
         let answer = ChatCompletion(
             id: id, created: created, model: turn.model,
-            choices: [.init(message: .init(content: reply.text), finishReason: "stop")], usage: reply.usage)
+            choices: [.init(message: .init(content: reply.text), finishReason: reply.finishReason)], usage: reply.usage)
         return Self.json(answer)
     }
 
@@ -47,7 +47,7 @@ struct ChatCompletionsController: Sendable {
             try await writer.write(chunk(.init(role: "assistant", content: "")))
             do {
                 let result = try await reply.run { text in try await writer.write(chunk(.init(content: text))) }
-                try await writer.write(chunk(.init(), finish: "stop"))
+                try await writer.write(chunk(.init(), finish: result.finishReason))
                 if includeUsage {
                     let usage = ChatCompletionChunk(id: id, created: created, model: model, choices: [], usage: result.usage)
                     try await writer.write(Self.event(try encoder.encode(usage)))
