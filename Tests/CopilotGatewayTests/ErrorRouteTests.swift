@@ -33,6 +33,17 @@ import Testing
         }
     }
 
+    @Test func aMessageOverCopilotsLimitIs400ContextLengthExceededAndNotRetried() async throws {
+        try await GatewayHarness.run { client, simulator in
+            let response = try await client.chat(["messages": [["role": "user", "content": String(repeating: "long ", count: 3300)]]])
+            #expect(response.status == .badRequest)
+            let error = try response.openAIError
+            #expect(error["code"] as? String == "context_length_exceeded")
+            #expect((error["message"] as? String)?.contains("maximum context length") == true)
+            #expect(await simulator.turnConversations().count == 1)
+        }
+    }
+
     @Test func unknownPathsAnswerAnOpenAIShaped404() async throws {
         try await GatewayHarness.run { client, _ in
             let response = try await client.execute(uri: "/v1/embeddings", method: .post)
