@@ -18,8 +18,6 @@ public enum UpstreamError: Error, Sendable, Equatable {
     case streamInterrupted
     /// An error object inside the event stream.
     case inBand(code: String?, message: String?)
-    /// Copilot disengaged (responsible-AI filter) without any text.
-    case refused
     /// No access token is available; the text says why and how to sign in.
     case notSignedIn(String)
     /// Signed in, but the identity platform cannot refresh the token right now.
@@ -78,10 +76,6 @@ public enum UpstreamError: Error, Sendable, Equatable {
             return OpenAIError(
                 status: .badGateway, message: "Copilot reported an error mid-answer: \(code ?? "error"): \(message ?? "no message").",
                 type: "api_error", code: "upstream_error")
-        case .refused:
-            return OpenAIError(
-                status: .badRequest, message: "Copilot declined to answer this message (responsible-AI filter).",
-                type: "invalid_request_error", code: "content_filter")
         case .notSignedIn(let message):
             return OpenAIError(status: .unauthorized, message: message, type: "authentication_error", code: "not_signed_in")
         case .signInUnavailable(let message):
