@@ -39,7 +39,7 @@ import Testing
         var result = ChatMessage(role: .tool, content: .text("12:00"))
         result.toolCallID = "call_1"
         let turn = try prepare([.init(role: .user, content: .text("time?")), call, result])
-        #expect(turn.prompt == "Result of tool call call_1:\n12:00")
+        #expect(turn.prompt == "<tool_result name=\"get_time\" id=\"call_1\">\n12:00\n</tool_result>")
         #expect(turn.history.last?.text.contains("get_time") == true)
     }
 

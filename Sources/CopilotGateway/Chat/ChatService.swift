@@ -32,8 +32,15 @@ public struct ChatService: Sendable {
     public struct Reply: Sendable, Equatable {
         public var text: String
         public var usage: Usage
-        /// `stop`, or `content_filter` when Copilot disengaged.
+        /// `stop`, `tool_calls`, or `content_filter` when Copilot disengaged.
         public var finishReason: String
+        public var toolCalls: [ToolCall] = []
+    }
+
+    /// What a streamed reply hands on, in order.
+    public enum ReplyPiece: Sendable, Equatable {
+        case text(String)
+        case toolCalls([ToolCall])
     }
 
     let graph: GraphClient
@@ -57,8 +64,30 @@ public struct ChatService: Sendable {
         }
         var tracker = ReplyTracker(prompt: target.request.message.text)
         tracker.ingest(snapshot)
-        let text = formatter.format(tracker.rawText, sources: tracker.sources, isComplete: true)
-        return try await settle(turn, target, text: text, disengaged: tracker.disengaged)
+        if tracker.disengaged { return try await settle(turn, target, reading: .answer(""), disengagedText: formatted(tracker)) }
+        return try await settle(turn, target, reading: try await read(formatted(tracker), turn, target), disengagedText: nil)
+    }
+
+    func formatted(_ tracker: ReplyTracker) -> String {
+        formatter.format(tracker.rawText, sources: tracker.sources, isComplete: true)
+    }
+
+    /// What a reply means for the client: an answer, or tool calls. When the turn demands a call or
+    /// JSON and the reply is neither, Copilot is asked once more in the same conversation.
+    func read(_ text: String, _ turn: PreparedTurn, _ target: Target) async throws -> ReplyReading {
+        switch ReplyReading.of(text, turn) {
+        case .correction(let instruction):
+            logger.info("Copilot's reply did not have the required form; asking once more")
+            let followUp = GraphChatRequest(text: instruction, timeZone: settings.timeZone, webEnabled: settings.webEnabled, additionalContext: [])
+            let snapshot = try await graph.chat(conversationID: target.conversationID, request: followUp)
+            var tracker = ReplyTracker(prompt: instruction)
+            tracker.ingest(snapshot)
+            let second = ReplyReading.of(formatted(tracker), turn)
+            if case .correction = second { throw UpstreamError.wrongForm(turn.responseFormat == .text ? "a tool call" : "a JSON object") }
+            return second
+        case let reading:
+            return reading
+        }
     }
 
     /// The turn streamed (Graph `chatOverStream`). Returns once Copilot has accepted the turn, so that
@@ -78,35 +107,53 @@ public struct ChatService: Sendable {
         var snapshots: GraphSnapshotStream
         var retried: Bool
 
-        /// Calls `emit` with each new piece of text, in order, and returns the whole reply as sent.
-        /// Copilot's snapshots are cumulative; `StreamingTextDiffer` makes them append-only. If Copilot
-        /// fails before any text, the turn is retried once on a fresh conversation.
-        public func run(emit: (String) async throws -> Void) async throws -> Reply {
+        /// Calls `emit` with each new piece of text (and tool calls at the end), in order, and returns
+        /// the whole reply as sent. Copilot's snapshots are cumulative; `StreamingTextDiffer` makes them
+        /// append-only. With tools offered, text that may turn out to be a call is held back until it is
+        /// clear; when the turn demands a call or JSON, nothing is sent before the reply is complete.
+        /// If Copilot fails before any text, the turn is retried once on a fresh conversation.
+        public func run(emit: (ReplyPiece) async throws -> Void) async throws -> Reply {
             var stream = self
             let formatter = service.formatter
+            let holdsEverything = turn.responseFormat != .text || turn.tools?.requiresCall == true
             var differ = StreamingTextDiffer()
             while true {
                 var tracker = ReplyTracker(prompt: stream.target.request.message.text)
                 do {
                     try await stream.snapshots.forEach { snapshot in
-                        guard tracker.ingest(snapshot) else { return }
-                        let delta = differ.delta(for: formatter.format(tracker.rawText, sources: tracker.sources, isComplete: false))
-                        if !delta.isEmpty { try await emit(delta) }
+                        guard tracker.ingest(snapshot), !holdsEverything else { return }
+                        var visible = formatter.format(tracker.rawText, sources: tracker.sources, isComplete: false)
+                        if turn.tools != nil { visible = ToolCallReader.textBeforePossibleCall(visible) }
+                        let delta = differ.delta(for: visible)
+                        if !delta.isEmpty { try await emit(.text(delta)) }
                     }
                     guard tracker.sawFinalSnapshot || tracker.disengaged else { throw UpstreamError.streamInterrupted }
-                    let complete = formatter.format(tracker.rawText, sources: tracker.sources, isComplete: true)
-                    let delta = differ.delta(for: complete)
-                    if !delta.isEmpty { try await emit(delta) }
-                    if differ.basis != complete {
-                        service.logger.notice("Copilot rewrote text it had already streamed; the client keeps the text it was sent")
+                    let complete = service.formatted(tracker)
+                    if tracker.disengaged {
+                        let reply = try await service.settle(turn, stream.target, reading: .answer(""), disengagedText: complete)
+                        let delta = differ.delta(for: reply.text)
+                        if !delta.isEmpty { try await emit(.text(delta)) }
+                        return reply
                     }
-                    var reply = try await service.settle(turn, stream.target, text: differ.sent, disengaged: tracker.disengaged)
-                    if reply.finishReason == "content_filter", differ.sent.isEmpty {
-                        try await emit(reply.text)
-                    } else {
+                    let reading = try await service.read(complete, turn, stream.target)
+                    switch reading {
+                    case .calls(let calls, let leading):
+                        let delta = differ.delta(for: leading)
+                        if !delta.isEmpty { try await emit(.text(delta)) }
+                        try await emit(.toolCalls(calls))
+                        var reply = try await service.settle(turn, stream.target, reading: .calls(calls, leadingText: differ.sent), disengagedText: nil)
                         reply.text = differ.sent
+                        return reply
+                    case .answer(let text), .correction(let text):
+                        let delta = differ.delta(for: text)
+                        if !delta.isEmpty { try await emit(.text(delta)) }
+                        if differ.basis != text {
+                            service.logger.notice("Copilot rewrote text it had already streamed; the client keeps the text it was sent")
+                        }
+                        var reply = try await service.settle(turn, stream.target, reading: .answer(differ.sent), disengagedText: nil)
+                        reply.text = differ.sent
+                        return reply
                     }
-                    return reply
                 } catch {
                     let nothingSeen = differ.sent.isEmpty && tracker.rawText.isEmpty
                     await service.abandon(stream.target, changedUpstream: !nothingSeen)
@@ -128,6 +175,8 @@ public struct ChatService: Sendable {
         var claimedKey: String?
         var turnCount: Int
         var createdAt: Date
+        /// The tool catalogue Copilot knows in this conversation after this turn.
+        var toolsDigest: String?
     }
 
     /// Runs `operation` on the conversation that continues the history, or on a new one seeded with it.
@@ -163,15 +212,19 @@ public struct ChatService: Sendable {
     private func continuingTarget(_ turn: PreparedTurn) async -> Target? {
         let key = ConversationDirectory.key(scope: turn.scope, instructions: turn.instructions, entries: turn.history)
         guard let record = await directory.claim(key) else { return nil }
+        let sendsCatalogue = turn.tools.map { $0.digest != record.toolsDigest } ?? false
         return Target(
-            conversationID: record.conversationID, request: request(for: turn, seeded: false), claimedKey: key,
-            turnCount: record.turnCount + 1, createdAt: record.createdAt)
+            conversationID: record.conversationID, request: request(for: turn, seeded: false, withCatalogue: sendsCatalogue),
+            claimedKey: key, turnCount: record.turnCount + 1, createdAt: record.createdAt,
+            toolsDigest: turn.tools?.digest ?? record.toolsDigest)
     }
 
     /// A new conversation, seeded with the system prompt and the earlier turns.
     func freshTarget(_ turn: PreparedTurn) async throws -> Target {
         let conversationID = try await graph.createConversation()
-        return Target(conversationID: conversationID, request: request(for: turn, seeded: true), claimedKey: nil, turnCount: 1, createdAt: Date())
+        return Target(
+            conversationID: conversationID, request: request(for: turn, seeded: true, withCatalogue: turn.tools != nil), claimedKey: nil,
+            turnCount: 1, createdAt: Date(), toolsDigest: turn.tools?.digest)
     }
 
     /// The turn failed: its claim is released, or dropped when Copilot may have recorded part of it.
@@ -196,30 +249,47 @@ public struct ChatService: Sendable {
 
     /// After a reply: the conversation is recorded under the history the client will send next, or
     /// forgotten when Copilot disengaged (the reply then ends with `content_filter`).
-    func settle(_ turn: PreparedTurn, _ target: Target, text: String, disengaged: Bool) async throws -> Reply {
-        if disengaged {
+    func settle(_ turn: PreparedTurn, _ target: Target, reading: ReplyReading, disengagedText: String?) async throws -> Reply {
+        if let disengagedText {
             if let key = target.claimedKey { await directory.discard(key) }
-            let refusal = text.isEmpty ? "Copilot declined to answer this message." : text
+            let refusal = disengagedText.isEmpty ? "Copilot declined to answer this message." : disengagedText
             return Reply(text: refusal, usage: usage(target.request, refusal), finishReason: "content_filter")
         }
-        guard !text.isEmpty else {
+        let reply: Reply
+        let transcript: String
+        switch reading {
+        case .calls(let calls, let leading):
+            transcript = PreparedTurn.renderedAssistantTurn(content: leading, calls: calls.map { ($0.name, $0.arguments) })
+            reply = Reply(text: leading, usage: usage(target.request, transcript), finishReason: "tool_calls", toolCalls: calls)
+        case .answer(let text), .correction(let text):
+            transcript = text
+            reply = Reply(text: text, usage: usage(target.request, text), finishReason: "stop")
+        }
+        guard !transcript.isEmpty else {
             await abandon(target, changedUpstream: true)
             throw UpstreamError.emptyReply
         }
         if !settings.alwaysNewConversation {
-            let next = turn.history + turn.newTurn + [PreparedTurn.Entry(role: .assistant, text: text)]
+            let next = turn.history + turn.newTurn + [PreparedTurn.Entry(role: .assistant, text: transcript)]
             let nextKey = ConversationDirectory.key(scope: turn.scope, instructions: turn.instructions, entries: next)
             await directory.finish(
                 claimed: target.claimedKey, conversationID: target.conversationID, turnCount: target.turnCount,
-                createdAt: target.createdAt, nextKey: nextKey)
+                createdAt: target.createdAt, nextKey: nextKey, toolsDigest: target.toolsDigest)
         }
-        return Reply(text: text, usage: usage(target.request, text), finishReason: "stop")
+        return reply
     }
 
     /// The Graph body for `turn`. A new conversation also gets the system prompt and the earlier turns
     /// as `additionalContext`, so Copilot can continue a conversation that began elsewhere.
-    func request(for turn: PreparedTurn, seeded: Bool) -> GraphChatRequest {
+    func request(for turn: PreparedTurn, seeded: Bool, withCatalogue: Bool) -> GraphChatRequest {
         var context: [GraphChatRequest.ContextEntry] = []
+        if let tools = turn.tools {
+            if withCatalogue { context.append(.init(text: tools.text, description: "tools")) }
+            context.append(.init(text: tools.choiceText, description: "tool choice for this message"))
+        }
+        if let instruction = turn.responseFormat.instruction {
+            context.append(.init(text: instruction, description: "answer format"))
+        }
         if seeded {
             if let instructions = turn.instructions {
                 let kept = Self.limited(instructions, to: 8000)

@@ -24,6 +24,9 @@ public struct PreparedTurn: Sendable, Equatable {
     public var caller: String = "anonymous"
     /// The user asks for a picture to be made.
     public var wantsImage: Bool
+    /// The tools Copilot may call this turn; nil when none are offered or `tool_choice` is `none`.
+    public var tools: ToolCatalogue?
+    public var responseFormat: ResponseFormat = .text
 
     /// Caller and session: the space a conversation belongs to.
     var scope: String { "\(caller)\u{1}\(sessionKey ?? "")" }
@@ -55,6 +58,13 @@ public struct PreparedTurn: Sendable, Equatable {
             throw .invalidRequest("The last message must be from the user (or a tool result); there is nothing for Copilot to answer.", param: "messages")
         }
 
+        // Tool results name their call by id; the call that asked for it names the tool.
+        var toolNames: [String: String] = [:]
+        for message in conversation {
+            for call in message.toolCalls ?? [] {
+                if let id = call.id, let name = call.function?.name { toolNames[id] = name }
+            }
+        }
         var reminders: [String] = []
         var promptParts: [String] = []
         for message in newTurn {
@@ -62,7 +72,9 @@ public struct PreparedTurn: Sendable, Equatable {
             reminders += found
             switch message.role {
             case .tool, .function:
-                promptParts.append("Result of tool call \(message.toolCallID ?? message.name ?? ""):\n\(cleaned)")
+                let id = message.toolCallID ?? ""
+                let name = message.name ?? toolNames[id] ?? "tool"
+                promptParts.append("<tool_result name=\"\(name)\" id=\"\(id)\">\n\(cleaned)\n</tool_result>")
             default:
                 if !cleaned.isEmpty { promptParts.append(cleaned) }
             }
@@ -80,7 +92,11 @@ public struct PreparedTurn: Sendable, Equatable {
             history: history,
             newTurn: newTurn.compactMap(entry),
             sessionKey: sessionKey,
-            wantsImage: ImageRequest.isImageGeneration(prompt)
+            wantsImage: ImageRequest.isImageGeneration(prompt),
+            tools: request.tools.isEmpty || request.toolChoice == ToolChoice.none
+                ? nil
+                : ToolCatalogue(tools: request.tools, choice: request.toolChoice ?? .auto, allowsParallelCalls: request.parallelToolCalls ?? true),
+            responseFormat: request.responseFormat
         )
     }
 
@@ -88,13 +104,19 @@ public struct PreparedTurn: Sendable, Equatable {
     static func entry(_ message: ChatMessage) -> Entry? {
         var body = extractReminders(from: text(of: message.content)).text
         if let calls = message.toolCalls, !calls.isEmpty {
-            let rendered = calls.map { "[called tool \($0.function?.name ?? "?") with \($0.function?.arguments ?? "{}")]" }
-            body = ([body] + rendered).filter { !$0.isEmpty }.joined(separator: "\n")
+            body = renderedAssistantTurn(content: body, calls: calls.map { ($0.function?.name ?? "?", $0.function?.arguments ?? "{}") })
         }
         if message.role == .tool || message.role == .function {
             body = "[result of \(message.toolCallID ?? message.name ?? "a tool call")] \(body)"
         }
         return body.isEmpty ? nil : Entry(role: message.role, text: body)
+    }
+
+    /// An assistant turn with tool calls as a transcript line; the gateway renders its own replies the
+    /// same way, so the history a client sends back matches what was recorded.
+    static func renderedAssistantTurn(content: String, calls: [(name: String, arguments: String)]) -> String {
+        let rendered = calls.map { "[called tool \($0.name) with \($0.arguments)]" }
+        return ([content] + rendered).filter { !$0.isEmpty }.joined(separator: "\n")
     }
 
     /// A message's content as one text. Images and audio cannot reach Copilot; a note says so in their place.

@@ -67,14 +67,15 @@ actor ConversationDirectory {
 
     /// A turn on `conversationID` finished: it is continued from `nextKey` from now on. The claimed
     /// entry it came from no longer describes the conversation and goes.
-    func finish(claimed: String?, conversationID: String, turnCount: Int, createdAt: Date, nextKey: String) async {
+    func finish(claimed: String?, conversationID: String, turnCount: Int, createdAt: Date, nextKey: String, toolsDigest: String? = nil) async {
         var removing: [String] = []
         if let claimed {
             claims[claimed] = nil
             if records.removeValue(forKey: claimed) != nil { removing.append(claimed) }
         }
         let moment = now()
-        var record = ConversationRecord(key: nextKey, conversationID: conversationID, turnCount: turnCount, createdAt: createdAt, lastUsedAt: moment)
+        var record = ConversationRecord(
+            key: nextKey, conversationID: conversationID, turnCount: turnCount, createdAt: createdAt, lastUsedAt: moment, toolsDigest: toolsDigest)
         if let existing = records[nextKey], existing.conversationID != conversationID, moment.timeIntervalSince(existing.lastUsedAt) <= ttl {
             logger.debug("Two conversations reached the same history; neither is continued from it")
             record = ConversationRecord(key: nextKey, conversationID: "", turnCount: 0, createdAt: moment, lastUsedAt: moment, isAmbiguous: true)

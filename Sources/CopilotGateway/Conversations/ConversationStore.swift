@@ -14,14 +14,20 @@ public struct ConversationRecord: Sendable, Equatable {
     public var lastUsedAt: Date
     /// Two conversations ended with the same history: nobody continues from this key.
     public var isAmbiguous: Bool
+    /// The tool catalogue Copilot was last told about in this conversation.
+    public var toolsDigest: String?
 
-    public init(key: String, conversationID: String, turnCount: Int, createdAt: Date, lastUsedAt: Date, isAmbiguous: Bool = false) {
+    public init(
+        key: String, conversationID: String, turnCount: Int, createdAt: Date, lastUsedAt: Date, isAmbiguous: Bool = false,
+        toolsDigest: String? = nil
+    ) {
         self.key = key
         self.conversationID = conversationID
         self.turnCount = turnCount
         self.createdAt = createdAt
         self.lastUsedAt = lastUsedAt
         self.isAmbiguous = isAmbiguous
+        self.toolsDigest = toolsDigest
     }
 }
 

@@ -86,6 +86,9 @@ public final class SQLiteConversationStore: ConversationStore {
             }
             try db.create(index: "conversation_on_lastUsedAt", on: "conversation", columns: ["lastUsedAt"])
         }
+        migrator.registerMigration("v2: tools digest") { db in
+            try db.alter(table: "conversation") { table in table.add(column: "toolsDigest", .text) }
+        }
         return migrator
     }
 
@@ -93,7 +96,7 @@ public final class SQLiteConversationStore: ConversationStore {
     public func loadAll() async throws -> [ConversationRecord] {
         try await pool.read { db in
             try Row.fetchAll(
-                db, sql: "SELECT key, conversationID, turnCount, createdAt, lastUsedAt, isAmbiguous FROM conversation"
+                db, sql: "SELECT key, conversationID, turnCount, createdAt, lastUsedAt, isAmbiguous, toolsDigest FROM conversation"
             ).map { row in
                 // `decode` throws on a malformed row where subscripts would crash.
                 try ConversationRecord(
@@ -102,7 +105,8 @@ public final class SQLiteConversationStore: ConversationStore {
                     turnCount: row.decode(forColumn: "turnCount"),
                     createdAt: Date(timeIntervalSince1970: row.decode(forColumn: "createdAt")),
                     lastUsedAt: Date(timeIntervalSince1970: row.decode(forColumn: "lastUsedAt")),
-                    isAmbiguous: row.decode(forColumn: "isAmbiguous"))
+                    isAmbiguous: row.decode(forColumn: "isAmbiguous"),
+                    toolsDigest: row.decode(forColumn: "toolsDigest"))
             }
         }
     }
@@ -117,16 +121,17 @@ public final class SQLiteConversationStore: ConversationStore {
             }
             let upsert = try db.cachedStatement(
                 sql: """
-                    INSERT INTO conversation (key, conversationID, turnCount, createdAt, lastUsedAt, isAmbiguous)
-                    VALUES (?, ?, ?, ?, ?, ?)
+                    INSERT INTO conversation (key, conversationID, turnCount, createdAt, lastUsedAt, isAmbiguous, toolsDigest)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
                     ON CONFLICT(key) DO UPDATE SET conversationID = excluded.conversationID,
                         turnCount = excluded.turnCount, createdAt = excluded.createdAt,
-                        lastUsedAt = excluded.lastUsedAt, isAmbiguous = excluded.isAmbiguous
+                        lastUsedAt = excluded.lastUsedAt, isAmbiguous = excluded.isAmbiguous,
+                        toolsDigest = excluded.toolsDigest
                     """)
             for record in saving {
                 try upsert.execute(arguments: [
                     record.key, record.conversationID, record.turnCount, record.createdAt.timeIntervalSince1970,
-                    record.lastUsedAt.timeIntervalSince1970, record.isAmbiguous,
+                    record.lastUsedAt.timeIntervalSince1970, record.isAmbiguous, record.toolsDigest,
                 ])
             }
         }

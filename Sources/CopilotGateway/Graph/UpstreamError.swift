@@ -18,6 +18,8 @@ public enum UpstreamError: Error, Sendable, Equatable {
     case streamInterrupted
     /// An error object inside the event stream.
     case inBand(code: String?, message: String?)
+    /// The turn demanded a tool call or JSON and Copilot gave neither, also when asked again.
+    case wrongForm(String)
     /// No access token is available; the text says why and how to sign in.
     case notSignedIn(String)
     /// Signed in, but the identity platform cannot refresh the token right now.
@@ -76,6 +78,10 @@ public enum UpstreamError: Error, Sendable, Equatable {
             return OpenAIError(
                 status: .badGateway, message: "Copilot reported an error mid-answer: \(code ?? "error"): \(message ?? "no message").",
                 type: "api_error", code: "upstream_error")
+        case .wrongForm(let form):
+            return OpenAIError(
+                status: .badGateway, message: "Copilot did not answer with \(form) although the request required it, also when asked a second time.",
+                type: "api_error", code: "upstream_wrong_form")
         case .notSignedIn(let message):
             return OpenAIError(status: .unauthorized, message: message, type: "authentication_error", code: "not_signed_in")
         case .signInUnavailable(let message):

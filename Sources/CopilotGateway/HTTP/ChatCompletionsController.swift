@@ -28,7 +28,7 @@ struct ChatCompletionsController: Sendable {
         let reply = try await chat.complete(turn)
         let answer = ChatCompletion(
             id: id, created: created, model: turn.model,
-            choices: [.init(message: .init(content: reply.text), finishReason: reply.finishReason)], usage: reply.usage)
+            choices: [.init(message: Self.message(reply), finishReason: reply.finishReason)], usage: reply.usage)
         return Self.json(answer)
     }
 
@@ -46,7 +46,22 @@ struct ChatCompletionsController: Sendable {
             }
             try await writer.write(chunk(.init(role: "assistant", content: "")))
             do {
-                let result = try await reply.run { text in try await writer.write(chunk(.init(content: text))) }
+                let result = try await reply.run { piece in
+                    switch piece {
+                    case .text(let text):
+                        try await writer.write(chunk(.init(content: text)))
+                    case .toolCalls(let calls):
+                        for (index, call) in calls.enumerated() {
+                            // id, type and name once per call; then the arguments in fragments.
+                            let opening = ChatCompletionChunk.ToolCallDelta(index: index, id: call.id, type: "function", function: .init(name: call.name, arguments: ""))
+                            try await writer.write(chunk(.init(toolCalls: [opening])))
+                            for fragment in Self.fragments(call.arguments, size: 256) {
+                                let piece = ChatCompletionChunk.ToolCallDelta(index: index, function: .init(arguments: fragment))
+                                try await writer.write(chunk(.init(toolCalls: [piece])))
+                            }
+                        }
+                    }
+                }
                 try await writer.write(chunk(.init(), finish: result.finishReason))
                 if includeUsage {
                     let usage = ChatCompletionChunk(id: id, created: created, model: model, choices: [], usage: result.usage)
@@ -61,6 +76,22 @@ struct ChatCompletionsController: Sendable {
             }
             try await writer.finish(nil)
         })
+    }
+
+    /// The message of a whole answer: text, or tool calls with the prose before them (or null).
+    static func message(_ reply: ChatService.Reply) -> ChatCompletion.Message {
+        guard !reply.toolCalls.isEmpty else { return .init(content: reply.text) }
+        return .init(content: reply.text.isEmpty ? nil : reply.text, toolCalls: reply.toolCalls.map(ChatCompletion.ToolCallObject.init))
+    }
+
+    static func fragments(_ text: String, size: Int) -> [String] {
+        var pieces: [String] = []
+        var rest = Substring(text)
+        while !rest.isEmpty {
+            pieces.append(String(rest.prefix(size)))
+            rest = rest.dropFirst(size)
+        }
+        return pieces
     }
 
     static func event(_ json: some Sequence<UInt8>) -> ByteBuffer {

@@ -8,6 +8,11 @@ public struct ChatCompletionRequest: Decodable, Sendable {
     public var streamOptions: StreamOptions?
     public var user: String?
     public var n: Int?
+    /// The functions offered (`tools`, or the legacy `functions`).
+    public var tools: [OfferedTool] = []
+    public var toolChoice: ToolChoice?
+    public var parallelToolCalls: Bool?
+    public var responseFormat: ResponseFormat = .text
 
     public struct StreamOptions: Decodable, Sendable {
         public var includeUsage: Bool?
@@ -15,8 +20,10 @@ public struct ChatCompletionRequest: Decodable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case model, messages, stream, user, n
+        case model, messages, stream, user, n, tools, functions
         case streamOptions = "stream_options"
+        case toolChoice = "tool_choice", functionCall = "function_call"
+        case parallelToolCalls = "parallel_tool_calls", responseFormat = "response_format"
     }
 
     public init(model: String? = nil, messages: [ChatMessage], stream: Bool? = nil, user: String? = nil) {
@@ -34,6 +41,37 @@ public struct ChatCompletionRequest: Decodable, Sendable {
         streamOptions = try container.decodeIfPresent(StreamOptions.self, forKey: .streamOptions)
         user = try container.decodeIfPresent(String.self, forKey: .user)
         n = try container.decodeIfPresent(Int.self, forKey: .n)
+        if let tools = try container.decodeIfPresent([ToolDefinition].self, forKey: .tools) {
+            self.tools = tools.compactMap(\.function).map { $0.offered }
+        }
+        if let functions = try container.decodeIfPresent([FunctionDefinition].self, forKey: .functions) {
+            self.tools += functions.map(\.offered)
+        }
+        toolChoice = try container.decodeIfPresent(ToolChoice.self, forKey: .toolChoice)
+            ?? container.decodeIfPresent(ToolChoice.self, forKey: .functionCall)
+        parallelToolCalls = try container.decodeIfPresent(Bool.self, forKey: .parallelToolCalls)
+        responseFormat = try container.decodeIfPresent(ResponseFormat.self, forKey: .responseFormat) ?? .text
+    }
+
+    /// One entry of `tools`; types other than `function` (a provider's built-in tools) are passed over.
+    struct ToolDefinition: Decodable {
+        var type: String?
+        var function: FunctionDefinition?
+        enum CodingKeys: String, CodingKey { case type, function }
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            type = try container.decodeIfPresent(String.self, forKey: .type)
+            function = (type ?? "function") == "function" ? try container.decode(FunctionDefinition.self, forKey: .function) : nil
+        }
+    }
+
+    struct FunctionDefinition: Decodable {
+        var name: String
+        var description: String?
+        var parameters: JSONValue?
+        var offered: OfferedTool {
+            OfferedTool(name: name, description: description ?? "", parameters: parameters ?? .object(["type": .string("object"), "properties": .object([:])]))
+        }
     }
 
     /// Whether a usage chunk goes before `[DONE]`.
@@ -145,6 +183,46 @@ public enum ContentPart: Decodable, Sendable, Equatable {
             self = .audio
         default:
             self = .other(type: type)
+        }
+    }
+}
+
+extension ToolChoice: Decodable {
+    /// `"none"`, `"auto"`, `"required"`, `{"type":"function","function":{"name":…}}` or the legacy `{"name":…}`.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if let text = try? container.decode(String.self) {
+            switch text {
+            case "none": self = .none
+            case "auto": self = .auto
+            case "required", "any": self = .required
+            default:
+                throw DecodingError.dataCorruptedError(in: container, debugDescription: "'\(text)' is not a tool choice; expected none, auto, required or a function")
+            }
+            return
+        }
+        let object = try container.decode(JSONValue.self)
+        guard let name = object["function"]?["name"]?.stringValue ?? object["name"]?.stringValue else {
+            throw DecodingError.dataCorruptedError(in: container, debugDescription: "a function tool choice needs function.name")
+        }
+        self = .named(name)
+    }
+}
+
+/// `response_format`.
+public enum ResponseFormat: Decodable, Sendable, Equatable {
+    case text
+    case jsonObject
+    case jsonSchema(JSONValue?)
+
+    enum CodingKeys: String, CodingKey { case type, jsonSchema = "json_schema" }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        switch try container.decode(String.self, forKey: .type) {
+        case "json_object": self = .jsonObject
+        case "json_schema": self = .jsonSchema(try container.decodeIfPresent(JSONValue.self, forKey: .jsonSchema)?["schema"])
+        default: self = .text
         }
     }
 }

@@ -16,7 +16,33 @@ public struct ChatCompletion: Encodable, Sendable {
 
     public struct Message: Encodable, Sendable {
         public var role = "assistant"
-        public var content: String
+        public var content: String?
+        public var toolCalls: [ToolCallObject]?
+
+        enum CodingKeys: String, CodingKey { case role, content, toolCalls = "tool_calls" }
+
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(role, forKey: .role)
+            try container.encode(content, forKey: .content)  // null beside tool calls, as OpenAI sends it
+            try container.encodeIfPresent(toolCalls, forKey: .toolCalls)
+        }
+    }
+
+    /// `{"id","type":"function","function":{"name","arguments"}}`.
+    public struct ToolCallObject: Encodable, Sendable {
+        public var id: String
+        public var type = "function"
+        public var function: Function
+        public struct Function: Encodable, Sendable {
+            public var name: String
+            public var arguments: String
+        }
+
+        init(_ call: ToolCall) {
+            id = call.id
+            function = .init(name: call.name, arguments: call.arguments)
+        }
     }
 }
 
@@ -67,6 +93,20 @@ public struct ChatCompletionChunk: Encodable, Sendable {
     public struct Delta: Encodable, Sendable {
         public var role: String?
         public var content: String?
+        public var toolCalls: [ToolCallDelta]?
+        enum CodingKeys: String, CodingKey { case role, content, toolCalls = "tool_calls" }
+    }
+
+    /// One tool call's piece of a stream: the id, type and name once, then argument fragments.
+    public struct ToolCallDelta: Encodable, Sendable {
+        public var index: Int
+        public var id: String?
+        public var type: String?
+        public var function: Function
+        public struct Function: Encodable, Sendable {
+            public var name: String?
+            public var arguments: String
+        }
     }
 }
 

@@ -1,0 +1,142 @@
+import Foundation
+
+/// A call Copilot asked for, ready for the client.
+public struct ToolCall: Sendable, Equatable {
+    public var id: String
+    public var name: String
+    /// The arguments as a compact JSON object text.
+    public var arguments: String
+}
+
+/// Reads Copilot's reply when tools were offered: a call in the gateway's format (or close to it),
+/// or an ordinary answer.
+///
+/// Tolerated: `<tool_call>` blocks with prose around them, a call written as JSON in a code fence,
+/// single quotes, trailing commas. Never a call: plain prose, a name that was not offered, arguments
+/// that are not an object or miss a required key.
+enum ToolCallReader {
+    enum Reading: Equatable {
+        case text
+        /// The calls, and the prose before the first one.
+        case calls([ToolCall], leadingText: String)
+    }
+
+    static func read(_ text: String, catalogue: ToolCatalogue) -> Reading {
+        var calls: [ToolCall] = []
+        var firstStart: String.Index?
+        for block in taggedBlocks(in: text) {
+            for (value, _) in LenientJSON.objects(in: String(text[block.inner])) {
+                if let call = call(from: value, catalogue: catalogue) {
+                    calls.append(call)
+                    firstStart = firstStart ?? block.start
+                    break
+                }
+            }
+        }
+        if calls.isEmpty {
+            // A call written as JSON: in a code fence, or the whole reply.
+            let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+            let candidates = fencedBlocks(in: text) + (trimmed.hasPrefix("{") ? [text.startIndex..<text.endIndex] : [])
+            for range in candidates {
+                for (value, _) in LenientJSON.objects(in: String(text[range])) {
+                    guard let call = call(from: value, catalogue: catalogue, requireArguments: true) else { continue }
+                    calls.append(call)
+                    firstStart = firstStart ?? fenceStart(in: text, before: range.lowerBound)
+                }
+                if !calls.isEmpty { break }
+            }
+        }
+        guard !calls.isEmpty, let start = firstStart else { return .text }
+        if !catalogue.allowsParallelCalls { calls = Array(calls.prefix(1)) }
+        return .calls(calls, leadingText: String(text[..<start]).trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+
+    /// `{"name": …, "arguments": {…}}` (also `parameters`, a JSON string of arguments, or a `function` wrapper).
+    static func call(from value: JSONValue, catalogue: ToolCatalogue, requireArguments: Bool = false) -> ToolCall? {
+        let object = value["function"]?.objectValue.map(JSONValue.object) ?? value
+        guard let name = object["name"]?.stringValue, catalogue.callableNames.contains(name), let tool = catalogue.tool(named: name) else {
+            return nil
+        }
+        var arguments = object["arguments"] ?? object["parameters"]
+        if requireArguments && arguments == nil { return nil }
+        if case .string(let encoded)? = arguments { arguments = LenientJSON.parse(Substring(encoded)) }
+        let argumentObject = arguments ?? .object([:])
+        guard let fields = argumentObject.objectValue else { return nil }
+        guard tool.parameters.requiredKeys.allSatisfy({ fields[$0] != nil }) else { return nil }
+        return ToolCall(id: newID(), name: name, arguments: argumentObject.compactText)
+    }
+
+    static func newID() -> String {
+        let alphabet = Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+        return "call_" + String((0..<24).map { _ in alphabet.randomElement() ?? "x" })
+    }
+
+    /// `<tool_call>…</tool_call>` blocks; a last block may lack its closing tag.
+    static func taggedBlocks(in text: String) -> [(start: String.Index, inner: Range<String.Index>)] {
+        var blocks: [(String.Index, Range<String.Index>)] = []
+        var index = text.startIndex
+        while let open = text.range(of: "<tool_call>", options: .caseInsensitive, range: index..<text.endIndex) {
+            let close = text.range(of: "</tool_call>", options: .caseInsensitive, range: open.upperBound..<text.endIndex)
+            blocks.append((open.lowerBound, open.upperBound..<(close?.lowerBound ?? text.endIndex)))
+            index = close?.upperBound ?? text.endIndex
+        }
+        return blocks
+    }
+
+    /// The contents of ``` fences.
+    static func fencedBlocks(in text: String) -> [Range<String.Index>] {
+        var blocks: [Range<String.Index>] = []
+        var index = text.startIndex
+        while let open = text.range(of: "```", range: index..<text.endIndex) {
+            let bodyStart = text[open.upperBound...].firstIndex(of: "\n").map { text.index(after: $0) } ?? open.upperBound
+            guard let close = text.range(of: "```", range: bodyStart..<text.endIndex) else { break }
+            blocks.append(bodyStart..<close.lowerBound)
+            index = close.upperBound
+        }
+        return blocks
+    }
+
+    static func fenceStart(in text: String, before index: String.Index) -> String.Index {
+        text.range(of: "```", options: .backwards, range: text.startIndex..<index)?.lowerBound ?? index
+    }
+
+    /// The part of a streaming reply that cannot become a call any more, so it can be sent now: text
+    /// up to a `<tool_call` tag (or what may be the start of one), an unfinished code fence, or a fence
+    /// that may hold a call written as JSON. A reply that starts with `{` is held whole.
+    static func textBeforePossibleCall(_ text: String) -> String {
+        if text.drop(while: \.isWhitespace).first == "{" { return "" }
+        var cut = text.endIndex
+        if let tag = text.range(of: "<tool_call", options: .caseInsensitive) { cut = tag.lowerBound }
+        let marker = "<tool_call>"
+        for length in stride(from: min(marker.count, text.count), to: 0, by: -1) {
+            let suffix = text.suffix(length)
+            if marker.hasPrefix(suffix.lowercased()) || "```".hasPrefix(suffix) {
+                cut = min(cut, suffix.startIndex)
+                break
+            }
+        }
+        var index = text.startIndex
+        while let open = text.range(of: "```", range: index..<cut) {
+            guard let close = text.range(of: "```", range: open.upperBound..<text.endIndex) else {
+                cut = open.lowerBound
+                break
+            }
+            if text[open.upperBound..<close.lowerBound].contains("\"name\"") || text[open.upperBound..<close.lowerBound].contains("'name'") {
+                cut = min(cut, open.lowerBound)
+                break
+            }
+            index = close.upperBound
+        }
+        return String(text[..<cut])
+    }
+
+    /// The JSON object a JSON-mode reply holds, compact, if it has the schema's required keys.
+    static func readJSON(_ text: String, schema: JSONValue?) -> String? {
+        let required = schema?.requiredKeys ?? []
+        for (value, _) in LenientJSON.objects(in: text) {
+            guard let fields = value.objectValue, required.allSatisfy({ fields[$0] != nil }) else { continue }
+            return value.compactText
+        }
+        return nil
+    }
+}
