@@ -98,10 +98,9 @@ public actor CopilotSimulator {
             } else if faults.contains(.emptyReply) {
                 SimulatedReply(text: "")
             } else {
-                SimulatedReplies.reply(
-                    to: request.text,
-                    conversationText: conversation.allTexts + request.additionalContext.map(\.text),
-                    contextCount: request.additionalContext.count)
+                SimulatedModel.reply(
+                    to: request.text, context: request.additionalContext.map(\.text),
+                    history: conversation.allTexts, messy: options.messyOutput || faults.contains(.messy))
             }
         let replyID = UUID().uuidString.lowercased()
         if conversation.turns.isEmpty { conversation.displayName = request.text }

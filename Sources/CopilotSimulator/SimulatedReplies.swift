@@ -1,3 +1,5 @@
+import Foundation
+
 /// The simulator's deterministic reply rules. Pure functions, so tests can predict every reply.
 public enum SimulatedReplies {
     /// The reply for `prompt`, given every earlier text of the conversation.
@@ -5,14 +7,49 @@ public enum SimulatedReplies {
     ///   - prompt: The current `message.text`.
     ///   - conversationText: Earlier prompts plus earlier and current `additionalContext` texts.
     ///   - contextCount: How many `additionalContext` entries arrived with this turn (mentioned by rule 3).
+    ///
+    /// The last `contextCount` texts of `conversationText` are taken as this turn's context, so the
+    /// gateway's tool and JSON protocol applies as in ``SimulatedModel/reply(to:context:history:messy:)``.
     public static func reply(to prompt: String, conversationText: [String], contextCount: Int = 0) -> SimulatedReply {
+        let current = min(max(0, contextCount), conversationText.count)
+        return SimulatedModel.reply(
+            to: prompt, context: Array(conversationText.suffix(current)),
+            history: Array(conversationText.dropLast(current)), contextCount: contextCount, messy: false)
+    }
+
+    /// The plain rules 1–3 (``REPLY `X` ONLY``, codeword, default) for the user's text of a turn;
+    /// `texts` is everything the conversation said so far, this turn included.
+    static func plainReply(to prompt: String, searching texts: [String], contextCount: Int) -> SimulatedReply {
         if let exact = exactReply(in: prompt) {
             return SimulatedReply(text: exact)
         }
         if prompt.lowercased().contains("codeword") {
-            return SimulatedReply(text: codewordReply(searching: conversationText + [prompt]))
+            return SimulatedReply(text: codewordReply(searching: texts))
         }
         return defaultReply(to: prompt, contextCount: contextCount)
+    }
+
+    /// The plain reply shortened to its first sentence (for JSON mode): the first sentence of `X`,
+    /// the codeword sentence, or `You said: "<prompt>".`.
+    static func oneSentenceReply(to prompt: String, searching texts: [String]) -> String {
+        if let exact = exactReply(in: prompt) {
+            return firstSentence(of: exact)
+        }
+        if prompt.lowercased().contains("codeword") {
+            return codewordReply(searching: texts)
+        }
+        return "You said: \"\(prompt)\"."
+    }
+
+    /// `text` up to and including its first `.`, `!` or `?` that ends the text or precedes a blank.
+    static func firstSentence(of text: String) -> String {
+        let characters = Array(text)
+        for index in characters.indices where ".!?".contains(characters[index]) {
+            if index + 1 == characters.count || characters[index + 1].isWhitespace {
+                return String(characters[...index]).trimmingCharacters(in: .whitespacesAndNewlines)
+            }
+        }
+        return text.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     /// The reply sent when a RAI fault disengages the conversation.

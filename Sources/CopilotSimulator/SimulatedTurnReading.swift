@@ -19,7 +19,7 @@ struct SimulatedTurnReading: Sendable {
     static let correctionPrefix = "GATEWAY CORRECTION:"
 
     /// The prompt without the catalogue and the protocol's directive lines; the prompt itself when it has neither.
-    var userText: String
+    var userText = ""
     /// The tool results in the prompt, in order.
     var results: [ToolResult] = []
     /// The latest catalogue of the conversation, this turn included.
@@ -90,12 +90,15 @@ struct SimulatedTurnReading: Sendable {
         return true
     }
 
-    /// A correction asks again for a call (`… calling get_weather`, `… a <tool_call> block`) or for JSON.
+    /// A correction asks again for a call (`… calling get_weather` when that tool is in the catalogue,
+    /// else `… a <tool_call> block`) or for JSON.
     private mutating func readCorrection(_ instruction: String, history: [String]) {
         let lowered = instruction.lowercased()
         let calling = /calling\s+[`'"]?([A-Za-z0-9_\-]+)/.ignoresCase()
-        if let match = instruction.firstMatch(of: calling) {
-            if choice != .none { choice = .named(String(match.output.1)) }
+        let catalogue = self.catalogue
+        let named = instruction.matches(of: calling).compactMap { catalogue?.tool(named: String($0.output.1)) }.first
+        if let named {
+            if choice != .none { choice = .named(named.name) }
         } else if lowered.contains("<tool_call>") || lowered.contains("tool call") {
             if choice == .auto { choice = .required }
         } else if lowered.contains("json") {

@@ -11,12 +11,15 @@ public struct SimulatorFault: Codable, Sendable, Equatable {
         case slowDown
         /// The next device-code poll gets `expired_token`.
         case expiredToken
+        /// The next chat turn writes its tool calls or JSON answer untidily (prose, code fence, trailing comma),
+        /// as ``SimulatorOptions/messyOutput`` does for every turn.
+        case messy
 
         /// The endpoints on which this kind can have an effect.
         var applicableEndpoints: Set<SimulatorEndpoint> {
             switch self {
             case .status, .delay: Set(SimulatorEndpoint.allCases)
-            case .rai, .emptyReply: [.chat, .stream]
+            case .rai, .emptyReply, .messy: [.chat, .stream]
             case .invalidGrant: [.refreshGrant]
             case .slowDown, .expiredToken: [.deviceCodeGrant]
             default: [.stream]

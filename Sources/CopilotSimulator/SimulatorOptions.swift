@@ -25,6 +25,9 @@ public struct SimulatorOptions: Sendable {
     public var autoApprove: Bool
     /// How long after issue an automatically approved device code becomes approved.
     public var autoApproveDelay: Duration
+    /// Whether tool calls and JSON answers come wrapped the way untidy models write them: prose before
+    /// and after, a code fence, a trailing comma (the `messy` fault does this for single turns).
+    public var messyOutput: Bool
 
     /// Creates options; the defaults suit tests and the demo mode.
     public init(
@@ -32,7 +35,7 @@ public struct SimulatorOptions: Sendable {
         maxMessageLength: Int = 16_000, accessTokenLifetime: Duration = .seconds(3600),
         deviceCodeLifetime: Duration = .seconds(900), deviceCodeInterval: Int = 5, enforceSlowDown: Bool = false,
         revokeRotatedRefreshTokens: Bool = false, checkTokens: Bool = false, autoApprove: Bool = false,
-        autoApproveDelay: Duration = .milliseconds(200)
+        autoApproveDelay: Duration = .milliseconds(200), messyOutput: Bool = false
     ) {
         self.snapshotCount = max(0, snapshotCount)
         self.eventDelay = eventDelay
@@ -46,5 +49,6 @@ public struct SimulatorOptions: Sendable {
         self.checkTokens = checkTokens
         self.autoApprove = autoApprove
         self.autoApproveDelay = max(.zero, autoApproveDelay)
+        self.messyOutput = messyOutput
     }
 }

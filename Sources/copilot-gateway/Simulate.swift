@@ -50,6 +50,9 @@ struct Simulate: AsyncParsableCommand {
     @Flag(help: "Revoke a refresh token once it has been redeemed for a new one.")
     var revokeRotatedRefreshTokens = false
 
+    @Flag(help: "Write tool calls and JSON answers untidily, as real models do: prose around a code fence, a trailing comma.")
+    var messy = false
+
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel = "info"
 
@@ -71,7 +74,7 @@ struct Simulate: AsyncParsableCommand {
                 accessTokenLifetime: .seconds(tokenLifetime), deviceCodeLifetime: .seconds(deviceCodeLifetime),
                 deviceCodeInterval: deviceCodeInterval, enforceSlowDown: enforceSlowDown,
                 revokeRotatedRefreshTokens: revokeRotatedRefreshTokens, checkTokens: checkTokens,
-                autoApprove: autoApprove))
+                autoApprove: autoApprove, messyOutput: messy))
         let app = buildSimulatorApplication(simulator: simulator, host: host, port: port, logger: logger) { port in
             logger.info("Copilot simulator listening on http://\(host):\(port) (Graph paths under /beta/copilot, identity under /{tenant}/oauth2/v2.0, controls under /_sim)")
         }
