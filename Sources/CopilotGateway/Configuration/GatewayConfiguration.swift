@@ -90,29 +90,23 @@ public struct GatewayConfiguration: Sendable {
             return value.hasSuffix("/") ? String(value.dropLast()) : value
         }
 
-        self.host = string("HOST") ?? "127.0.0.1"
-        if let portText = string("PORT") {
-            if let port = Int(portText), (0...65535).contains(port) {
-                self.port = port
-            } else {
-                problems.append(.init(name: "PORT", value: portText, expected: "a port number from 0 to 65535"))
-                self.port = 9000
+        /// A setting that `parse` turns into a value, or nil when the text is not valid.
+        func parsed<Value>(_ name: String, default defaultValue: Value, expected: String, _ parse: (String) -> Value?) -> Value {
+            guard let text = string(name) else { return defaultValue }
+            guard let value = parse(text) else {
+                problems.append(.init(name: name, value: text, expected: expected))
+                return defaultValue
             }
-        } else {
-            self.port = 9000
+            return value
         }
+
+        self.host = string("HOST") ?? "127.0.0.1"
+        self.port = parsed("PORT", default: 9000, expected: "a port number from 0 to 65535") { Int($0).flatMap { (0...65535).contains($0) ? $0 : nil } }
         self.tenantID = string("TENANT_ID") ?? ""
         self.clientID = string("CLIENT_ID") ?? ""
 
-        if let zone = string("COPILOT_TIMEZONE") {
-            if Self.isIANATimeZone(zone) {
-                self.timeZone = zone
-            } else {
-                problems.append(.init(name: "COPILOT_TIMEZONE", value: zone, expected: "an IANA time zone such as Asia/Shanghai or Europe/Berlin"))
-                self.timeZone = "UTC"
-            }
-        } else {
-            self.timeZone = Self.machineTimeZone()
+        self.timeZone = parsed("COPILOT_TIMEZONE", default: Self.machineTimeZone(), expected: "an IANA time zone such as Asia/Shanghai or Europe/Berlin") {
+            Self.isIANATimeZone($0) ? $0 : nil
         }
 
         self.webEnabled = !flag("COPILOT_DISABLE_WEB", default: true)
@@ -131,25 +125,9 @@ public struct GatewayConfiguration: Sendable {
             .map { $0.trimmingCharacters(in: .whitespaces) }
             .filter { !$0.isEmpty && $0 != "copilot" }
 
-        if let style = string("COPILOT_CITATIONS") {
-            if let parsed = CitationStyle(rawValue: style.lowercased()) {
-                self.citations = parsed
-            } else {
-                problems.append(.init(name: "COPILOT_CITATIONS", value: style, expected: "markdown, strip or raw"))
-                self.citations = .markdown
-            }
-        } else {
-            self.citations = .markdown
-        }
-        if let cap = string("COPILOT_MAX_CONVERSATIONS") {
-            if let number = Int(cap), (1...10_000_000).contains(number) {
-                self.maxConversations = number
-            } else {
-                problems.append(.init(name: "COPILOT_MAX_CONVERSATIONS", value: cap, expected: "a whole number from 1 to 10000000"))
-                self.maxConversations = 10_000
-            }
-        } else {
-            self.maxConversations = 10_000
+        self.citations = parsed("COPILOT_CITATIONS", default: .markdown, expected: "markdown, strip or raw") { CitationStyle(rawValue: $0.lowercased()) }
+        self.maxConversations = parsed("COPILOT_MAX_CONVERSATIONS", default: 10_000, expected: "a whole number from 1 to 10000000") {
+            Int($0).flatMap { (1...10_000_000).contains($0) ? $0 : nil }
         }
         self.scopes = string("COPILOT_SCOPES")
             .map { $0.split(whereSeparator: { $0 == " " || $0 == "," }).map(String.init) } ?? Self.defaultScopes
@@ -157,15 +135,8 @@ public struct GatewayConfiguration: Sendable {
             problems.append(.init(name: "COPILOT_SCOPES", value: scopes.joined(separator: " "), expected: "either https://graph.microsoft.com/.default or explicit Graph scopes, not both"))
         }
 
-        if let level = string("LOG_LEVEL") {
-            if let parsed = Logger.Level(rawValue: level.lowercased()) {
-                self.logLevel = parsed
-            } else {
-                problems.append(.init(name: "LOG_LEVEL", value: level, expected: "one of trace, debug, info, notice, warning, error, critical"))
-                self.logLevel = .info
-            }
-        } else {
-            self.logLevel = .info
+        self.logLevel = parsed("LOG_LEVEL", default: .info, expected: "one of trace, debug, info, notice, warning, error, critical") {
+            Logger.Level(rawValue: $0.lowercased())
         }
 
         if !problems.isEmpty { throw ConfigurationError(problems: problems) }
