@@ -90,3 +90,12 @@ def test_status_when_signed_out_says_how_to_sign_in(identity):
     result = cli(env, work, "status")
     assert result.returncode == 1
     assert "copilot-gateway login" in result.stdout
+
+
+def test_serve_refuses_a_public_address_without_api_keys(tmp_path):
+    env = without_microsoft_settings()
+    env.update(STATE_DIR=str(tmp_path / "state"))
+    result = subprocess.run([str(gateway_binary()), "serve", "--host", "0.0.0.0", "--port", str(free_port())],
+                            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=30)
+    assert result.returncode == 78
+    assert "GATEWAY_API_KEYS" in result.stderr and "--allow-unauthenticated" in result.stderr

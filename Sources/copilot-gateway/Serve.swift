@@ -32,11 +32,23 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("env-file"), help: "The .env file to read.")
     var envFile = ".env"
 
+    @Flag(help: "Listen on a non-loopback address without API keys (anyone who reaches the port can use the Copilot account).")
+    var allowUnauthenticated = false
+
     func run() async throws {
         var overrides: [String: String] = [:]
         if let host { overrides["HOST"] = host }
         if let port { overrides["PORT"] = String(port) }
         let (configuration, dotEnv) = try loadConfiguration(envFile: envFile, overrides: overrides)
+        if !configuration.listensOnLoopbackOnly, configuration.apiKeys.isEmpty, !allowUnauthenticated {
+            printError("""
+                Refusing to listen on \(configuration.host) without API keys: anyone who can reach port \(configuration.port) \
+                could use your Copilot licence and read what Copilot can read of your mail and files.
+                Set GATEWAY_API_KEYS (for example GATEWAY_API_KEYS=$(openssl rand -hex 24)) and give the key to your bot, \
+                or keep HOST=127.0.0.1, or pass --allow-unauthenticated if something else guards the port.
+                """)
+            throw ExitCode(78)
+        }
         let logger = bootstrapLogging(level: configuration.logLevel)
         for name in dotEnv.unknownSettingNames {
             logger.warning("\(envFile) sets \(name), which copilot-gateway does not use (a typo?)")

@@ -9,7 +9,7 @@ extension ConfigReader {
         environment: [String: String] = ProcessInfo.processInfo.environment,
         dotEnv: DotEnvFile = DotEnvFile(contents: "")
     ) -> ConfigReader {
-        let secrets: SecretsSpecifier<String, String> = .specific(["COPILOT_ACCESS_TOKEN"])
+        let secrets: SecretsSpecifier<String, String> = .specific(GatewayConfiguration.secretNames)
         return ConfigReader(providers: [
             EnvironmentVariablesProvider(environmentVariables: overrides, secretsSpecifier: secrets),
             EnvironmentVariablesProvider(environmentVariables: environment, secretsSpecifier: secrets),

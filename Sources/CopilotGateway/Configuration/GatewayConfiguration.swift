@@ -32,6 +32,10 @@ public struct GatewayConfiguration: Sendable {
     public var citations: CitationStyle
     /// How many conversations are tracked at most; the least recently used go first.
     public var maxConversations: Int
+    /// Keys clients must present (`GATEWAY_API_KEYS` and the lines of `GATEWAY_API_KEY_FILE`); empty: none needed.
+    public var apiKeys: [String]
+    /// Opens `/login` to other machines (`GATEWAY_ADMIN_KEY`).
+    public var adminKey: String?
     /// The delegated scopes a sign-in asks for (`COPILOT_SCOPES`, space- or comma-separated).
     public var scopes: [String]
     /// How long Copilot may take to start answering (a whole `chat` answer, or a stream's first byte).
@@ -45,7 +49,11 @@ public struct GatewayConfiguration: Sendable {
         "COPILOT_SESSION_TTL", "COPILOT_ALWAYS_NEW_CONVERSATION", "COPILOT_RETRY_ON_5XX", "STATE_DIR",
         "TOKEN_CACHE", "GRAPH_BASE_URL", "LOGIN_BASE_URL", "COPILOT_ACCESS_TOKEN", "COPILOT_MODEL_ALIASES",
         "COPILOT_TIMEOUT", "LOG_LEVEL", "COPILOT_SCOPES", "COPILOT_CITATIONS", "COPILOT_MAX_CONVERSATIONS",
+        "GATEWAY_API_KEYS", "GATEWAY_API_KEY_FILE", "GATEWAY_ADMIN_KEY",
     ]
+
+    /// Settings whose values are secrets: never logged or printed.
+    public static let secretNames: Set<String> = ["COPILOT_ACCESS_TOKEN", "GATEWAY_API_KEYS", "GATEWAY_ADMIN_KEY"]
 
     /// The seven delegated Graph permissions the Copilot Chat API needs, plus a refresh token and the id token.
     public static let defaultScopes = [
@@ -57,7 +65,7 @@ public struct GatewayConfiguration: Sendable {
     public init(reader: ConfigReader, environment: [String: String] = ProcessInfo.processInfo.environment) throws(ConfigurationError) {
         var problems: [ConfigurationError.Problem] = []
         func string(_ name: String) -> String? {
-            guard let value = reader.string(forKey: ConfigKey(name), isSecret: name == "COPILOT_ACCESS_TOKEN") else { return nil }
+            guard let value = reader.string(forKey: ConfigKey(name), isSecret: Self.secretNames.contains(name)) else { return nil }
             let trimmed = value.trimmingCharacters(in: .whitespaces)
             return trimmed.isEmpty ? nil : trimmed
         }
@@ -129,6 +137,19 @@ public struct GatewayConfiguration: Sendable {
         self.maxConversations = parsed("COPILOT_MAX_CONVERSATIONS", default: 10_000, expected: "a whole number from 1 to 10000000") {
             Int($0).flatMap { (1...10_000_000).contains($0) ? $0 : nil }
         }
+        var keys = (string("GATEWAY_API_KEYS") ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        if let file = string("GATEWAY_API_KEY_FILE") {
+            if let contents = try? String(contentsOfFile: file, encoding: .utf8) {
+                keys += contents.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.hasPrefix("#") }
+            } else {
+                problems.append(.init(name: "GATEWAY_API_KEY_FILE", value: file, expected: "a readable file with one API key per line"))
+            }
+        }
+        self.apiKeys = keys.filter { !$0.isEmpty }
+        if let short = apiKeys.first(where: { $0.count < 16 }) {
+            problems.append(.init(name: "GATEWAY_API_KEYS", value: "a key of \(short.count) characters", expected: "keys of at least 16 characters (try: openssl rand -hex 24)"))
+        }
+        self.adminKey = string("GATEWAY_ADMIN_KEY")
         self.scopes = string("COPILOT_SCOPES")
             .map { $0.split(whereSeparator: { $0 == " " || $0 == "," }).map(String.init) } ?? Self.defaultScopes
         if scopes.contains(where: { $0.hasSuffix("/.default") }), scopes.contains(where: { $0.hasPrefix("https://graph.microsoft.com/") && !$0.hasSuffix("/.default") }) {
@@ -145,6 +166,11 @@ public struct GatewayConfiguration: Sendable {
     /// Whether Microsoft credentials of any kind are configured; without them `serve` runs the simulator.
     public var hasMicrosoftCredentials: Bool {
         accessToken != nil || !tenantID.isEmpty || !clientID.isEmpty
+    }
+
+    /// Whether `host` is reachable only from this machine.
+    public var listensOnLoopbackOnly: Bool {
+        host == "localhost" || host == "::1" || host.hasPrefix("127.")
     }
 
     /// The tenant a sign-in uses: `TENANT_ID`, or `organizations` (any work or school account) when unset.

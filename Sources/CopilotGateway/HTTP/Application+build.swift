@@ -16,7 +16,9 @@ public func buildApplication(
     let directory = try await ConversationDirectory(
         store: store, ttl: configuration.sessionTTL, capacity: configuration.maxConversations, logger: logger)
     let chat = ChatService(graph: graph, settings: .init(configuration), directory: directory, logger: logger)
-    let router = buildRouter(chat: chat, account: account, modelNames: configuration.modelNames)
+    let router = buildRouter(
+        chat: chat, account: account, modelNames: configuration.modelNames, apiKeys: APIKeys(configuration.apiKeys),
+        adminKey: configuration.adminKey.map { APIKeys([$0]) })
     return Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "copilot-gateway"),
@@ -25,19 +27,24 @@ public func buildApplication(
     )
 }
 
-/// The gateway's routes: chat completions, models, health and sign-in, behind the OpenAI error middleware.
-public func buildRouter(chat: ChatService, account: MicrosoftAccount? = nil, modelNames: [String]) -> Router<GatewayRequestContext> {
+/// The gateway's routes behind the OpenAI error middleware: the OpenAI API (behind the API keys when
+/// there are any), health, and sign-in (for the machine itself, or with the admin key).
+public func buildRouter(
+    chat: ChatService, account: MicrosoftAccount? = nil, modelNames: [String], apiKeys: APIKeys = APIKeys([]), adminKey: APIKeys? = nil
+) -> Router<GatewayRequestContext> {
     let router = Router(context: GatewayRequestContext.self)
     router.add(middleware: OpenAIErrorMiddleware())
     router.add(middleware: LogRequestsMiddleware(.debug))
-    ChatCompletionsController(chat: chat).addRoutes(to: router)
-    LoginController(account: account).addRoutes(to: router)
-    ImagesController().addRoutes(to: router)
 
+    let api = router.group().add(middleware: APIKeyMiddleware(keys: apiKeys))
+    ChatCompletionsController(chat: chat).addRoutes(to: api)
+    ImagesController().addRoutes(to: api)
     let startedAt = Int(Date().timeIntervalSince1970)
     let models = ModelList(data: modelNames.map { .init(id: $0, created: startedAt) })
-    router.get("/v1/models") { _, _ in ChatCompletionsController.json(models) }
-    router.get("/models") { _, _ in ChatCompletionsController.json(models) }
+    api.get("/v1/models") { _, _ in ChatCompletionsController.json(models) }
+    api.get("/models") { _, _ in ChatCompletionsController.json(models) }
+
+    LoginController(account: account, adminKey: adminKey).addRoutes(to: router)
     router.get("/health") { _, _ in
         ChatCompletionsController.json(Health(ok: true, time: Int(Date().timeIntervalSince1970)))
     }

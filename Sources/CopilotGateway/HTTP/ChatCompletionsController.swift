@@ -9,7 +9,7 @@ import Foundation
 struct ChatCompletionsController: Sendable {
     let chat: ChatService
 
-    func addRoutes(to router: Router<GatewayRequestContext>) {
+    func addRoutes(to router: some RouterMethods<GatewayRequestContext>) {
         router.post("/v1/chat/completions", use: handle)
         router.post("/chat/completions", use: handle)
     }
@@ -18,7 +18,8 @@ struct ChatCompletionsController: Sendable {
         var request = request
         let body = try await request.collectBody(upTo: context.maxUploadSize)
         let completion = try Self.decode(body)
-        let turn = try PreparedTurn.prepare(completion, sessionKey: Self.sessionKey(completion, request.headers))
+        var turn = try PreparedTurn.prepare(completion, sessionKey: Self.sessionKey(completion, request.headers))
+        turn.caller = context.caller
         let id = "chatcmpl-" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
         let created = Int(Date().timeIntervalSince1970)
         if completion.stream == true {

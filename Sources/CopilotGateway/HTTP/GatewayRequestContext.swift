@@ -6,6 +6,8 @@ public struct GatewayRequestContext: RequestContext, RemoteAddressRequestContext
     public var coreContext: CoreRequestContextStorage
     /// The connected client's address.
     public let remoteAddress: SocketAddress?
+    /// Who is asking, from the API key; "anonymous" when no keys are configured.
+    public var caller = "anonymous"
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)

@@ -11,7 +11,7 @@ struct ImagesController: Sendable {
             + "and a ready-to-use prompt for an image generator.",
         type: "invalid_request_error", param: nil, code: "image_generation_unsupported")
 
-    func addRoutes(to router: Router<GatewayRequestContext>) {
+    func addRoutes(to router: some RouterMethods<GatewayRequestContext>) {
         router.post("/v1/images/generations", use: handle)
         router.post("/images/generations", use: handle)
     }

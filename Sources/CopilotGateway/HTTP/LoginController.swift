@@ -5,10 +5,12 @@ import NIOCore
 
 /// `/login`: a small page that starts a device-code sign-in and shows the code and link until it is done.
 ///
-/// Only served to the machine itself (loopback, no proxy headers), since whoever completes the
-/// sign-in decides whose Copilot licence the gateway uses.
+/// Only served to the machine itself (loopback, no proxy headers) or with the admin key, since whoever
+/// completes the sign-in decides whose Copilot licence the gateway uses.
 struct LoginController: Sendable {
     let account: MicrosoftAccount?
+    /// Opens the page to other machines (`GATEWAY_ADMIN_KEY`).
+    let adminKey: APIKeys?
 
     func addRoutes(to router: Router<GatewayRequestContext>) {
         router.get("/login", use: show)
@@ -48,10 +50,11 @@ struct LoginController: Sendable {
     }
 
     private func checkLocal(_ request: Request, _ context: GatewayRequestContext) throws(OpenAIError) {
+        if let adminKey, let presented = APIKeys.presented(in: request), adminKey.caller(presenting: presented) != nil { return }
         guard context.isLocal(request) else {
             throw OpenAIError(
                 status: .forbidden,
-                message: "The sign-in page is only served to the gateway's own machine: open it there (for example through an SSH tunnel: ssh -L 9000:127.0.0.1:9000 server), or run `copilot-gateway login` on the server.",
+                message: "The sign-in page is only served to the gateway's own machine, or with the admin key (GATEWAY_ADMIN_KEY) as `Authorization: Bearer <key>`: open it there (for example through an SSH tunnel: ssh -L 9000:127.0.0.1:9000 server), or run `copilot-gateway login` on the server.",
                 type: "permission_error", code: "login_not_local")
         }
     }
