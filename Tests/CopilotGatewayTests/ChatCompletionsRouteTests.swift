@@ -78,6 +78,16 @@ import Testing
         }
     }
 
+    @Test func keepAliveCommentsFlowWhileCopilotIsSilent() async throws {
+        try await GatewayHarness.run(simulator: .init(snapshotCount: 2, eventDelay: .milliseconds(900)), environment: ["COPILOT_KEEPALIVE_SECONDS": "1"]) { client, _ in
+            let prompt = "Take your time."
+            let response = try await client.chat(["stream": true, "messages": [["role": "user", "content": prompt]]])
+            #expect(String(buffer: response.body).contains("\n\n: keep-alive\n\n"))
+            #expect(try response.streamedText == expectedReply(prompt))
+            #expect(response.eventPayloads.last == "[DONE]")
+        }
+    }
+
     @Test func omitsTheUsageChunkUnlessAsked() async throws {
         try await GatewayHarness.run { client, _ in
             let response = try await client.chat(["stream": true, "messages": [["role": "user", "content": "hi"]]])

@@ -32,6 +32,8 @@ public struct GatewayConfiguration: Sendable {
     public var citations: CitationStyle
     /// How many conversations are tracked at most; the least recently used go first.
     public var maxConversations: Int
+    /// How often a `: keep-alive` comment goes out while Copilot is silent in a stream; zero turns them off.
+    public var keepAliveInterval: Duration
     /// Keys clients must present (`GATEWAY_API_KEYS` and the lines of `GATEWAY_API_KEY_FILE`); empty: none needed.
     public var apiKeys: [String]
     /// Opens `/login` to other machines (`GATEWAY_ADMIN_KEY`).
@@ -49,7 +51,7 @@ public struct GatewayConfiguration: Sendable {
         "COPILOT_SESSION_TTL", "COPILOT_ALWAYS_NEW_CONVERSATION", "COPILOT_RETRY_ON_5XX", "STATE_DIR",
         "TOKEN_CACHE", "GRAPH_BASE_URL", "LOGIN_BASE_URL", "COPILOT_ACCESS_TOKEN", "COPILOT_MODEL_ALIASES",
         "COPILOT_TIMEOUT", "LOG_LEVEL", "COPILOT_SCOPES", "COPILOT_CITATIONS", "COPILOT_MAX_CONVERSATIONS",
-        "GATEWAY_API_KEYS", "GATEWAY_API_KEY_FILE", "GATEWAY_ADMIN_KEY",
+        "GATEWAY_API_KEYS", "GATEWAY_API_KEY_FILE", "GATEWAY_ADMIN_KEY", "COPILOT_KEEPALIVE_SECONDS",
     ]
 
     /// Settings whose values are secrets: never logged or printed.
@@ -122,6 +124,7 @@ public struct GatewayConfiguration: Sendable {
         self.alwaysNewConversation = flag("COPILOT_ALWAYS_NEW_CONVERSATION", default: false)
         self.retryOn5xx = flag("COPILOT_RETRY_ON_5XX", default: true)
         self.upstreamTimeout = seconds("COPILOT_TIMEOUT", default: 300, range: 1...3600)
+        self.keepAliveInterval = seconds("COPILOT_KEEPALIVE_SECONDS", default: 15, range: 0...300)
 
         self.stateDirectory = string("STATE_DIR") ?? Self.defaultStateDirectory(environment: environment)
         self.tokenCachePath = string("TOKEN_CACHE") ?? self.stateDirectory + "/token-cache.json"

@@ -18,7 +18,7 @@ public func buildApplication(
     let chat = ChatService(graph: graph, settings: .init(configuration), directory: directory, logger: logger)
     let router = buildRouter(
         chat: chat, account: account, modelNames: configuration.modelNames, apiKeys: APIKeys(configuration.apiKeys),
-        adminKey: configuration.adminKey.map { APIKeys([$0]) })
+        adminKey: configuration.adminKey.map { APIKeys([$0]) }, keepAliveInterval: configuration.keepAliveInterval)
     return Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "copilot-gateway"),
@@ -30,14 +30,15 @@ public func buildApplication(
 /// The gateway's routes behind the OpenAI error middleware: the OpenAI API (behind the API keys when
 /// there are any), health, and sign-in (for the machine itself, or with the admin key).
 public func buildRouter(
-    chat: ChatService, account: MicrosoftAccount? = nil, modelNames: [String], apiKeys: APIKeys = APIKeys([]), adminKey: APIKeys? = nil
+    chat: ChatService, account: MicrosoftAccount? = nil, modelNames: [String], apiKeys: APIKeys = APIKeys([]), adminKey: APIKeys? = nil,
+    keepAliveInterval: Duration = .seconds(15)
 ) -> Router<GatewayRequestContext> {
     let router = Router(context: GatewayRequestContext.self)
     router.add(middleware: OpenAIErrorMiddleware())
     router.add(middleware: LogRequestsMiddleware(.debug))
 
     let api = router.group().add(middleware: APIKeyMiddleware(keys: apiKeys))
-    ChatCompletionsController(chat: chat).addRoutes(to: api)
+    ChatCompletionsController(chat: chat, keepAliveInterval: keepAliveInterval).addRoutes(to: api)
     ImagesController().addRoutes(to: api)
     let startedAt = Int(Date().timeIntervalSince1970)
     let models = ModelList(data: modelNames.map { .init(id: $0, created: startedAt) })

@@ -8,6 +8,8 @@ import Foundation
 /// `POST /v1/chat/completions`, whole or as server-sent events.
 struct ChatCompletionsController: Sendable {
     let chat: ChatService
+    /// How often a `: keep-alive` comment goes out while Copilot is silent; zero: never.
+    var keepAliveInterval: Duration = .seconds(15)
 
     func addRoutes(to router: some RouterMethods<GatewayRequestContext>) {
         router.post("/v1/chat/completions", use: handle)
@@ -39,6 +41,7 @@ struct ChatCompletionsController: Sendable {
         let headers: HTTPFields = [
             .contentType: "text/event-stream", .cacheControl: "no-cache", HTTPField.Name("X-Accel-Buffering")!: "no",
         ]
+        let keepAliveInterval = keepAliveInterval
         return Response(status: .ok, headers: headers, body: ResponseBody { writer in
             let encoder = GatewayJSON.encoder()
             func chunk(_ delta: ChatCompletionChunk.Delta, finish: String? = nil) throws -> ByteBuffer {
@@ -47,7 +50,12 @@ struct ChatCompletionsController: Sendable {
             }
             try await writer.write(chunk(.init(role: "assistant", content: "")))
             do {
-                let result = try await reply.run { piece in
+                let result = try await Self.relay(reply, keepAlive: keepAliveInterval) { event in
+                    guard let piece = event else {
+                        // Keeps proxies and clients from dropping the connection while Copilot thinks.
+                        try await writer.write(ByteBuffer(string: ": keep-alive\n\n"))
+                        return
+                    }
                     switch piece {
                     case .text(let text):
                         try await writer.write(chunk(.init(content: text)))
@@ -77,6 +85,47 @@ struct ChatCompletionsController: Sendable {
             }
             try await writer.finish(nil)
         })
+    }
+
+    /// Runs the reply and hands each piece to `write`, in this task; while nothing has been written for
+    /// `keepAlive`, `write` gets nil (a keep-alive is due).
+    static func relay(
+        _ reply: ChatService.ReplyStream, keepAlive: Duration, write: (ChatService.ReplyPiece?) async throws -> Void
+    ) async throws -> ChatService.Reply {
+        guard keepAlive > .zero else { return try await reply.run { try await write($0) } }
+        let (events, continuation) = AsyncThrowingStream<ChatService.ReplyPiece?, any Error>.makeStream()
+        return try await withThrowingTaskGroup(of: ChatService.Reply?.self) { group in
+            group.addTask {
+                do {
+                    let result = try await reply.run { continuation.yield($0) }
+                    continuation.finish()
+                    return result
+                } catch {
+                    continuation.finish(throwing: error)
+                    throw error
+                }
+            }
+            group.addTask {
+                while true {
+                    try await Task.sleep(for: keepAlive / 2)
+                    continuation.yield(nil)
+                }
+            }
+            var lastWrite = ContinuousClock.now
+            for try await event in events {
+                if event != nil || ContinuousClock.now - lastWrite >= keepAlive {
+                    try await write(event)
+                    lastWrite = .now
+                }
+            }
+            while let finished = try await group.next() {
+                if let result = finished {
+                    group.cancelAll()
+                    return result
+                }
+            }
+            throw CancellationError()
+        }
     }
 
     /// The message of a whole answer: text, or tool calls with the prose before them (or null).
