@@ -88,6 +88,15 @@ import Testing
         }
     }
 
+    @Test func everyResponseCarriesARequestIDAndKeepsTheClientsOwn() async throws {
+        try await GatewayHarness.run { client, _ in
+            let own = try await client.chat(["messages": [["role": "user", "content": "hi"]]], headers: [HTTPField.Name("X-Request-Id")!: "bot-123"])
+            #expect(own.headers[HTTPField.Name("X-Request-Id")!] == "bot-123")
+            let error = try await client.chatRaw("{not json")
+            #expect(error.headers[HTTPField.Name("X-Request-Id")!]?.isEmpty == false)
+        }
+    }
+
     @Test func omitsTheUsageChunkUnlessAsked() async throws {
         try await GatewayHarness.run { client, _ in
             let response = try await client.chat(["stream": true, "messages": [["role": "user", "content": "hi"]]])

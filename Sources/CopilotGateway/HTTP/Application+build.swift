@@ -34,6 +34,7 @@ public func buildRouter(
     keepAliveInterval: Duration = .seconds(15)
 ) -> Router<GatewayRequestContext> {
     let router = Router(context: GatewayRequestContext.self)
+    router.add(middleware: RequestIDMiddleware())
     router.add(middleware: OpenAIErrorMiddleware())
     router.add(middleware: LogRequestsMiddleware(.debug))
 
