@@ -95,6 +95,34 @@ import Testing
         #expect(ToolCallReader.textBeforePossibleCall("  {\"name\": ") == "")
     }
 
+    @Test(arguments: [
+        "Here is the code:\n```python\nprint(1)\n```",
+        "```json\n{\"a\": 1}\n```",
+        "Here:\n```\nx\n```\n.",
+        "a ``` b ``` c ``` d",
+        "<tool_call>{\"name\": \"stop\"}</tool_call> and ```",
+    ])
+    func everyStreamedPrefixIsSafeToHoldBack(reply: String) {
+        // Snapshot by snapshot, as a stream delivers it: never a crash, always a prefix.
+        for end in reply.indices.dropFirst() + [reply.endIndex] {
+            let prefix = String(reply[..<end])
+            #expect(prefix.hasPrefix(ToolCallReader.textBeforePossibleCall(prefix)))
+        }
+        #expect(ToolCallReader.textBeforePossibleCall("Here is the code:\n```python\nprint(1)\n```\nDone.") == "Here is the code:\n```python\nprint(1)\n```\nDone.")
+    }
+
+    @Test func anUnusableCallIsSentBackForCorrectionEvenWhenOptional() {
+        var turn = try? PreparedTurn.prepare(ChatCompletionRequest(messages: [.init(role: .user, content: .text("hi"))]), sessionKey: nil)
+        turn?.tools = catalogue()
+        guard let turn else { return }
+        guard case .correction(let text) = ReplyReading.of(#"<tool_call>{"name": "get_weather", "arguments": {}}</tool_call>"#, turn) else {
+            Issue.record("expected a correction")
+            return
+        }
+        #expect(text.contains("calling get_weather") && text.contains("city"))
+        #expect(ToolCallReader.withoutCallBlocks("Sure. <tool_call>{}</tool_call> Bye.") == "Sure.  Bye.")
+    }
+
     @Test func readsJSONModeRepliesAndChecksRequiredKeys() {
         let schema = JSONValue.object(["type": .string("object"), "required": .array([.string("mood")])])
         #expect(ToolCallReader.readJSON("Sure:\n```json\n{'mood': 'happy', 'score': 3,}\n```", schema: schema) == #"{"mood":"happy","score":3}"#)

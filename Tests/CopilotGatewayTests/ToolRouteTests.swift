@@ -120,6 +120,30 @@ import Testing
         }
     }
 
+    @Test(arguments: [false, true])
+    func anIncompleteCallIsCorrectedNotShownAsMarkup(stream: Bool) async throws {
+        try await GatewayHarness.run { client, _ in
+            // get_weather requires `city`; the first reply lacks it.
+            let response = try await client.chat(["stream": stream, "messages": [["role": "user", "content": #"call get_weather {"town": "Paris"}"#]], "tools": [Self.weather]])
+            #expect(!String(buffer: response.body).contains("<tool_call>"))
+            if stream {
+                let finishes = try response.chunks.compactMap { (($0["choices"] as? [[String: Any]])?.first?["finish_reason"]) as? String }
+                #expect(finishes == ["tool_calls"])
+            } else {
+                let call = try #require(try toolCalls(response).first)
+                #expect(((call["function"] as? [String: Any])?["arguments"] as? String)?.contains("city") == true)
+            }
+        }
+    }
+
+    @Test func aStreamedCodeBlockWithToolsOfferedArrivesWhole() async throws {
+        try await GatewayHarness.run(simulator: .init(snapshotCount: 12, eventDelay: .zero)) { client, _ in
+            let response = try await client.chat(["stream": true, "messages": [["role": "user", "content": "REPLY `Here is the code:\n```python\nprint(1)\n```` ONLY"]], "tools": [Self.weather]])
+            #expect(try response.streamedText == "Here is the code:\n```python\nprint(1)\n```")
+            #expect(response.eventPayloads.last == "[DONE]")
+        }
+    }
+
     @Test func toolChoiceNoneSendsNoToolTextUpstream() async throws {
         try await GatewayHarness.run { client, simulator in
             let response = try await client.chat(["messages": [["role": "user", "content": "call get_weather"]], "tools": [Self.weather], "tool_choice": "none"])

@@ -83,8 +83,11 @@ public struct ChatService: Sendable {
             var tracker = ReplyTracker(prompt: instruction)
             tracker.ingest(snapshot)
             let second = ReplyReading.of(formatted(tracker), turn)
-            if case .correction = second { throw UpstreamError.wrongForm(turn.responseFormat == .text ? "a tool call" : "a JSON object") }
-            return second
+            guard case .correction = second else { return second }
+            // A tool call that was optional and is still unusable: the answer is the text around it.
+            let remaining = ToolCallReader.withoutCallBlocks(text)
+            if turn.responseFormat == .text, turn.tools?.requiresCall == false, !remaining.isEmpty { return .answer(remaining) }
+            throw UpstreamError.wrongForm(turn.responseFormat == .text ? "a usable tool call" : "a JSON object")
         case let reading:
             return reading
         }

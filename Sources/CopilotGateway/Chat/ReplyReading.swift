@@ -10,6 +10,12 @@ enum ReplyReading: Equatable {
     static func of(_ text: String, _ turn: PreparedTurn) -> ReplyReading {
         if let tools = turn.tools {
             if case .calls(let calls, let leading) = ToolCallReader.read(text, catalogue: tools) { return .calls(calls, leadingText: leading) }
+            if let attempt = ToolCallReader.failedAttempt(in: text, catalogue: tools) {
+                let which = attempt.tool.map { "calling \($0)" } ?? "calling one of the offered tools by its exact name"
+                let missing = attempt.missing.isEmpty ? "" : " It lacked the required argument(s) \(attempt.missing.joined(separator: ", "))."
+                return .correction(
+                    "GATEWAY CORRECTION: Your tool call could not be used.\(missing) Answer again with only a <tool_call> block \(which), with every required argument, and nothing else.")
+            }
             if tools.requiresCall {
                 let which = if case .named(let name) = tools.choice { "calling \(name)" } else { "calling one of the tools" }
                 return .correction("GATEWAY CORRECTION: Answer again with only a <tool_call> block \(which), with every required argument, and nothing else.")

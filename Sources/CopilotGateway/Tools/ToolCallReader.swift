@@ -107,27 +107,62 @@ enum ToolCallReader {
         if text.drop(while: \.isWhitespace).first == "{" { return "" }
         var cut = text.endIndex
         if let tag = text.range(of: "<tool_call", options: .caseInsensitive) { cut = tag.lowerBound }
-        let marker = "<tool_call>"
+        // What may be the start of a tag, or of a fence, at the very end.
+        let marker = "<tool_call"
         for length in stride(from: min(marker.count, text.count), to: 0, by: -1) {
             let suffix = text.suffix(length)
-            if marker.hasPrefix(suffix.lowercased()) || "```".hasPrefix(suffix) {
+            if marker.hasPrefix(suffix.lowercased()) {
                 cut = min(cut, suffix.startIndex)
                 break
             }
         }
+        for partial in ["``", "`"] where text.hasSuffix(partial) {
+            cut = min(cut, text.index(text.endIndex, offsetBy: -partial.count))
+            break
+        }
+        // An unfinished fence, or a finished one that may hold a call written as JSON.
         var index = text.startIndex
-        while let open = text.range(of: "```", range: index..<cut) {
+        while index < cut, let open = text.range(of: "```", range: index..<cut) {
             guard let close = text.range(of: "```", range: open.upperBound..<text.endIndex) else {
                 cut = open.lowerBound
                 break
             }
-            if text[open.upperBound..<close.lowerBound].contains("\"name\"") || text[open.upperBound..<close.lowerBound].contains("'name'") {
+            let body = text[open.upperBound..<close.lowerBound]
+            if body.contains("\"name\"") || body.contains("'name'") {
                 cut = min(cut, open.lowerBound)
                 break
             }
             index = close.upperBound
         }
         return String(text[..<cut])
+    }
+
+    /// When a reply tried to call a tool but the call cannot be used: the tool it named (if it is
+    /// offered) and the required arguments it left out.
+    static func failedAttempt(in text: String, catalogue: ToolCatalogue) -> (tool: String?, missing: [String])? {
+        let blocks = taggedBlocks(in: text)
+        guard !blocks.isEmpty else { return nil }
+        for block in blocks {
+            for (value, _) in LenientJSON.objects(in: String(text[block.inner])) {
+                let object = value["function"]?.objectValue.map(JSONValue.object) ?? value
+                guard let name = object["name"]?.stringValue, let tool = catalogue.tool(named: name) else { continue }
+                var arguments = object["arguments"] ?? object["parameters"]
+                if case .string(let encoded)? = arguments { arguments = LenientJSON.parse(Substring(encoded)) }
+                let fields = arguments?.objectValue ?? [:]
+                return (name, tool.parameters.requiredKeys.filter { fields[$0] == nil })
+            }
+        }
+        return (nil, [])
+    }
+
+    /// The reply without any `<tool_call>` blocks.
+    static func withoutCallBlocks(_ text: String) -> String {
+        var result = text
+        for block in taggedBlocks(in: text).reversed() {
+            let end = text.range(of: "</tool_call>", options: .caseInsensitive, range: block.inner.upperBound..<text.endIndex)?.upperBound ?? text.endIndex
+            result.removeSubrange(block.start..<end)
+        }
+        return result.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     /// The JSON object a JSON-mode reply holds, compact, if it has the schema's required keys.
