@@ -1,6 +1,9 @@
 """Starts the Copilot simulator and the gateway (the real binary) on free loopback ports."""
 
+import asyncio
+import contextlib
 import os
+import re
 import socket
 import subprocess
 import tempfile
@@ -41,6 +44,8 @@ class Stack:
     def __init__(self, base_url: str, simulator_url: str):
         self.base_url = base_url
         self.simulator_url = simulator_url
+        self.gateway: subprocess.Popen | None = None  # the gateway's process and log, set by running_stack
+        self.gateway_log: Path | None = None
 
     def _call(self, method: str, path: str, body=None):
         data = None if body is None else json.dumps(body).encode()
@@ -54,6 +59,20 @@ class Stack:
 
     def recorded_requests(self) -> list:
         return self._call("GET", "/_sim/requests")
+
+    def upstream_calls(self) -> list:
+        """(endpoint, message text) for every chat turn the gateway sent to Copilot: `chat` or `chatOverStream`."""
+        return [
+            (r["path"].rsplit("/", 1)[-1], ((r.get("body") or {}).get("message") or {}).get("text", ""))
+            for r in self.recorded_requests()
+            if r["path"].endswith(("/chat", "/chatOverStream"))
+        ]
+
+    def assert_gateway_alive(self) -> None:
+        """Fails with the start of the gateway's log (where a crash is reported) if its process has exited."""
+        if self.gateway.poll() is not None:
+            head = "\n".join(self.gateway_log.read_text(errors="replace").splitlines()[:12])
+            pytest.fail(f"the gateway process exited with status {self.gateway.returncode}:\n{head}")
 
     def reset(self) -> None:
         self._call("DELETE", "/_sim/faults")
@@ -74,8 +93,36 @@ def scratch(name: str) -> Path:
     return folder
 
 
+def readme_block(heading: str, language: str) -> str:
+    """The first ```language code block after `heading` in README.md: the tests load the README's own snippets."""
+    text = (ROOT / "README.md").read_text()
+    start = text.index(f"\n{heading}\n")
+    match = re.compile(rf"```{language}\n(.*?)```", re.S).search(text, start)
+    assert match, f"README.md has no {language} block after {heading!r}"
+    return match.group(1)
+
+
 def without_microsoft_settings() -> dict:
-    return {k: v for k, v in os.environ.items() if k not in ("TENANT_ID", "CLIENT_ID", "COPILOT_ACCESS_TOKEN", "GRAPH_BASE_URL", "HOST", "PORT")}
+    return {k: v for k, v in os.environ.items() if k not in (
+        "TENANT_ID", "CLIENT_ID", "COPILOT_ACCESS_TOKEN", "GRAPH_BASE_URL", "HOST", "PORT",
+        "GATEWAY_API_KEYS", "GATEWAY_API_KEY_FILE", "GATEWAY_ADMIN_KEY",
+    )}
+
+
+# The clients write where they run: MaiBot puts its logs in ./logs, AstrBot its data under $ASTRBOT_ROOT
+# (default: the working directory). Run the whole session in a scratch folder, never in the repository.
+os.chdir(scratch("cwd"))
+
+
+@pytest.fixture(scope="module")
+def run():
+    """Runs a coroutine on one event loop per test module (the clients' HTTP clients stay on their loop)."""
+    loop = asyncio.new_event_loop()
+    try:
+        yield loop.run_until_complete
+    finally:
+        loop.run_until_complete(loop.shutdown_asyncgens())
+        loop.close()
 
 
 @pytest.fixture(scope="session")
@@ -95,10 +142,11 @@ def demo_gateway():
         process.wait(timeout=10)
 
 
-@pytest.fixture(scope="session")
-def stack():
+@contextlib.contextmanager
+def running_stack(name: str, **settings: str):
+    """A simulator and a gateway pointed at it (with extra `settings`), on free loopback ports, in scratch folder `name`."""
     binary = gateway_binary()
-    work = scratch("stack")
+    work = scratch(name)
     simulator_port, gateway_port = free_port(), free_port()
     env = without_microsoft_settings()
     env.update(
@@ -106,6 +154,7 @@ def stack():
         COPILOT_ACCESS_TOKEN="client-suite-token",
         STATE_DIR=str(work / "state"),
         LOG_LEVEL="info",
+        **settings,
     )
     logs = [work / "simulator.log", work / "gateway.log"]
     commands = [
@@ -119,7 +168,9 @@ def stack():
             process = subprocess.Popen(command, cwd=work, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
             processes.append(process)
             wait_until_up(url, process, log)
-        yield Stack(f"http://127.0.0.1:{gateway_port}/v1", f"http://127.0.0.1:{simulator_port}")
+        stack = Stack(f"http://127.0.0.1:{gateway_port}/v1", f"http://127.0.0.1:{simulator_port}")
+        stack.gateway, stack.gateway_log = processes[1], logs[1]
+        yield stack
     finally:
         for process in processes:
             process.terminate()
@@ -130,8 +181,35 @@ def stack():
                 process.kill()
 
 
+@pytest.fixture(scope="session")
+def stack():
+    with running_stack("stack") as stack:
+        yield stack
+
+
+API_KEY = "client-suite-key-0123456789abcdef"
+
+
+@pytest.fixture(scope="session")
+def keyed_stack():
+    """A stack whose gateway requires the API key API_KEY."""
+    with running_stack("keyed-stack", GATEWAY_API_KEYS=API_KEY) as stack:
+        yield stack
+
+
+@pytest.fixture
+def own_stack(tmp_path):
+    """A stack of its own, for a test that may bring the gateway down."""
+    with running_stack(f"own-stack-{tmp_path.name}") as stack:
+        yield stack
+
+
 @pytest.fixture(autouse=True)
 def clean_simulator(request):
-    if "stack" in request.fixturenames:
-        request.getfixturevalue("stack").reset()
+    """Each test starts with no faults and no recorded requests, and fails if it brought a shared gateway down."""
+    shared = [request.getfixturevalue(name) for name in ("stack", "keyed_stack") if name in request.fixturenames]
+    for stack in shared:
+        stack.reset()
     yield
+    for stack in shared:
+        stack.assert_gateway_alive()
