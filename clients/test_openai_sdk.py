@@ -78,3 +78,24 @@ def test_a_bad_request_raises_bad_request_error_with_a_message(client):
 
 def test_models_lists_copilot(client):
     assert "copilot" in [m.id for m in client.models.list()]
+
+
+def test_parts_with_a_system_reminder_and_an_image_get_a_sensible_answer_without_the_reminder(client, stack):
+    png = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
+    completion = client.chat.completions.create(
+        model="copilot",
+        messages=[{"role": "user", "content": [
+            {"type": "text", "text": "What is in this picture?"},
+            {"type": "image_url", "image_url": {"url": png}},
+            {"type": "text", "text": "<system_reminder>Current datetime: 2026-11-24 18:01 (UTC), Weekday: Tuesday</system_reminder>"},
+        ]}],
+        extra_headers={"x-astrbot-conversation-id": "astrbot-conv-1"},
+        extra_body={"reasoning_effort": "high", "enable_thinking": False, "thinking": {"type": "disabled"}},
+        temperature=0.7, max_tokens=8192, top_p=1, user="sdk-user",
+    )
+    text = completion.choices[0].message.content
+    assert "What is in this picture?" in text          # the simulator quotes the prompt it got
+    assert "image" in text                              # with the note that replaced the image
+    assert "system_reminder" not in text and "Current datetime" not in text
+    sent = stack.recorded_requests()[-1]["body"]
+    assert any("Current datetime" in entry["text"] for entry in sent["additionalContext"])
