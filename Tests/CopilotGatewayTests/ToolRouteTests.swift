@@ -169,6 +169,18 @@ import Testing
         }
     }
 
+    @Test func aToolChoiceNamingAnUnofferedFunctionIsA400() async throws {
+        try await GatewayHarness.run { client, simulator in
+            let response = try await client.chat([
+                "messages": [["role": "user", "content": "hi"]], "tools": [Self.weather],
+                "tool_choice": ["type": "function", "function": ["name": "send_mail"]],
+            ])
+            #expect(response.status == .badRequest)
+            #expect(try response.openAIError["param"] as? String == "tool_choice")
+            #expect(await simulator.recordedRequests.isEmpty)
+        }
+    }
+
     @Test func aMessyCallIsStillReadCleanly() async throws {
         try await GatewayHarness.run { client, simulator in
             await simulator.addFault(.init(kind: .messy, endpoint: .chat))

@@ -41,6 +41,9 @@ public struct PreparedTurn: Sendable, Equatable {
         guard !request.messages.isEmpty else {
             throw .invalidRequest("`messages` must contain at least one message.", param: "messages")
         }
+        if case .named(let name)? = request.toolChoice, !request.tools.isEmpty, !request.tools.contains(where: { $0.name == name }) {
+            throw .invalidRequest("`tool_choice` names the function '\(name)', which is not among the offered `tools`.", param: "tool_choice")
+        }
         if let n = request.n, n != 1 {
             throw .invalidRequest("Only one choice per request is supported: `n` must be 1.", param: "n")
         }
