@@ -97,6 +97,25 @@ import Testing
         }
     }
 
+    @Test func healthzIsAliveAndReadyzSaysWhetherChatsCanBeServed() async throws {
+        try await GatewayHarness.run { client, _ in
+            #expect(try await client.execute(uri: "/healthz", method: .get).json["ok"] as? Bool == true)
+            let ready = try await client.execute(uri: "/readyz", method: .get)
+            #expect(ready.status == .ok)
+            #expect(try ready.json["ready"] as? Bool == true)
+        }
+        try await GatewayHarness.run(environment: ["GRAPH_BASE_URL": "http://127.0.0.1:1", "COPILOT_RETRY_ON_5XX": "0"]) { client, _ in
+            _ = try await client.chat(["messages": [["role": "user", "content": "hi"]]])
+            let ready = try await client.execute(uri: "/readyz", method: .get)
+            #expect(ready.status == .serviceUnavailable)
+            #expect((try ready.json["reason"] as? String)?.contains("did not answer") == true)
+        }
+        try await GatewayHarness.run(environment: ["COPILOT_ACCESS_TOKEN": ""]) { client, _ in
+            let ready = try await client.execute(uri: "/readyz", method: .get)
+            #expect(ready.status == .serviceUnavailable)
+        }
+    }
+
     @Test func omitsTheUsageChunkUnlessAsked() async throws {
         try await GatewayHarness.run { client, _ in
             let response = try await client.chat(["stream": true, "messages": [["role": "user", "content": "hi"]]])

@@ -14,6 +14,8 @@ public struct GraphClient: Sendable {
     let tokens: any AccessTokenProvider
     let timeout: Duration
     let logger: Logger
+    /// Whether Graph answered lately, for `/readyz`.
+    public let health = UpstreamHealth()
 
     public init(httpClient: HTTPClient, baseURL: String, tokens: any AccessTokenProvider, timeout: Duration, logger: Logger) {
         self.httpClient = httpClient
@@ -92,9 +94,13 @@ public struct GraphClient: Sendable {
         request.headers.add(name: "client-request-id", value: UUID().uuidString.lowercased())
         request.body = .bytes(body)
         do {
-            return try await httpClient.execute(request, deadline: .now() + .nanoseconds(timeout.nanoseconds), logger: logger)
+            let response = try await httpClient.execute(request, deadline: .now() + .nanoseconds(timeout.nanoseconds), logger: logger)
+            await health.record(reachable: response.status.code < 500)
+            return response
         } catch {
-            throw Self.upstreamError(from: error)
+            let upstream = Self.upstreamError(from: error)
+            if !(upstream is CancellationError) { await health.record(reachable: false) }
+            throw upstream
         }
     }
 
@@ -173,5 +179,24 @@ struct GraphSnapshotStream: Sendable {
             try await process(decoder.feed(chunk.readableBytesView))
         }
         try await process(decoder.finish())
+    }
+}
+
+/// The outcome of the latest call to Graph: answered (any status below 500), or not.
+public actor UpstreamHealth {
+    private var lastAnswered: Date?
+    private var lastFailed: Date?
+
+    public init() {}
+
+    func record(reachable: Bool) {
+        if reachable { lastAnswered = Date() } else { lastFailed = Date() }
+    }
+
+    /// Nil while Graph is reachable (or not yet tried); else since when it is not.
+    public var unreachableSince: Date? {
+        guard let lastFailed else { return nil }
+        if let lastAnswered, lastAnswered > lastFailed { return nil }
+        return lastFailed
     }
 }

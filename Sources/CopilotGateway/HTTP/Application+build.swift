@@ -19,6 +19,8 @@ public func buildApplication(
     let router = buildRouter(
         chat: chat, account: account, modelNames: configuration.modelNames, apiKeys: APIKeys(configuration.apiKeys),
         adminKey: configuration.adminKey.map { APIKeys([$0]) }, keepAliveInterval: configuration.keepAliveInterval)
+    let readiness = Readiness(account: account, tokens: graph.tokens, upstream: graph.health)
+    router.get("/readyz") { _, _ in await readiness.response() }
     return Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "copilot-gateway"),
@@ -50,6 +52,7 @@ public func buildRouter(
     router.get("/health") { _, _ in
         ChatCompletionsController.json(Health(ok: true, time: Int(Date().timeIntervalSince1970)))
     }
+    router.get("/healthz") { _, _ in ChatCompletionsController.json(["ok": true]) }
     return router
 }
 
@@ -57,4 +60,32 @@ public func buildRouter(
 struct Health: Encodable {
     var ok: Bool
     var time: Int
+}
+
+/// `GET /readyz`: 200 when the gateway can serve chats (signed in, and Graph answered its latest call),
+/// else 503 with the reason.
+struct Readiness: Sendable {
+    let account: MicrosoftAccount?
+    let tokens: any AccessTokenProvider
+    let upstream: UpstreamHealth
+
+    struct Body: Encodable {
+        var ready: Bool
+        var reason: String?
+    }
+
+    func response() async -> Response {
+        var reason: String?
+        if let account {
+            if await account.currentSignIn?.isSignedIn != true { reason = "not signed in to Microsoft 365" }
+        } else if tokens is MissingAccessTokenProvider {
+            reason = "no way to sign in: set CLIENT_ID or COPILOT_ACCESS_TOKEN"
+        }
+        if reason == nil, let since = await upstream.unreachableSince {
+            reason = "Microsoft Graph did not answer the latest call (since \(since.formatted(.iso8601)))"
+        }
+        var response = ChatCompletionsController.json(Body(ready: reason == nil, reason: reason))
+        if reason != nil { response.status = .serviceUnavailable }
+        return response
+    }
 }
