@@ -74,23 +74,34 @@ public struct ChatService: Sendable {
 
     /// What a reply means for the client: an answer, or tool calls. When the turn demands a call or
     /// JSON and the reply is neither, Copilot is asked once more in the same conversation.
-    func read(_ text: String, _ turn: PreparedTurn, _ target: Target) async throws -> ReplyReading {
-        switch ReplyReading.of(text, turn) {
-        case .correction(let instruction):
-            logger.info("Copilot's reply did not have the required form; asking once more")
-            let followUp = GraphChatRequest(text: instruction, timeZone: settings.timeZone, webEnabled: settings.webEnabled, additionalContext: [])
-            let snapshot = try await graph.chat(conversationID: target.conversationID, request: followUp)
-            var tracker = ReplyTracker(prompt: instruction)
-            tracker.ingest(snapshot)
-            let second = ReplyReading.of(formatted(tracker), turn)
-            guard case .correction = second else { return second }
-            // A tool call that was optional and is still unusable: the answer is the text around it.
-            let remaining = ToolCallReader.withoutCallBlocks(text)
-            if turn.responseFormat == .text, turn.tools?.requiresCall == false, !remaining.isEmpty { return .answer(remaining) }
-            throw UpstreamError.wrongForm(turn.responseFormat == .text ? "a usable tool call" : "a JSON object")
-        case let reading:
-            return reading
+    func read(_ text: String, _ turn: PreparedTurn, _ target: Target) async throws -> ReplyOutcome {
+        let first = ReplyReading.of(text, turn)
+        guard case .correction(let instruction) = first else { return try outcome(first) }
+        logger.info("Copilot's reply did not have the required form; asking once more")
+        let followUp = GraphChatRequest(text: instruction, timeZone: settings.timeZone, webEnabled: settings.webEnabled, additionalContext: [])
+        let snapshot = try await graph.chat(conversationID: target.conversationID, request: followUp)
+        var tracker = ReplyTracker(prompt: instruction)
+        tracker.ingest(snapshot)
+        let second = ReplyReading.of(formatted(tracker), turn)
+        guard case .correction = second else { return try outcome(second) }
+        // A tool call that was optional and is still unusable: the answer is the text around it.
+        let remaining = ToolCallReader.withoutCallBlocks(text)
+        if turn.responseFormat == .text, turn.tools?.requiresCall == false, !remaining.isEmpty { return .answer(remaining) }
+        throw UpstreamError.wrongForm(turn.responseFormat == .text ? "a usable tool call" : "a JSON object")
+    }
+
+    private func outcome(_ reading: ReplyReading) throws -> ReplyOutcome {
+        switch reading {
+        case .answer(let text): return .answer(text)
+        case .calls(let calls, let leading): return .calls(calls, leadingText: leading)
+        case .correction: throw UpstreamError.wrongForm("the required form")
         }
+    }
+
+    /// A reply the client gets: an answer, or calls with the prose before them.
+    enum ReplyOutcome: Equatable {
+        case answer(String)
+        case calls([ToolCall], leadingText: String)
     }
 
     /// The turn streamed (Graph `chatOverStream`). Returns once Copilot has accepted the turn, so that
@@ -147,7 +158,7 @@ public struct ChatService: Sendable {
                         var reply = try await service.settle(turn, stream.target, reading: .calls(calls, leadingText: differ.sent), disengagedText: nil)
                         reply.text = differ.sent
                         return reply
-                    case .answer(let text), .correction(let text):
+                    case .answer(let text):
                         let delta = differ.delta(for: text)
                         if !delta.isEmpty { try await emit(.text(delta)) }
                         if differ.basis != text {
@@ -252,7 +263,7 @@ public struct ChatService: Sendable {
 
     /// After a reply: the conversation is recorded under the history the client will send next, or
     /// forgotten when Copilot disengaged (the reply then ends with `content_filter`).
-    func settle(_ turn: PreparedTurn, _ target: Target, reading: ReplyReading, disengagedText: String?) async throws -> Reply {
+    func settle(_ turn: PreparedTurn, _ target: Target, reading: ReplyOutcome, disengagedText: String?) async throws -> Reply {
         if let disengagedText {
             if let key = target.claimedKey { await directory.discard(key) }
             let refusal = disengagedText.isEmpty ? "Copilot declined to answer this message." : disengagedText
@@ -264,7 +275,7 @@ public struct ChatService: Sendable {
         case .calls(let calls, let leading):
             transcript = PreparedTurn.renderedAssistantTurn(content: leading, calls: calls.map { ($0.name, $0.arguments) })
             reply = Reply(text: leading, usage: usage(target.request, transcript), finishReason: "tool_calls", toolCalls: calls)
-        case .answer(let text), .correction(let text):
+        case .answer(let text):
             transcript = text
             reply = Reply(text: text, usage: usage(target.request, text), finishReason: "stop")
         }
