@@ -16,6 +16,10 @@ struct ControlHandlers: Sendable {
         return Response(status: .noContent)
     }
 
+    @Sendable func streamCounts(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        try encoded(await simulator.streams)
+    }
+
     @Sendable func listFaults(_ request: Request, context: BasicRequestContext) async throws -> Response {
         try encoded(await simulator.pendingFaults)
     }

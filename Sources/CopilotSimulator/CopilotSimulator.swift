@@ -9,6 +9,8 @@ public actor CopilotSimulator {
     private var conversations: [String: SimulatedConversation] = [:]
     private var requests: [RecordedRequest] = []
     private var faults: [SimulatorFault] = []
+    /// How the streamed responses went so far.
+    public internal(set) var streams = StreamCounts()
     /// Device codes, issued tokens and identity counters (see `CopilotSimulator+Identity.swift`).
     var identity: IdentityState
 

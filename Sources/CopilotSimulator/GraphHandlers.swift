@@ -42,13 +42,20 @@ struct GraphHandlers: Sendable {
         return Response(
             status: .ok,
             headers: [.contentType: contentType, .cacheControl: "no-cache"],
-            body: ResponseBody { writer in
+            body: ResponseBody { [simulator] writer in
                 // A failed write (client gone) or a cancelled sleep ends the stream at once.
-                for index in script.payloads.indices {
-                    if index > 0 && delay > .zero { try await Task.sleep(for: delay) }
-                    try await writer.write(ByteBuffer(string: script.frame(at: index)))
+                await simulator.streamOpened()
+                do {
+                    for index in script.payloads.indices {
+                        if index > 0 && delay > .zero { try await Task.sleep(for: delay) }
+                        try await writer.write(ByteBuffer(string: script.frame(at: index)))
+                    }
+                    try await writer.finish(nil)
+                } catch {
+                    await simulator.streamEnded(completed: false)
+                    throw error
                 }
-                try await writer.finish(nil)
+                await simulator.streamEnded(completed: true)
             })
     }
 

@@ -20,6 +20,7 @@ public func buildSimulatorRouter(simulator: CopilotSimulator) -> Router<BasicReq
     let control = ControlHandlers(simulator: simulator)
     router.get("/_sim/requests", use: control.listRequests)
     router.delete("/_sim/requests", use: control.clearRequests)
+    router.get("/_sim/streams", use: control.streamCounts)
     router.get("/_sim/faults", use: control.listFaults)
     router.post("/_sim/faults", use: control.addFault)
     router.delete("/_sim/faults", use: control.clearFaults)

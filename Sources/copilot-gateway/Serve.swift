@@ -5,6 +5,7 @@ import CopilotGateway
 import CopilotSimulator
 import Hummingbird
 import Logging
+import NIOCore
 import ServiceLifecycle
 import UnixSignals
 import Foundation
@@ -54,9 +55,10 @@ struct Serve: AsyncParsableCommand {
             logger.warning("\(envFile) sets \(name), which copilot-gateway does not use (a typo?)")
         }
 
+        // The read timeout bounds a silence in a started stream from Copilot (COPILOT_STREAM_IDLE_SECONDS).
         let httpClient = HTTPClient(
             eventLoopGroupProvider: .singleton,
-            configuration: .init(timeout: .init(connect: .seconds(10), read: .seconds(120)))
+            configuration: .init(timeout: .init(connect: .seconds(10), read: TimeAmount(configuration.streamIdleTimeout)))
         )
         do {
             try await serve(configuration, httpClient: httpClient, logger: logger)
@@ -72,9 +74,10 @@ struct Serve: AsyncParsableCommand {
     }
 
     private func serve(_ configuration: GatewayConfiguration, httpClient: HTTPClient, logger: Logger) async throws {
+        let metrics = GatewayMetrics()
         do {
             if simulator || !configuration.hasMicrosoftCredentials {
-                try await runWithSimulator(configuration, httpClient: httpClient, logger: logger)
+                try await runWithSimulator(configuration, httpClient: httpClient, metrics: metrics, logger: logger)
             } else {
                 let account: MicrosoftAccount?
                 let tokens: any AccessTokenProvider
@@ -85,7 +88,7 @@ struct Serve: AsyncParsableCommand {
                     (account, tokens) = (nil, MissingAccessTokenProvider())
                     logger.warning("CLIENT_ID is not set: the gateway cannot sign in to Microsoft 365 and chat requests answer 401")
                 } else {
-                    let signIn = makeAccount(configuration, httpClient: httpClient, logger: logger, signsInWhenNeeded: true)
+                    let signIn = makeAccount(configuration, httpClient: httpClient, logger: logger, signsInWhenNeeded: true, metrics: metrics)
                     if let problem = await signIn.cacheError { logger.error("\(problem.description)") }
                     (account, tokens) = (signIn, signIn)
                 }
@@ -99,7 +102,9 @@ struct Serve: AsyncParsableCommand {
                     printError("\(error)")
                     throw ExitCode(73)  // EX_CANTCREAT
                 }
-                let app = try await buildApplication(configuration: configuration, graph: graph, account: account, conversations: store, logger: logger) { port in
+                let app = try await buildApplication(
+                    configuration: configuration, graph: graph, account: account, conversations: store, metrics: metrics, logger: logger
+                ) { port in
                     logger.info("copilot-gateway listening on http://\(configuration.host):\(port)/v1 (Graph: \(configuration.graphBaseURL))")
                     guard let account else { return }
                     if let signIn = await account.currentSignIn, signIn.isSignedIn {
@@ -109,9 +114,20 @@ struct Serve: AsyncParsableCommand {
                         _ = await account.beginSignIn()
                     }
                 }
-                try await app.runService()
+                let group = ServiceGroup(configuration: Self.serviceGroupConfiguration([.init(service: app)], configuration, logger: logger))
+                try await group.run()
             }
         }
+    }
+
+    /// SIGTERM or SIGINT stops taking connections and lets running replies go on for the grace period
+    /// (then they end with an error event); a few seconds later anything still running is cancelled.
+    static func serviceGroupConfiguration(
+        _ services: [ServiceGroupConfiguration.ServiceConfiguration], _ configuration: GatewayConfiguration, logger: Logger
+    ) -> ServiceGroupConfiguration {
+        var group = ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        group.maximumGracefulShutdownDuration = configuration.shutdownGrace + .seconds(5)
+        return group
     }
 
     /// A plain explanation for failures a user can fix, such as a port that is taken.
@@ -127,7 +143,7 @@ struct Serve: AsyncParsableCommand {
     }
 
     /// The simulator on a free loopback port, and the gateway pointed at it, under one service group.
-    private func runWithSimulator(_ configuration: GatewayConfiguration, httpClient: HTTPClient, logger: Logger) async throws {
+    private func runWithSimulator(_ configuration: GatewayConfiguration, httpClient: HTTPClient, metrics: GatewayMetrics, logger: Logger) async throws {
         let token = "simulator-token"
         let simulator = CopilotSimulator(options: .init(acceptedToken: token))
         let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
@@ -143,19 +159,16 @@ struct Serve: AsyncParsableCommand {
                 timeout: configuration.upstreamTimeout, logger: logger)
             let host = configuration.host
             // The simulator forgets its conversations when it stops, so the gateway's map need not outlive it.
-            return try await buildApplication(configuration: configuration, graph: graph, conversations: MemoryConversationStore(), logger: logger) { gatewayPort in
+            return try await buildApplication(
+                configuration: configuration, graph: graph, conversations: MemoryConversationStore(), metrics: metrics, logger: logger
+            ) { gatewayPort in
                 logger.notice(
                     "copilot-gateway listening on http://\(host):\(gatewayPort)/v1 in DEMO MODE: answers come from the built-in Copilot simulator (http://127.0.0.1:\(port), see /_sim/requests). Configure Microsoft credentials to use real Copilot."
                 )
             }
         }
-        let group = ServiceGroup(
-            configuration: .init(
-                services: [.init(service: simulatorApp), .init(service: gateway)],
-                gracefulShutdownSignals: [.sigterm, .sigint],
-                logger: logger
-            )
-        )
+        let services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: simulatorApp), .init(service: gateway)]
+        let group = ServiceGroup(configuration: Self.serviceGroupConfiguration(services, configuration, logger: logger))
         try await group.run()
     }
 }

@@ -32,7 +32,9 @@ struct SignInOptions: ParsableArguments {
 }
 
 /// The account of a configuration: its identity endpoints and its token cache.
-func makeAccount(_ configuration: GatewayConfiguration, httpClient: HTTPClient, logger: Logger, signsInWhenNeeded: Bool) -> MicrosoftAccount {
+func makeAccount(
+    _ configuration: GatewayConfiguration, httpClient: HTTPClient, logger: Logger, signsInWhenNeeded: Bool, metrics: GatewayMetrics? = nil
+) -> MicrosoftAccount {
     let identity = IdentityClient(
         httpClient: httpClient, baseURL: configuration.loginBaseURL, tenant: configuration.signInTenant,
         clientID: configuration.clientID, logger: logger)
@@ -42,7 +44,7 @@ func makeAccount(_ configuration: GatewayConfiguration, httpClient: HTTPClient, 
         settings: .init(
             tenant: configuration.signInTenant, clientID: configuration.clientID, scopes: configuration.scopes,
             loginPageURL: "http://\(loginHost):\(configuration.port)/login", signsInWhenNeeded: signsInWhenNeeded),
-        logger: logger)
+        logger: logger, metrics: metrics)
 }
 
 func printError(_ message: String) {

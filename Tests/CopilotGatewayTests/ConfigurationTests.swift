@@ -1,4 +1,5 @@
 import Configuration
+import Foundation
 import Testing
 
 @testable import CopilotGateway
@@ -79,5 +80,15 @@ import Testing
 
     @Test func modelAliasesAreListedAfterCopilot() throws {
         #expect(try configuration(env: ["COPILOT_MODEL_ALIASES": "gpt-4o, copilot ,m365"]).modelNames == ["copilot", "gpt-4o", "m365"])
+    }
+
+    @Test func theREADMEAndTheExampleEnvFileDocumentEverySetting() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let readme = try String(contentsOf: root.appendingPathComponent("README.md"), encoding: .utf8)
+        let example = try String(contentsOf: root.appendingPathComponent(".env.example"), encoding: .utf8)
+        for name in GatewayConfiguration.settingNames.sorted() {
+            #expect(readme.contains("| `\(name)` |"), "README's configuration table lacks \(name)")
+            #expect(example.contains("# \(name)="), ".env.example lacks \(name)")
+        }
     }
 }

@@ -17,10 +17,14 @@ enum GatewayHarness {
         simulator options: SimulatorOptions = .init(snapshotCount: 5, eventDelay: .zero),
         environment: [String: String] = [:],
         conversations: (any ConversationStore)? = nil,
+        metrics: GatewayMetrics = GatewayMetrics(),
+        logger: Logger = Logger(label: "gateway"),
         _ body: @Sendable (any TestClientProtocol, CopilotSimulator) async throws -> Void
     ) async throws {
         let simulator = CopilotSimulator(options: options)
-        try await run(simulator: simulator, environment: environment, conversations: conversations ?? MemoryConversationStore(), body)
+        try await run(
+            simulator: simulator, environment: environment, conversations: conversations ?? MemoryConversationStore(), metrics: metrics,
+            logger: logger, body)
     }
 
     /// The gateway against an already running simulator (to restart the gateway in front of the same one).
@@ -28,6 +32,8 @@ enum GatewayHarness {
         simulator: CopilotSimulator,
         environment: [String: String] = [:],
         conversations: any ConversationStore,
+        metrics: GatewayMetrics = GatewayMetrics(),
+        logger: Logger = Logger(label: "gateway"),
         _ body: @Sendable (any TestClientProtocol, CopilotSimulator) async throws -> Void
     ) async throws {
         let simulatorApp = buildSimulatorApplication(simulator: simulator, host: "127.0.0.1", port: 0, logger: Logger(label: "simulator"))
@@ -44,9 +50,9 @@ enum GatewayHarness {
             let tokens: any AccessTokenProvider = configuration.accessToken.map { StaticAccessTokenProvider(token: $0) } ?? MissingAccessTokenProvider()
             let graph = GraphClient(
                 httpClient: httpClient, baseURL: configuration.graphBaseURL, tokens: tokens,
-                timeout: configuration.upstreamTimeout, logger: Logger(label: "graph"))
+                timeout: configuration.upstreamTimeout, logger: logger)
             let app = try await buildApplication(
-                configuration: configuration, graph: graph, conversations: conversations, logger: Logger(label: "gateway"))
+                configuration: configuration, graph: graph, conversations: conversations, metrics: metrics, logger: logger)
             do {
                 try await app.test(.live) { client in try await body(client, simulator) }
             } catch {

@@ -86,7 +86,9 @@ struct SignInHarness: Sendable {
         IdentityClient(httpClient: httpClient, baseURL: simulatorURL, tenant: "organizations", clientID: "test-client", logger: logs.logger("identity"))
     }
 
-    func account(signsInWhenNeeded: Bool = false, scopes: [String] = GatewayConfiguration.defaultScopes) -> MicrosoftAccount {
+    func account(
+        signsInWhenNeeded: Bool = false, scopes: [String] = GatewayConfiguration.defaultScopes, metrics: GatewayMetrics? = nil
+    ) -> MicrosoftAccount {
         MicrosoftAccount(
             identity: identity, cache: TokenCacheFile(path: cachePath),
             settings: .init(tenant: "organizations", clientID: "test-client", scopes: scopes, loginPageURL: "http://127.0.0.1:9000/login", signsInWhenNeeded: signsInWhenNeeded),
@@ -94,7 +96,7 @@ struct SignInHarness: Sendable {
             sleep: { [sleeps] duration in
                 sleeps.append(duration)
                 try await Task.sleep(for: .milliseconds(5))
-            })
+            }, metrics: metrics)
     }
 
     /// Signs `account` in, approving the code as soon as it is shown.

@@ -13,10 +13,10 @@ import Testing
 @Suite struct SignInServerTests {
     /// The gateway live, signing in through the simulator, with Graph checking the tokens it issued.
     func withGateway(
-        _ harness: SignInHarness, signsInWhenNeeded: Bool = true,
+        _ harness: SignInHarness, signsInWhenNeeded: Bool = true, metrics: GatewayMetrics = GatewayMetrics(),
         _ body: @Sendable (any TestClientProtocol, MicrosoftAccount) async throws -> Void
     ) async throws {
-        let account = harness.account(signsInWhenNeeded: signsInWhenNeeded)
+        let account = harness.account(signsInWhenNeeded: signsInWhenNeeded, metrics: metrics)
         let configuration = try GatewayConfiguration(
             reader: .gateway(environment: ["PORT": "0", "GRAPH_BASE_URL": harness.simulatorURL, "COPILOT_TIMEZONE": "UTC"]),
             environment: ["HOME": "/tmp"])
@@ -24,7 +24,7 @@ import Testing
             httpClient: harness.httpClient, baseURL: harness.simulatorURL, tokens: account, timeout: .seconds(30),
             logger: harness.logs.logger("graph"))
         let app = try await buildApplication(
-            configuration: configuration, graph: graph, account: account, conversations: MemoryConversationStore(),
+            configuration: configuration, graph: graph, account: account, conversations: MemoryConversationStore(), metrics: metrics,
             logger: harness.logs.logger("gateway"))
         try await app.test(.live) { client in try await body(client, account) }
     }
@@ -99,6 +99,22 @@ import Testing
                 #expect(response.status == .ok)
                 #expect(String(buffer: response.body).contains("after refresh"))
                 #expect(try await harness.refreshCount() == 1)
+            }
+        }
+    }
+
+    @Test func tokenRefreshesAreCountedInTheMetrics() async throws {
+        try await SignInHarness.run(options: Self.checking) { harness in
+            let metrics = GatewayMetrics()
+            try await withGateway(harness, metrics: metrics) { client, account in
+                try await harness.signIn(account)
+                await harness.simulator.addFault(.init(kind: .status, endpoint: .chat, status: 401))
+                #expect(try await client.chat(["messages": [["role": "user", "content": "hi"]]]).status == .ok)
+                await harness.simulator.addFault(.init(kind: .status, endpoint: .token, status: 503))
+                _ = try? await account.refreshNow()
+                let text = PrometheusText(String(buffer: try await client.execute(uri: "/metrics", method: .get).body))
+                #expect(text.value("copilot_gateway_token_refreshes_total", ["outcome": "success"]) == 1)
+                #expect(text.value("copilot_gateway_token_refreshes_total", ["outcome": "failure"]) == 1)
             }
         }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Logging
 
 /// One chat turn against Copilot: finds the conversation that continues the client's history or
@@ -11,20 +12,32 @@ public struct ChatService: Sendable {
         public var alwaysNewConversation: Bool
         public var retryOnServerError: Bool
         public var citations: CitationStyle
+        /// Turns talking to Copilot at once (`COPILOT_MAX_CONCURRENT`), and how long others wait for a place.
+        public var maxConcurrentTurns: Int
+        public var maxQueueWait: Duration
+        /// Logs each prompt and reply (`LOG_MESSAGE_TEXT`); off by default, as they are private.
+        public var logsMessageText: Bool
 
-        public init(timeZone: String, webEnabled: Bool, alwaysNewConversation: Bool, retryOnServerError: Bool, citations: CitationStyle) {
+        public init(
+            timeZone: String, webEnabled: Bool, alwaysNewConversation: Bool, retryOnServerError: Bool, citations: CitationStyle,
+            maxConcurrentTurns: Int = 4, maxQueueWait: Duration = .seconds(30), logsMessageText: Bool = false
+        ) {
             self.timeZone = timeZone
             self.webEnabled = webEnabled
             self.alwaysNewConversation = alwaysNewConversation
             self.retryOnServerError = retryOnServerError
             self.citations = citations
+            self.maxConcurrentTurns = maxConcurrentTurns
+            self.maxQueueWait = maxQueueWait
+            self.logsMessageText = logsMessageText
         }
 
         public init(_ configuration: GatewayConfiguration) {
             self.init(
                 timeZone: configuration.timeZone, webEnabled: configuration.webEnabled,
                 alwaysNewConversation: configuration.alwaysNewConversation, retryOnServerError: configuration.retryOn5xx,
-                citations: configuration.citations)
+                citations: configuration.citations, maxConcurrentTurns: configuration.maxConcurrentTurns,
+                maxQueueWait: configuration.upstreamQueueWait, logsMessageText: configuration.logsMessageText)
         }
     }
 
@@ -47,25 +60,75 @@ public struct ChatService: Sendable {
     let settings: Settings
     let directory: ConversationDirectory
     let logger: Logger
+    let metrics: GatewayMetrics
+    let gate: UpstreamGate
 
-    init(graph: GraphClient, settings: Settings, directory: ConversationDirectory, logger: Logger) {
+    init(graph: GraphClient, settings: Settings, directory: ConversationDirectory, metrics: GatewayMetrics = GatewayMetrics(), logger: Logger) {
         self.graph = graph
         self.settings = settings
         self.directory = directory
         self.logger = logger
+        self.metrics = metrics
+        self.gate = UpstreamGate(limit: settings.maxConcurrentTurns, maxWait: settings.maxQueueWait)
+    }
+
+    /// A place among the turns that may talk to Copilot now, or 429 when none came free in time.
+    func upstreamPlace() async throws -> UpstreamPlace {
+        guard await gate.enter() else {
+            try Task.checkCancellation()
+            metrics.rejected(.upstreamBusy)
+            throw OpenAIError(
+                status: .tooManyRequests,
+                message: "Copilot is busy with \(settings.maxConcurrentTurns) other requests of this account (COPILOT_MAX_CONCURRENT) and none finished within \(settings.maxQueueWait.components.seconds) s. Try again shortly.",
+                type: "rate_limit_error", code: "upstream_busy", retryAfter: 5)
+        }
+        return UpstreamPlace(gate: gate)
+    }
+
+    /// One call to Graph, timed for `/metrics`.
+    func timed<T>(_ call: String, _ operation: () async throws -> T) async throws -> T {
+        let start = ContinuousClock.now
+        do {
+            let result = try await operation()
+            metrics.upstreamCall(call, status: "ok", duration: .now - start)
+            return result
+        } catch {
+            let status = switch error as? UpstreamError {
+            case .status(let code, _, _, _)?: String(code)
+            case .timeout?: "timeout"
+            case nil where error is CancellationError: "cancelled"
+            default: "failed"
+            }
+            metrics.upstreamCall(call, status: status, duration: .now - start)
+            throw error
+        }
+    }
+
+    /// Logs the prompt and the reply when `LOG_MESSAGE_TEXT` asks for it.
+    func logText(_ turn: PreparedTurn, _ reply: Reply) {
+        guard settings.logsMessageText else { return }
+        logger.info("Turn", metadata: ["prompt": "\(turn.prompt)", "reply": "\(reply.text)", "finish": "\(reply.finishReason)"])
     }
 
     var formatter: ReplyFormatter { ReplyFormatter(citations: settings.citations) }
 
     /// The turn answered whole (Graph `chat`).
     public func complete(_ turn: PreparedTurn) async throws -> Reply {
+        let place = try await upstreamPlace()
+        defer { place.leave() }
         let (target, snapshot, _) = try await withRetry(turn) { target in
-            try await graph.chat(conversationID: target.conversationID, request: target.request)
+            try await timed("chat") { try await graph.chat(conversationID: target.conversationID, request: target.request) }
         }
         var tracker = ReplyTracker(prompt: target.request.message.text)
         tracker.ingest(snapshot)
-        if tracker.disengaged { return try await settle(turn, target, reading: .answer(""), disengagedText: formatted(tracker)) }
-        return try await settle(turn, target, reading: try await read(formatted(tracker), turn, target), disengagedText: nil)
+        let reply: Reply
+        if tracker.disengaged {
+            reply = try await settle(turn, target, reading: .answer(""), disengagedText: formatted(tracker))
+        } else {
+            reply = try await settle(turn, target, reading: try await read(formatted(tracker), turn, target), disengagedText: nil)
+        }
+        logText(turn, reply)
+        return reply
     }
 
     func formatted(_ tracker: ReplyTracker) -> String {
@@ -79,7 +142,7 @@ public struct ChatService: Sendable {
         guard case .correction(let instruction) = first else { return try outcome(first) }
         logger.info("Copilot's reply did not have the required form; asking once more")
         let followUp = GraphChatRequest(text: instruction, timeZone: settings.timeZone, webEnabled: settings.webEnabled, additionalContext: [])
-        let snapshot = try await graph.chat(conversationID: target.conversationID, request: followUp)
+        let snapshot = try await timed("chat") { try await graph.chat(conversationID: target.conversationID, request: followUp) }
         var tracker = ReplyTracker(prompt: instruction)
         tracker.ingest(snapshot)
         let second = ReplyReading.of(formatted(tracker), turn)
@@ -107,10 +170,11 @@ public struct ChatService: Sendable {
     /// The turn streamed (Graph `chatOverStream`). Returns once Copilot has accepted the turn, so that
     /// failures before that are ordinary HTTP errors; the reply then comes from `ReplyStream.run`.
     public func stream(_ turn: PreparedTurn) async throws -> ReplyStream {
+        let place = try await upstreamPlace()
         let (target, snapshots, retried) = try await withRetry(turn) { target in
-            try await graph.openStream(conversationID: target.conversationID, request: target.request)
+            try await timed("stream") { try await graph.openStream(conversationID: target.conversationID, request: target.request) }
         }
-        return ReplyStream(service: self, turn: turn, target: target, snapshots: snapshots, retried: retried)
+        return ReplyStream(service: self, turn: turn, target: target, snapshots: snapshots, retried: retried, place: place)
     }
 
     /// A started streamed reply.
@@ -120,13 +184,34 @@ public struct ChatService: Sendable {
         var target: Target
         var snapshots: GraphSnapshotStream
         var retried: Bool
+        /// Held until the stream is done with (or dropped unread).
+        let place: UpstreamPlace
+
+        /// Runs the reply (see `reply(emit:)`), then gives the place among Copilot's turns back.
+        public func run(emit: (ReplyPiece) async throws -> Void) async throws -> Reply {
+            defer { place.leave() }
+            let reply = try await self.reply(emit: emit)
+            service.logText(turn, reply)
+            return reply
+        }
+
+        /// What failed, as the retry counter's `reason`.
+        static func retryReason(_ error: any Error) -> String {
+            switch error as? UpstreamError {
+            case .status?: "server_error"
+            case .timeout?: "timeout"
+            case .streamInterrupted?: "stream_interrupted"
+            case .inBand?: "in_band_error"
+            default: "transport"
+            }
+        }
 
         /// Calls `emit` with each new piece of text (and tool calls at the end), in order, and returns
         /// the whole reply as sent. Copilot's snapshots are cumulative; `StreamingTextDiffer` makes them
         /// append-only. With tools offered, text that may turn out to be a call is held back until it is
         /// clear; when the turn demands a call or JSON, nothing is sent before the reply is complete.
         /// If Copilot fails before any text, the turn is retried once on a fresh conversation.
-        public func run(emit: (ReplyPiece) async throws -> Void) async throws -> Reply {
+        func reply(emit: (ReplyPiece) async throws -> Void) async throws -> Reply {
             var stream = self
             let formatter = service.formatter
             let holdsEverything = turn.responseFormat != .text || turn.tools?.requiresCall == true
@@ -173,9 +258,13 @@ public struct ChatService: Sendable {
                     await service.abandon(stream.target, changedUpstream: !nothingSeen)
                     guard nothingSeen, !stream.retried, service.shouldRetry(error) else { throw error }
                     service.logger.warning("Copilot failed before answering; retrying once on a fresh conversation", metadata: ["error": "\(error)"])
+                    service.metrics.retried(Self.retryReason(error))
                     stream.retried = true
                     stream.target = try await service.freshTarget(turn)
-                    stream.snapshots = try await service.graph.openStream(conversationID: stream.target.conversationID, request: stream.target.request)
+                    let target = stream.target
+                    stream.snapshots = try await service.timed("stream") {
+                        try await service.graph.openStream(conversationID: target.conversationID, request: target.request)
+                    }
                 }
             }
         }
@@ -211,11 +300,13 @@ public struct ChatService: Sendable {
                 if let target { await abandon(target, changedUpstream: false) }
                 if let target, target.claimedKey != nil, Self.isGone(error) {
                     logger.info("The Copilot conversation is gone; starting a new one with the history")
+                    metrics.retried("conversation_gone")
                     mayContinue = false
                     continue
                 }
                 guard !retried, shouldRetry(error) else { throw error }
                 logger.warning("Copilot failed before answering; retrying once on a fresh conversation", metadata: ["error": "\(error)"])
+                metrics.retried(ReplyStream.retryReason(error))
                 retried = true
                 mayContinue = false
             }
@@ -235,7 +326,7 @@ public struct ChatService: Sendable {
 
     /// A new conversation, seeded with the system prompt and the earlier turns.
     func freshTarget(_ turn: PreparedTurn) async throws -> Target {
-        let conversationID = try await graph.createConversation()
+        let conversationID = try await timed("create") { try await graph.createConversation() }
         return Target(
             conversationID: conversationID, request: request(for: turn, seeded: true, withCatalogue: turn.tools != nil), claimedKey: nil,
             turnCount: 1, createdAt: Date(), toolsDigest: turn.tools?.digest)

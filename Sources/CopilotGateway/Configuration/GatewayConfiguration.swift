@@ -43,7 +43,25 @@ public struct GatewayConfiguration: Sendable {
     /// How long Copilot may take to start answering (a whole `chat` answer, or a stream's first byte).
     /// A stream that has started is bounded by the HTTP client's 120 s idle read timeout instead.
     public var upstreamTimeout: Duration
+    /// How long a started stream from Copilot may stay silent before it counts as broken.
+    public var streamIdleTimeout: Duration
     public var logLevel: Logger.Level
+    /// Logs prompts and replies (`LOG_MESSAGE_TEXT=1`); never by default.
+    public var logsMessageText: Bool
+    /// The largest request body accepted, in bytes (`GATEWAY_MAX_BODY_MB`).
+    public var maxBodySize: Int
+    /// Requests one API key may have running at once; zero: no limit.
+    public var maxConcurrentPerKey: Int
+    /// Requests one API key may start per minute; zero: no limit.
+    public var requestsPerMinute: Int
+    /// Turns of the Microsoft account talking to Copilot at once (`COPILOT_MAX_CONCURRENT`).
+    public var maxConcurrentTurns: Int
+    /// How long a turn waits for one of those places before it is answered 429.
+    public var upstreamQueueWait: Duration
+    /// How long a client connection may sit idle (or dribble its request) before it is closed.
+    public var clientIdleTimeout: Duration
+    /// After SIGTERM, how long running streams may go on before they are ended with an error event.
+    public var shutdownGrace: Duration
 
     /// Every setting this gateway reads, for `.env` checks and the documentation.
     public static let settingNames: Set<String> = [
@@ -52,6 +70,9 @@ public struct GatewayConfiguration: Sendable {
         "TOKEN_CACHE", "GRAPH_BASE_URL", "LOGIN_BASE_URL", "COPILOT_ACCESS_TOKEN", "COPILOT_MODEL_ALIASES",
         "COPILOT_TIMEOUT", "LOG_LEVEL", "COPILOT_SCOPES", "COPILOT_CITATIONS", "COPILOT_MAX_CONVERSATIONS",
         "GATEWAY_API_KEYS", "GATEWAY_API_KEY_FILE", "GATEWAY_ADMIN_KEY", "COPILOT_KEEPALIVE_SECONDS",
+        "COPILOT_STREAM_IDLE_SECONDS", "LOG_MESSAGE_TEXT", "GATEWAY_MAX_BODY_MB", "GATEWAY_MAX_CONCURRENT_PER_KEY",
+        "GATEWAY_REQUESTS_PER_MINUTE", "COPILOT_MAX_CONCURRENT", "COPILOT_QUEUE_SECONDS", "GATEWAY_IDLE_TIMEOUT_SECONDS",
+        "GATEWAY_SHUTDOWN_GRACE_SECONDS",
     ]
 
     /// Settings whose values are secrets: never logged or printed.
@@ -125,6 +146,19 @@ public struct GatewayConfiguration: Sendable {
         self.retryOn5xx = flag("COPILOT_RETRY_ON_5XX", default: true)
         self.upstreamTimeout = seconds("COPILOT_TIMEOUT", default: 300, range: 1...3600)
         self.keepAliveInterval = seconds("COPILOT_KEEPALIVE_SECONDS", default: 15, range: 0...300)
+        self.streamIdleTimeout = seconds("COPILOT_STREAM_IDLE_SECONDS", default: 120, range: 5...3600)
+        self.clientIdleTimeout = seconds("GATEWAY_IDLE_TIMEOUT_SECONDS", default: 60, range: 1...3600)
+        self.shutdownGrace = seconds("GATEWAY_SHUTDOWN_GRACE_SECONDS", default: 30, range: 0...3600)
+        self.upstreamQueueWait = seconds("COPILOT_QUEUE_SECONDS", default: 30, range: 0...600)
+        func count(_ name: String, default defaultValue: Int, range: ClosedRange<Int>) -> Int {
+            parsed(name, default: defaultValue, expected: "a whole number from \(range.lowerBound) to \(range.upperBound)") {
+                Int($0).flatMap { range.contains($0) ? $0 : nil }
+            }
+        }
+        self.maxBodySize = count("GATEWAY_MAX_BODY_MB", default: 8, range: 1...256) << 20
+        self.maxConcurrentPerKey = count("GATEWAY_MAX_CONCURRENT_PER_KEY", default: 16, range: 0...100_000)
+        self.requestsPerMinute = count("GATEWAY_REQUESTS_PER_MINUTE", default: 0, range: 0...1_000_000)
+        self.maxConcurrentTurns = count("COPILOT_MAX_CONCURRENT", default: 4, range: 1...100_000)
 
         self.stateDirectory = string("STATE_DIR") ?? Self.defaultStateDirectory(environment: environment)
         self.tokenCachePath = string("TOKEN_CACHE") ?? self.stateDirectory + "/token-cache.json"
@@ -162,6 +196,7 @@ public struct GatewayConfiguration: Sendable {
         self.logLevel = parsed("LOG_LEVEL", default: .info, expected: "one of trace, debug, info, notice, warning, error, critical") {
             Logger.Level(rawValue: $0.lowercased())
         }
+        self.logsMessageText = flag("LOG_MESSAGE_TEXT", default: false)
 
         if !problems.isEmpty { throw ConfigurationError(problems: problems) }
     }

@@ -40,10 +40,12 @@ public struct APIKeys: Sendable {
 /// so that two keys never share a conversation. Without configured keys every request passes.
 struct APIKeyMiddleware: RouterMiddleware {
     let keys: APIKeys
+    var metrics: GatewayMetrics?
 
     func handle(_ request: Request, context: GatewayRequestContext, next: (Request, GatewayRequestContext) async throws -> Response) async throws -> Response {
         guard !keys.isEmpty else { return try await next(request, context) }
         guard let presented = APIKeys.presented(in: request), let caller = keys.caller(presenting: presented) else {
+            metrics?.rejected(.invalidAPIKey)
             throw OpenAIError(
                 status: .unauthorized,
                 message: APIKeys.presented(in: request) == nil

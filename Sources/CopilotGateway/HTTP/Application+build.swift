@@ -4,44 +4,77 @@ import Logging
 import Foundation
 
 /// Builds the gateway's HTTP application from its configuration, its Graph client, the signed-in
-/// account (nil with a static token or the simulator) and where conversations are kept.
+/// account (nil with a static token or the simulator), where conversations are kept and the metrics
+/// registry `/metrics` renders.
 public func buildApplication(
     configuration: GatewayConfiguration,
     graph: GraphClient,
     account: MicrosoftAccount? = nil,
     conversations store: any ConversationStore,
+    metrics: GatewayMetrics = GatewayMetrics(),
     logger: Logger,
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) async throws -> some ApplicationProtocol {
     let directory = try await ConversationDirectory(
         store: store, ttl: configuration.sessionTTL, capacity: configuration.maxConversations, logger: logger)
-    let chat = ChatService(graph: graph, settings: .init(configuration), directory: directory, logger: logger)
+    let chat = ChatService(graph: graph, settings: .init(configuration), directory: directory, metrics: metrics, logger: logger)
     let router = buildRouter(
         chat: chat, account: account, modelNames: configuration.modelNames, apiKeys: APIKeys(configuration.apiKeys),
-        adminKey: configuration.adminKey.map { APIKeys([$0]) }, keepAliveInterval: configuration.keepAliveInterval)
+        adminKey: configuration.adminKey.map { APIKeys([$0]) },
+        limits: .init(
+            keepAliveInterval: configuration.keepAliveInterval, maxBodySize: configuration.maxBodySize, shutdownGrace: configuration.shutdownGrace,
+            perCaller: .init(maxConcurrent: configuration.maxConcurrentPerKey, perMinute: configuration.requestsPerMinute)))
     let readiness = Readiness(account: account, tokens: graph.tokens, upstream: graph.health)
     router.get("/readyz") { _, _ in await readiness.response() }
     return Application(
         router: router,
+        server: .http1(configuration: .init(idleTimeout: .nanoseconds(configuration.clientIdleTimeout.nanoseconds))),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "copilot-gateway"),
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
         logger: logger
     )
 }
 
+/// How the routes pace and bound their clients.
+public struct RouteLimits: Sendable {
+    /// How often a `: keep-alive` comment goes out while Copilot is silent; zero: never.
+    public var keepAliveInterval: Duration = .seconds(15)
+    public var maxBodySize = 8 << 20
+    public var shutdownGrace: Duration = .seconds(30)
+    /// Each API key's share; no limits by default.
+    public var perCaller = CallerLimits.Settings(maxConcurrent: 0, perMinute: 0)
+
+    public init(
+        keepAliveInterval: Duration = .seconds(15), maxBodySize: Int = 8 << 20, shutdownGrace: Duration = .seconds(30),
+        perCaller: CallerLimits.Settings = .init(maxConcurrent: 0, perMinute: 0)
+    ) {
+        self.keepAliveInterval = keepAliveInterval
+        self.maxBodySize = maxBodySize
+        self.shutdownGrace = shutdownGrace
+        self.perCaller = perCaller
+    }
+}
+
 /// The gateway's routes behind the OpenAI error middleware: the OpenAI API (behind the API keys when
-/// there are any), health, and sign-in (for the machine itself, or with the admin key).
+/// there are any, and each key's limits), health, metrics, and sign-in (for the machine itself, or
+/// with the admin key).
 public func buildRouter(
     chat: ChatService, account: MicrosoftAccount? = nil, modelNames: [String], apiKeys: APIKeys = APIKeys([]), adminKey: APIKeys? = nil,
-    keepAliveInterval: Duration = .seconds(15)
+    limits: RouteLimits = RouteLimits()
 ) -> Router<GatewayRequestContext> {
+    let metrics = chat.metrics
     let router = Router(context: GatewayRequestContext.self)
     router.add(middleware: RequestIDMiddleware())
+    router.add(middleware: MetricsMiddleware(metrics: metrics))
     router.add(middleware: OpenAIErrorMiddleware())
     router.add(middleware: LogRequestsMiddleware(.debug))
 
-    let api = router.group().add(middleware: APIKeyMiddleware(keys: apiKeys))
-    ChatCompletionsController(chat: chat, keepAliveInterval: keepAliveInterval).addRoutes(to: api)
+    let api = router.group()
+        .add(middleware: APIKeyMiddleware(keys: apiKeys, metrics: metrics))
+        .add(middleware: CallerLimitMiddleware(limits: CallerLimits(limits.perCaller), metrics: metrics))
+    ChatCompletionsController(
+        chat: chat, keepAliveInterval: limits.keepAliveInterval, maxBodySize: limits.maxBodySize, shutdownGrace: limits.shutdownGrace
+    ).addRoutes(to: api)
     ImagesController().addRoutes(to: api)
     let startedAt = Int(Date().timeIntervalSince1970)
     let models = ModelList(data: modelNames.map { .init(id: $0, created: startedAt) })
@@ -49,6 +82,7 @@ public func buildRouter(
     api.get("/models") { _, _ in ChatCompletionsController.json(models) }
 
     LoginController(account: account, adminKey: adminKey).addRoutes(to: router)
+    MetricsController(metrics: metrics, directory: chat.directory, gate: chat.gate, adminKey: adminKey).addRoutes(to: router)
     router.get("/health") { _, _ in
         ChatCompletionsController.json(Health(ok: true, time: Int(Date().timeIntervalSince1970)))
     }

@@ -2,6 +2,7 @@ import Hummingbird
 import HTTPTypes
 import Logging
 import NIOCore
+import ServiceLifecycle
 
 import Foundation
 
@@ -10,6 +11,11 @@ struct ChatCompletionsController: Sendable {
     let chat: ChatService
     /// How often a `: keep-alive` comment goes out while Copilot is silent; zero: never.
     var keepAliveInterval: Duration = .seconds(15)
+    /// The largest request body accepted (`GATEWAY_MAX_BODY_MB`).
+    var maxBodySize = 8 << 20
+    /// After a graceful shutdown began, how long a running reply may go on.
+    var shutdownGrace: Duration = .seconds(30)
+    var metrics: GatewayMetrics { chat.metrics }
 
     func addRoutes(to router: some RouterMethods<GatewayRequestContext>) {
         router.post("/v1/chat/completions", use: handle)
@@ -17,18 +23,29 @@ struct ChatCompletionsController: Sendable {
     }
 
     @Sendable func handle(_ request: Request, context: GatewayRequestContext) async throws -> Response {
-        var request = request
-        let body = try await request.collectBody(upTo: context.maxUploadSize)
-        let completion = try Self.decode(body)
-        var turn = try PreparedTurn.prepare(completion, sessionKey: Self.sessionKey(completion, request.headers))
+        let start = ContinuousClock.now
+        let body = try await Self.collect(request, upTo: maxBodySize, metrics: metrics)
+        let completion: ChatCompletionRequest
+        var turn: PreparedTurn
+        do {
+            completion = try Self.decode(body)
+            context.facts.isStream = completion.stream == true
+            turn = try PreparedTurn.prepare(completion, sessionKey: Self.sessionKey(completion, request.headers))
+        } catch {
+            metrics.rejected(.invalidRequest)
+            throw error
+        }
         turn.caller = context.caller
         let id = "chatcmpl-" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
         let created = Int(Date().timeIntervalSince1970)
         if completion.stream == true {
             let reply = try await chat.stream(turn)
-            return streamResponse(reply, id: id, created: created, model: turn.model, includeUsage: completion.includeUsage, logger: context.logger)
+            return streamResponse(
+                reply, id: id, created: created, model: turn.model, includeUsage: completion.includeUsage, start: start, logger: context.logger)
         }
-        let reply = try await chat.complete(turn)
+        let (chat, whole) = (chat, turn)
+        let reply = try await Self.cutShortAtShutdown(grace: shutdownGrace) { try await chat.complete(whole) }
+        metrics.timeToFirstToken(.now - start, stream: false)
         let answer = ChatCompletion(
             id: id, created: created, model: turn.model,
             choices: [.init(message: Self.message(reply), finishReason: reply.finishReason)], usage: reply.usage)
@@ -37,12 +54,18 @@ struct ChatCompletionsController: Sendable {
 
     /// The SSE response: a role chunk, content deltas, one finish chunk, the usage chunk if asked, `[DONE]`.
     /// A failure after the first byte is sent as a `data: {"error":…}` event, and the stream then ends.
-    private func streamResponse(_ reply: ChatService.ReplyStream, id: String, created: Int, model: String, includeUsage: Bool, logger: Logger) -> Response {
+    private func streamResponse(
+        _ reply: ChatService.ReplyStream, id: String, created: Int, model: String, includeUsage: Bool, start: ContinuousClock.Instant, logger: Logger
+    ) -> Response {
         let headers: HTTPFields = [
             .contentType: "text/event-stream", .cacheControl: "no-cache", HTTPField.Name("X-Accel-Buffering")!: "no",
         ]
-        let keepAliveInterval = keepAliveInterval
+        let (keepAliveInterval, shutdownGrace, metrics) = (keepAliveInterval, shutdownGrace, metrics)
         return Response(status: .ok, headers: headers, body: ResponseBody { writer in
+            metrics.streamStarted()
+            var end = GatewayMetrics.StreamEnd.clientGone
+            defer { metrics.streamEnded(end) }
+            var waitingForFirstPiece = true
             let encoder = GatewayJSON.encoder()
             func chunk(_ delta: ChatCompletionChunk.Delta, finish: String? = nil) throws -> ByteBuffer {
                 let value = ChatCompletionChunk(id: id, created: created, model: model, choices: [.init(delta: delta, finishReason: finish)])
@@ -50,7 +73,11 @@ struct ChatCompletionsController: Sendable {
             }
             try await writer.write(chunk(.init(role: "assistant", content: "")))
             do {
-                let result = try await Self.relay(reply, keepAlive: keepAliveInterval) { event in
+                let result = try await Self.relay(reply, keepAlive: keepAliveInterval, shutdownGrace: shutdownGrace) { event in
+                    if event != nil, waitingForFirstPiece {
+                        waitingForFirstPiece = false
+                        metrics.timeToFirstToken(.now - start, stream: true)
+                    }
                     guard let piece = event else {
                         // Keeps proxies and clients from dropping the connection while Copilot thinks.
                         try await writer.write(ByteBuffer(string: ": keep-alive\n\n"))
@@ -77,7 +104,13 @@ struct ChatCompletionsController: Sendable {
                     try await writer.write(Self.event(try encoder.encode(usage)))
                 }
                 try await writer.write(ByteBuffer(string: "data: [DONE]\n\n"))
-            } catch let error where !(error is CancellationError) {
+                end = .completed
+            } catch let error as OpenAIError where error == .shuttingDown {
+                end = .shutdown
+                logger.notice("Ended a running stream: the gateway is shutting down")
+                try await writer.write(Self.event(error.jsonBytes))
+            } catch let error where !(error is CancellationError) && !(error is ClientGone) {
+                end = .failed
                 let openAIError = (error as? UpstreamError)?.openAIError
                     ?? OpenAIError(status: .badGateway, message: "The stream from Copilot failed.", type: "api_error", code: "upstream_error")
                 logger.warning("Stream failed after it started", metadata: ["error.code": "\(openAIError.code ?? "-")"])
@@ -87,44 +120,107 @@ struct ChatCompletionsController: Sendable {
         })
     }
 
+    /// What the relay's loop acts on.
+    enum RelayEvent: Sendable {
+        case piece(ChatService.ReplyPiece)
+        case keepAliveTick
+        case shutdownBegan
+        case graceOver
+    }
+
+    /// A write to the client failed: it went away. Nothing more can be sent.
+    struct ClientGone: Error {}
+
     /// Runs the reply and hands each piece to `write`, in this task; while nothing has been written for
-    /// `keepAlive`, `write` gets nil (a keep-alive is due).
+    /// `keepAlive`, `write` gets nil (a keep-alive is due). When a graceful shutdown begins, the reply
+    /// may go on for `shutdownGrace`; then it is cancelled (and with it the call to Copilot) and
+    /// `OpenAIError.shuttingDown` is thrown. A failed write cancels the reply too.
     static func relay(
-        _ reply: ChatService.ReplyStream, keepAlive: Duration, write: (ChatService.ReplyPiece?) async throws -> Void
+        _ reply: ChatService.ReplyStream, keepAlive: Duration, shutdownGrace: Duration = .seconds(30),
+        write: (ChatService.ReplyPiece?) async throws -> Void
     ) async throws -> ChatService.Reply {
-        guard keepAlive > .zero else { return try await reply.run { try await write($0) } }
-        let (events, continuation) = AsyncThrowingStream<ChatService.ReplyPiece?, any Error>.makeStream()
-        return try await withThrowingTaskGroup(of: ChatService.Reply?.self) { group in
-            group.addTask {
-                do {
-                    let result = try await reply.run { continuation.yield($0) }
-                    continuation.finish()
-                    return result
-                } catch {
-                    continuation.finish(throwing: error)
-                    throw error
+        let (events, continuation) = AsyncThrowingStream<RelayEvent, any Error>.makeStream()
+        return try await withGracefulShutdownHandler {
+            try await withThrowingTaskGroup(of: ChatService.Reply?.self) { group in
+                group.addTask {
+                    do {
+                        let result = try await reply.run { continuation.yield(.piece($0)) }
+                        continuation.finish()
+                        return result
+                    } catch {
+                        continuation.finish(throwing: error)
+                        throw error
+                    }
                 }
-            }
-            group.addTask {
-                while true {
-                    try await Task.sleep(for: keepAlive / 2)
-                    continuation.yield(nil)
+                if keepAlive > .zero {
+                    group.addTask {
+                        while true {
+                            try await Task.sleep(for: keepAlive / 2)
+                            continuation.yield(.keepAliveTick)
+                        }
+                    }
                 }
-            }
-            var lastWrite = ContinuousClock.now
-            for try await event in events {
-                if event != nil || ContinuousClock.now - lastWrite >= keepAlive {
-                    try await write(event)
-                    lastWrite = .now
+                var lastWrite = ContinuousClock.now
+                var graceStarted = false
+                for try await event in events {
+                    switch event {
+                    case .piece(let piece):
+                        do { try await write(piece) } catch { throw ClientGone() }
+                        lastWrite = .now
+                    case .keepAliveTick:
+                        guard ContinuousClock.now - lastWrite >= keepAlive else { continue }
+                        do { try await write(nil) } catch { throw ClientGone() }
+                        lastWrite = .now
+                    case .shutdownBegan:
+                        guard !graceStarted else { continue }
+                        graceStarted = true
+                        group.addTask {
+                            try await Task.sleep(for: shutdownGrace)
+                            continuation.yield(.graceOver)
+                            return nil
+                        }
+                    case .graceOver:
+                        throw OpenAIError.shuttingDown
+                    }
                 }
-            }
-            while let finished = try await group.next() {
-                if let result = finished {
-                    group.cancelAll()
-                    return result
+                while let finished = try await group.next() {
+                    if let result = finished {
+                        group.cancelAll()
+                        return result
+                    }
                 }
+                throw CancellationError()
             }
-            throw CancellationError()
+        } onGracefulShutdown: {
+            continuation.yield(.shutdownBegan)
+        }
+    }
+
+    /// Runs `operation` (a whole answer); when a graceful shutdown begins, it may go on for `grace`,
+    /// then it is cancelled and the client gets `OpenAIError.shuttingDown`.
+    static func cutShortAtShutdown<T: Sendable>(grace: Duration, _ operation: @escaping @Sendable () async throws -> T) async throws -> T {
+        let (shutdown, began) = AsyncStream<Void>.makeStream()
+        return try await withGracefulShutdownHandler {
+            try await withThrowingTaskGroup(of: T?.self) { group in
+                group.addTask { try await operation() }
+                group.addTask {
+                    for await _ in shutdown {
+                        try await Task.sleep(for: grace)
+                        throw OpenAIError.shuttingDown
+                    }
+                    return nil
+                }
+                while let finished = try await group.next() {
+                    if let result = finished {
+                        began.finish()
+                        group.cancelAll()
+                        return result
+                    }
+                }
+                throw CancellationError()
+            }
+        } onGracefulShutdown: {
+            began.yield()
         }
     }
 
@@ -164,6 +260,20 @@ struct ChatCompletionsController: Sendable {
             headers[HTTPField.Name("x-astrbot-conversation-id")!].map { "astrbot:\($0)" },
         ]
         return candidates.compactMap { $0 }.first { !$0.hasSuffix(":") }
+    }
+
+    /// The request body, or 413 when it is larger than `limit`.
+    static func collect(_ request: Request, upTo limit: Int, metrics: GatewayMetrics) async throws -> ByteBuffer {
+        var request = request
+        do {
+            return try await request.collectBody(upTo: limit)
+        } catch let error as any HTTPResponseError where error.status == .contentTooLarge {
+            metrics.rejected(.bodyTooLarge)
+            throw OpenAIError(
+                status: .contentTooLarge,
+                message: "The request body is larger than the gateway's limit of \(limit >> 20) MiB (GATEWAY_MAX_BODY_MB).",
+                type: "invalid_request_error", code: "request_too_large")
+        }
     }
 
     /// Decodes the body, or answers 400 naming the field that is wrong.

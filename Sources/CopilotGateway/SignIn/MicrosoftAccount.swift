@@ -40,6 +40,8 @@ public actor MicrosoftAccount: AccessTokenProvider {
     let logger: Logger
     let now: @Sendable () -> Date
     let sleep: @Sendable (Duration) async throws -> Void
+    /// Counts refreshes for `/metrics`.
+    let metrics: GatewayMetrics?
 
     var signIn: CachedSignIn?
     var cacheProblem: TokenCacheError?
@@ -55,8 +57,10 @@ public actor MicrosoftAccount: AccessTokenProvider {
     public init(
         identity: IdentityClient, cache: TokenCacheFile, settings: Settings, logger: Logger,
         now: @escaping @Sendable () -> Date = Date.init,
-        sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) }
+        sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) },
+        metrics: GatewayMetrics? = nil
     ) {
+        self.metrics = metrics
         self.identity = identity
         self.cache = cache
         self.settings = settings
@@ -123,6 +127,7 @@ public actor MicrosoftAccount: AccessTokenProvider {
         defer { refreshTask = nil }
         do {
             let updated = try await task.value
+            metrics?.tokenRefresh(succeeded: true)
             refreshFailures = 0
             nextRefreshAttempt = nil
             do {
@@ -135,6 +140,7 @@ public actor MicrosoftAccount: AccessTokenProvider {
             logger.info("Refreshed the Microsoft access token", metadata: ["expires": "\(updated.accessTokenExpiresAt?.formatted(.iso8601) ?? "-")"])
             return updated
         } catch let error as IdentityError {
+            metrics?.tokenRefresh(succeeded: false)
             switch error {
             case .invalidGrant(let detail):
                 logger.error("Microsoft refused the saved sign-in; the account is signed out", metadata: ["detail": "\(detail)"])

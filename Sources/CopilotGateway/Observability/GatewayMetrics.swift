@@ -1,0 +1,93 @@
+import CoreMetrics
+import Prometheus
+
+/// The gateway's metrics, recorded through swift-metrics into one Prometheus registry that
+/// `GET /metrics` renders. The factory is passed in, never bootstrapped globally, so every server
+/// (and every test) has its own.
+public struct GatewayMetrics: Sendable {
+    /// Why a request was turned away before it reached Copilot.
+    public enum Rejection: String, Sendable, CaseIterable {
+        case invalidAPIKey = "invalid_api_key"
+        case rateLimited = "rate_limited"
+        case tooManyConcurrent = "concurrency_limit"
+        case upstreamBusy = "upstream_busy"
+        case bodyTooLarge = "body_too_large"
+        case invalidRequest = "invalid_request"
+    }
+
+    /// How a started stream ended.
+    public enum StreamEnd: String, Sendable {
+        case completed, failed
+        case clientGone = "client_gone"
+        case shutdown
+    }
+
+    let registry: PrometheusCollectorRegistry
+    let factory: PrometheusMetricsFactory
+    let activeStreams: Meter
+    let conversationsTracked: Meter
+    let upstreamWaiting: Meter
+
+    public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
+        self.registry = registry
+        var factory = PrometheusMetricsFactory(registry: registry)
+        // Copilot answers in seconds, the gateway in microseconds: both ends need buckets.
+        let latencyBuckets: [Duration] = [
+            .milliseconds(1), .milliseconds(5), .milliseconds(25), .milliseconds(100), .milliseconds(250),
+            .milliseconds(500), .seconds(1), .seconds(2), .seconds(5), .seconds(10), .seconds(20), .seconds(40), .seconds(80),
+        ]
+        factory.defaultDurationHistogramBuckets = latencyBuckets
+        self.factory = factory
+        activeStreams = Meter(label: "copilot_gateway_active_streams", factory: factory)
+        conversationsTracked = Meter(label: "copilot_gateway_conversations_tracked", factory: factory)
+        upstreamWaiting = Meter(label: "copilot_gateway_upstream_queue_waiting", factory: factory)
+        activeStreams.set(0)
+        conversationsTracked.set(0)
+        upstreamWaiting.set(0)
+    }
+
+    /// One answered request: its route (the matched pattern, not the raw path), status and kind.
+    func request(route: String, status: Int, stream: Bool, duration: Duration) {
+        let dimensions = [("route", route), ("status", String(status)), ("stream", stream ? "true" : "false")]
+        Counter(label: "copilot_gateway_requests_total", dimensions: dimensions, factory: factory).increment()
+        Timer(label: "copilot_gateway_request_duration_seconds", dimensions: [("route", route), ("stream", stream ? "true" : "false")], factory: factory)
+            .recordNanoseconds(duration.nanoseconds)
+    }
+
+    func rejected(_ reason: Rejection) {
+        Counter(label: "copilot_gateway_rejected_requests_total", dimensions: [("reason", reason.rawValue)], factory: factory).increment()
+    }
+
+    /// One call to Graph (`create`, `chat` or `stream`), from sending it to its status line.
+    func upstreamCall(_ call: String, status: String, duration: Duration) {
+        Timer(label: "copilot_gateway_upstream_duration_seconds", dimensions: [("call", call), ("status", status)], factory: factory)
+            .recordNanoseconds(duration.nanoseconds)
+    }
+
+    /// From the client's request to the first piece of the reply it gets.
+    func timeToFirstToken(_ duration: Duration, stream: Bool) {
+        Timer(label: "copilot_gateway_time_to_first_token_seconds", dimensions: [("stream", stream ? "true" : "false")], factory: factory)
+            .recordNanoseconds(duration.nanoseconds)
+    }
+
+    func retried(_ reason: String) {
+        Counter(label: "copilot_gateway_upstream_retries_total", dimensions: [("reason", reason)], factory: factory).increment()
+    }
+
+    func tokenRefresh(succeeded: Bool) {
+        Counter(label: "copilot_gateway_token_refreshes_total", dimensions: [("outcome", succeeded ? "success" : "failure")], factory: factory)
+            .increment()
+    }
+
+    func streamStarted() { activeStreams.increment() }
+
+    func streamEnded(_ end: StreamEnd) {
+        activeStreams.decrement()
+        Counter(label: "copilot_gateway_streams_total", dimensions: [("outcome", end.rawValue)], factory: factory).increment()
+    }
+
+    /// The Prometheus text exposition of every series.
+    public func exposition() -> [UInt8] {
+        registry.emitToBuffer()
+    }
+}

@@ -1,0 +1,53 @@
+import CoreMetrics
+import Hummingbird
+import HTTPTypes
+import NIOCore
+
+/// Counts every answered request by route pattern (never the raw path, so ids cannot blow up the
+/// series), status and stream/non-stream, and times it to the end of its body.
+struct MetricsMiddleware: RouterMiddleware {
+    let metrics: GatewayMetrics
+
+    func handle(_ request: Request, context: GatewayRequestContext, next: (Request, GatewayRequestContext) async throws -> Response) async throws -> Response {
+        let start = ContinuousClock.now
+        var response = try await next(request, context)
+        let route = context.endpointPath ?? "unmatched"
+        let status = Int(response.status.code)
+        let facts = context.facts
+        let metrics = metrics
+        let body = response.body
+        response.body = ResponseBody(contentLength: body.contentLength) { writer in
+            defer { metrics.request(route: route, status: status, stream: facts.isStream, duration: .now - start) }
+            try await body.write(writer)
+        }
+        return response
+    }
+}
+
+/// `GET /metrics`: the Prometheus text format. Open to this machine; from elsewhere it needs the admin key.
+struct MetricsController: Sendable {
+    let metrics: GatewayMetrics
+    let directory: ConversationDirectory
+    let gate: UpstreamGate
+    let adminKey: APIKeys?
+
+    func addRoutes(to router: some RouterMethods<GatewayRequestContext>) {
+        router.get("/metrics", use: render)
+    }
+
+    @Sendable func render(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        if !context.isLocal(request) {
+            guard let adminKey, let key = APIKeys.presented(in: request), adminKey.caller(presenting: key) != nil else {
+                throw OpenAIError(
+                    status: .forbidden,
+                    message: "/metrics is open to this machine only; from elsewhere send the admin key (GATEWAY_ADMIN_KEY) as `Authorization: Bearer <key>`.",
+                    type: "invalid_request_error", code: "admin_key_required")
+            }
+        }
+        metrics.conversationsTracked.set(await directory.count)
+        metrics.upstreamWaiting.set(await gate.waiting)
+        return Response(
+            status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(bytes: metrics.exposition())))
+    }
+}

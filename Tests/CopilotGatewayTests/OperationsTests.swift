@@ -1,0 +1,218 @@
+import AsyncHTTPClient
+import CopilotSimulator
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import NIOCore
+import NIOHTTP1
+import ServiceLifecycle
+import Testing
+
+@testable import CopilotGateway
+
+/// What an operator relies on: metrics, logs without secrets, a client that goes away, a clean stop.
+@Suite struct OperationsTests {
+    @Test func metricsCountRequestsUpstreamCallsStreamsRetriesAndRejections() async throws {
+        let environment = ["GATEWAY_API_KEYS": LimitTests.keyA]
+        try await GatewayHarness.run(environment: environment) { client, simulator in
+            let key = LimitTests.bearer(LimitTests.keyA)
+            #expect(try await client.chat(LimitTests.hello, headers: key).status == .ok)
+            let streamed = try await client.chat(["stream": true, "messages": [["role": "user", "content": "stream it"]]], headers: key)
+            #expect(streamed.eventPayloads.last == "[DONE]")
+            await simulator.addFault(.init(kind: .status, endpoint: .chat, status: 503))
+            #expect(try await client.chat(["messages": [["role": "user", "content": "after a 503"]]], headers: key).status == .ok)
+            #expect(try await client.chat(LimitTests.hello).status == .unauthorized)
+            var json = key
+            json[.contentType] = "application/json"
+            #expect(try await client.execute(uri: "/v1/chat/completions", method: .post, headers: json, body: ByteBuffer(string: "{")).status == .badRequest)
+
+            let response = try await client.execute(uri: "/metrics", method: .get)
+            #expect(response.status == .ok)
+            #expect(response.headers[.contentType]?.hasPrefix("text/plain") == true)
+            let text = PrometheusText(String(buffer: response.body))
+            let chat = "/v1/chat/completions"
+            #expect(text.value("copilot_gateway_requests_total", ["route": chat, "status": "200", "stream": "false"]) == 2)
+            #expect(text.value("copilot_gateway_requests_total", ["route": chat, "status": "200", "stream": "true"]) == 1)
+            #expect(text.value("copilot_gateway_requests_total", ["route": chat, "status": "401"]) == 1)
+            #expect(text.value("copilot_gateway_requests_total", ["route": chat, "status": "400"]) == 1)
+            #expect(text.value("copilot_gateway_request_duration_seconds_count", ["route": chat]) == 5)
+            #expect(text.value("copilot_gateway_upstream_duration_seconds_count", ["call": "create", "status": "ok"]) == 4)
+            #expect(text.value("copilot_gateway_upstream_duration_seconds_count", ["call": "chat", "status": "503"]) == 1)
+            #expect(text.value("copilot_gateway_upstream_duration_seconds_count", ["call": "stream", "status": "ok"]) == 1)
+            #expect(text.value("copilot_gateway_time_to_first_token_seconds_count", ["stream": "true"]) == 1)
+            #expect(text.value("copilot_gateway_time_to_first_token_seconds_count", ["stream": "false"]) == 2)
+            #expect(text.value("copilot_gateway_active_streams") == 0)
+            #expect(text.value("copilot_gateway_streams_total", ["outcome": "completed"]) == 1)
+            #expect(text.value("copilot_gateway_upstream_retries_total", ["reason": "server_error"]) == 1)
+            #expect(text.value("copilot_gateway_rejected_requests_total", ["reason": "invalid_api_key"]) == 1)
+            #expect(text.value("copilot_gateway_rejected_requests_total", ["reason": "invalid_request"]) == 1)
+            #expect(text.value("copilot_gateway_conversations_tracked") == 3)
+            #expect(text.value("copilot_gateway_upstream_queue_waiting") == 0)
+        }
+    }
+
+    @Test func metricsFromAnotherMachineNeedTheAdminKey() async throws {
+        let graph = GraphClient(
+            httpClient: .shared, baseURL: "http://127.0.0.1:9", tokens: StaticAccessTokenProvider(token: "t"), timeout: .seconds(1),
+            logger: Logger(label: "test"))
+        let directory = try await ConversationDirectory(store: MemoryConversationStore(), ttl: .seconds(60), capacity: 10, logger: Logger(label: "test"))
+        let chat = ChatService(
+            graph: graph, settings: .init(timeZone: "UTC", webEnabled: false, alwaysNewConversation: false, retryOnServerError: true, citations: .markdown),
+            directory: directory, logger: Logger(label: "test"))
+        let admin = "admin-0123456789abcdef"
+        // The router test client has no loopback address: it stands for a remote machine.
+        let app = Application(router: buildRouter(chat: chat, modelNames: ["copilot"], adminKey: APIKeys([admin])))
+        try await app.test(.router) { client in
+            let refused = try await client.execute(uri: "/metrics", method: .get)
+            #expect(refused.status == .forbidden)
+            #expect(try refused.openAIError["code"] as? String == "admin_key_required")
+            let allowed = try await client.execute(uri: "/metrics", method: .get, headers: [.authorization: "Bearer \(admin)"])
+            #expect(allowed.status == .ok)
+            #expect(String(buffer: allowed.body).contains("copilot_gateway_active_streams"))
+        }
+    }
+
+    @Test func aClientThatGoesAwayMidStreamCancelsTheCallToCopilot() async throws {
+        let metrics = GatewayMetrics()
+        try await GatewayHarness.run(simulator: .init(snapshotCount: 40, eventDelay: .milliseconds(150)), metrics: metrics) { client, simulator in
+            let port = try #require(client.port)
+            try await withHTTPClient { http in
+                let reader = Task {
+                    let response = try await http.execute(LimitTests.request(port: port, text: "a long story", stream: true), timeout: .seconds(30))
+                    var received = ""
+                    for try await part in response.body {
+                        received += String(buffer: part)
+                        if received.contains("\"content\":\"") && received.contains("\"delta\":{\"content\"") { return received }
+                    }
+                    return received
+                }
+                let seen = try await reader.value  // returning drops the body: the connection closes
+                #expect(seen.contains("delta"))
+            }
+            // The simulator would need six seconds to finish; it sees the gateway hang up instead.
+            let deadline = ContinuousClock.now + .seconds(4)
+            var counts = await simulator.streams
+            while counts.abandoned == 0, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(50))
+                counts = await simulator.streams
+            }
+            #expect(counts == StreamCounts(open: 0, completed: 0, abandoned: 1))
+            try await Task.sleep(for: .milliseconds(100))
+            #expect(LimitTests.value(in: metrics, "copilot_gateway_streams_total", ["outcome": "client_gone"]) == 1)
+            #expect(LimitTests.value(in: metrics, "copilot_gateway_active_streams") == 0)
+            // The history of that turn is not continued (Copilot may hold part of it), and the next one works.
+            #expect(try await client.chat(LimitTests.hello).status == .ok)
+        }
+    }
+
+    @Test func nothingSecretOrPrivateIsLoggedAtTheDefaultLevel() async throws {
+        let capture = LogCapture()
+        var logger = capture.logger("gateway")
+        logger.logLevel = .info
+        let secretText = "zebra-quartz-7781 my private question"
+        let environment = ["GATEWAY_API_KEYS": LimitTests.keyA, "COPILOT_ACCESS_TOKEN": "graph-token-5d1e9c"]
+        try await GatewayHarness.run(environment: environment, logger: logger) { client, simulator in
+            let key = LimitTests.bearer(LimitTests.keyA)
+            _ = try await client.chat(["messages": [["role": "user", "content": secretText]]], headers: LimitTests.bearer("wrong-key-0123456789"))
+            let whole = try await client.chat(["messages": [["role": "system", "content": "persona-secret-44"], ["role": "user", "content": secretText]]], headers: key)
+            #expect(whole.status == .ok)
+            let reply = try whole.replyText
+            await simulator.addFault(.init(kind: .status, endpoint: .stream, status: 502))
+            _ = try await client.chat(["stream": true, "messages": [["role": "user", "content": secretText + " streamed"]]], headers: key)
+            await simulator.addFault(.init(kind: .cut, endpoint: .stream, afterEvents: 3))
+            _ = try await client.chat(["stream": true, "messages": [["role": "user", "content": secretText + " cut"]]], headers: key)
+            let logged = capture.text
+            #expect(!logged.isEmpty, "the capture saw the gateway's warnings")
+            for secret in [LimitTests.keyA, "wrong-key-0123456789", "graph-token-5d1e9c", "zebra-quartz", "persona-secret-44", reply] {
+                #expect(!logged.contains(secret), "logged: \(secret)")
+            }
+        }
+        // The switch that does log message text, and proof the capture would have caught it.
+        let opted = LogCapture()
+        var verbose = opted.logger("gateway")
+        verbose.logLevel = .info
+        try await GatewayHarness.run(environment: ["LOG_MESSAGE_TEXT": "1"], logger: verbose) { client, _ in
+            let response = try await client.chat(["messages": [["role": "user", "content": secretText]]])
+            #expect(response.status == .ok)
+        }
+        #expect(opted.text.contains("zebra-quartz-7781"))
+    }
+}
+
+/// SIGTERM with replies running: they may finish within the grace period, then they are ended with an
+/// error event, and the call to Copilot is cancelled.
+@Suite struct GracefulShutdownTests {
+    @Test func aStreamThatFinishesWithinTheGraceEndsNormally() async throws {
+        let result = try await Self.shutDownDuringStream(grace: 10, simulator: .init(snapshotCount: 8, eventDelay: .milliseconds(100)))
+        #expect(result.events.last == "[DONE]")
+        #expect(!result.events.contains { $0.contains("gateway_shutting_down") })
+        #expect(result.streams == StreamCounts(open: 0, completed: 1, abandoned: 0))
+        #expect(result.serverStoppedAfter < .seconds(5))
+    }
+
+    @Test func aStreamStillRunningAfterTheGraceEndsWithAnErrorEventAndCopilotIsHungUpOn() async throws {
+        let result = try await Self.shutDownDuringStream(grace: 1, simulator: .init(snapshotCount: 60, eventDelay: .milliseconds(150)))
+        let last = try #require(result.events.last)
+        #expect(last.contains("\"code\":\"gateway_shutting_down\""))
+        #expect(!result.events.contains("[DONE]"))
+        #expect(result.streams == StreamCounts(open: 0, completed: 0, abandoned: 1))
+        #expect(result.serverStoppedAfter >= .milliseconds(900) && result.serverStoppedAfter < .seconds(5))
+    }
+
+    struct Outcome {
+        var events: [String]
+        var streams: StreamCounts
+        var serverStoppedAfter: Duration
+    }
+
+    /// Starts a stream, begins a graceful shutdown once its first text arrived, and reads it to the end.
+    static func shutDownDuringStream(grace: Int, simulator options: SimulatorOptions) async throws -> Outcome {
+        let simulator = CopilotSimulator(options: options)
+        let simulatorApp = buildSimulatorApplication(simulator: simulator, host: "127.0.0.1", port: 0, logger: Logger(label: "simulator"))
+        return try await simulatorApp.test(.live) { simulatorClient in
+            let upstream = try #require(simulatorClient.port)
+            let configuration = try GatewayConfiguration(
+                reader: .gateway(environment: [
+                    "PORT": "0", "GRAPH_BASE_URL": "http://127.0.0.1:\(upstream)", "COPILOT_ACCESS_TOKEN": "t",
+                    "COPILOT_TIMEZONE": "UTC", "GATEWAY_SHUTDOWN_GRACE_SECONDS": String(grace),
+                ]),
+                environment: ["HOME": "/tmp"])
+            let logger = Logger(label: "gateway")
+            let graph = GraphClient(
+                httpClient: .shared, baseURL: configuration.graphBaseURL, tokens: StaticAccessTokenProvider(token: "t"), timeout: .seconds(10),
+                logger: logger)
+            let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
+            let app = try await buildApplication(configuration: configuration, graph: graph, conversations: MemoryConversationStore(), logger: logger) {
+                portContinuation.yield($0)
+            }
+            var groupConfiguration = ServiceGroupConfiguration(services: [.init(service: app)], logger: logger)
+            groupConfiguration.maximumGracefulShutdownDuration = .seconds(grace + 5)
+            let group = ServiceGroup(configuration: groupConfiguration)
+            return try await withThrowingTaskGroup(of: Void.self) { tasks in
+                tasks.addTask { try await group.run() }
+                var iterator = ports.makeAsyncIterator()
+                let port = try #require(await iterator.next())
+                var body = ""
+                var stoppedAfter = Duration.zero
+                try await withHTTPClient { http in
+                    let response = try await http.execute(LimitTests.request(port: port, text: "tell me a story", stream: true), timeout: .seconds(30))
+                    var shutdownAt: ContinuousClock.Instant?
+                    for try await part in response.body {
+                        body += String(buffer: part)
+                        if shutdownAt == nil, body.contains("\"delta\":{\"content\"") {
+                            shutdownAt = .now
+                            await group.triggerGracefulShutdown()
+                        }
+                    }
+                    try await tasks.next()  // the server has stopped
+                    stoppedAfter = ContinuousClock.now - (shutdownAt ?? .now)
+                }
+                try await Task.sleep(for: .milliseconds(300))
+                let events = body.components(separatedBy: "\n\n").compactMap { $0.hasPrefix("data: ") ? String($0.dropFirst(6)) : nil }
+                return Outcome(events: events, streams: await simulator.streams, serverStoppedAfter: stoppedAfter)
+            }
+        }
+    }
+}
