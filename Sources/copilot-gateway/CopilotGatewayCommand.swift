@@ -6,7 +6,7 @@ struct CopilotGatewayCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "copilot-gateway",
         abstract: "Microsoft 365 Copilot Chat behind an OpenAI-compatible API (POST /v1/chat/completions).",
-        subcommands: [Serve.self, Login.self, Logout.self, Status.self, Simulate.self],
+        subcommands: [Serve.self, Login.self, Logout.self, Status.self, DoctorCommand.self, Simulate.self],
         defaultSubcommand: Serve.self
     )
 }

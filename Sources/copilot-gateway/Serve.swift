@@ -30,8 +30,8 @@ struct Serve: AsyncParsableCommand {
     @Flag(help: "Answer from the built-in Copilot simulator even when Microsoft credentials are configured.")
     var simulator = false
 
-    @Option(name: .customLong("env-file"), help: "The .env file to read.")
-    var envFile = ".env"
+    @Option(name: .customLong("env-file"), help: "The .env file to read (default: .env, if present).")
+    var envFile: String?
 
     @Flag(help: "Listen on a non-loopback address without API keys (anyone who reaches the port can use the Copilot account).")
     var allowUnauthenticated = false
@@ -52,7 +52,7 @@ struct Serve: AsyncParsableCommand {
         }
         let logger = bootstrapLogging(level: configuration.logLevel)
         for name in dotEnv.unknownSettingNames {
-            logger.warning("\(envFile) sets \(name), which copilot-gateway does not use (a typo?)")
+            logger.warning("\(envFile ?? ".env") sets \(name), which copilot-gateway does not use (a typo?)")
         }
 
         // The read timeout bounds a silence in a started stream from Copilot (COPILOT_STREAM_IDLE_SECONDS).
@@ -187,12 +187,18 @@ struct GatewayAfterSimulator<App: ApplicationProtocol>: Service {
 }
 
 /// Reads the configuration, or exits with a message that names every invalid setting.
-func loadConfiguration(envFile: String, overrides: [String: String]) throws -> (GatewayConfiguration, DotEnvFile) {
+/// `envFile` is the file named by `--env-file`: it must exist. Without it, `.env` is read if present.
+func loadConfiguration(envFile: String?, overrides: [String: String]) throws -> (GatewayConfiguration, DotEnvFile) {
+    let path = envFile ?? ".env"
+    if let envFile, !FileManager.default.fileExists(atPath: envFile) {
+        printError("Cannot read \(envFile): there is no such file (--env-file).")
+        throw ExitCode(78)  // EX_CONFIG
+    }
     let dotEnv: DotEnvFile
     do {
-        dotEnv = try DotEnvFile.load(path: envFile)
+        dotEnv = try DotEnvFile.load(path: path)
     } catch {
-        FileHandle.standardError.write(Data("Cannot read \(envFile): \(error.localizedDescription)\n".utf8))
+        printError("Cannot read \(path): \(error.localizedDescription)")
         throw ExitCode(78)  // EX_CONFIG
     }
     do {

@@ -6,8 +6,8 @@ import Logging
 
 /// What the sign-in commands share: the configuration, an HTTP client and the account.
 struct SignInOptions: ParsableArguments {
-    @Option(name: .customLong("env-file"), help: "The .env file to read.")
-    var envFile = ".env"
+    @Option(name: .customLong("env-file"), help: "The .env file to read (default: .env, if present).")
+    var envFile: String?
 
     /// Runs `body` with the configured account; the HTTP client is shut down afterwards.
     func withAccount<T>(_ body: (MicrosoftAccount, GatewayConfiguration) async throws -> T) async throws -> T {
@@ -115,8 +115,8 @@ struct Login: AsyncParsableCommand {
 struct Logout: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Forget the signed-in account: remove the token cache.")
 
-    @Option(name: .customLong("env-file"), help: "The .env file to read.")
-    var envFile = ".env"
+    @Option(name: .customLong("env-file"), help: "The .env file to read (default: .env, if present).")
+    var envFile: String?
 
     func run() async throws {
         let (configuration, _) = try loadConfiguration(envFile: envFile, overrides: [:])
