@@ -99,6 +99,8 @@ public actor CopilotSimulator {
                 SimulatedReply(text: SimulatedReplies.refusalText)
             } else if faults.contains(.emptyReply) {
                 SimulatedReply(text: "")
+            } else if let huge = faults[.huge] {
+                SimulatedReply(text: SimulatedReplies.hugeText(length: huge.length ?? SimulatedReplies.defaultHugeLength))
             } else {
                 SimulatedModel.reply(
                     to: request.text, context: request.additionalContext.map(\.text),

@@ -55,6 +55,30 @@ public enum SimulatedReplies {
     /// The reply sent when a RAI fault disengages the conversation.
     public static let refusalText = "I'm sorry, I can't help with that."
 
+    /// The reply length of a `huge` fault without `length`.
+    public static let defaultHugeLength = 200_000
+    /// The longest reply a `huge` fault may ask for (16 MiB of characters).
+    public static let maxHugeLength = 16 << 20
+
+    /// The reply of a `huge` fault: numbered lines mixing ASCII, Chinese, quotes, a backslash and a tab
+    /// (so JSON escaping and multi-byte UTF-8 split across network reads are exercised), cut to exactly
+    /// `length` characters. It holds no markup the gateway rewrites (no entity tags, no citation markers).
+    public static func hugeText(length: Int) -> String {
+        var text = ""
+        text.reserveCapacity(length * 2)
+        var count = 0
+        var line = 1
+        while count < length {
+            let next = "\(line). 流式输出的长回答 \"quoted\" back\\slash\ttab, line \(line) of a huge reply.\n"
+            for character in next where count < length {
+                text.append(character)
+                count += 1
+            }
+            line += 1
+        }
+        return text
+    }
+
     /// The reply when no codeword was ever given.
     public static let unknownCodewordText = "I don't know the codeword: nobody told me one in this conversation."
 

@@ -14,12 +14,15 @@ public struct SimulatorFault: Codable, Sendable, Equatable {
         /// The next chat turn writes its tool calls or JSON answer untidily (prose, code fence, trailing comma),
         /// as ``SimulatorOptions/messyOutput`` does for every turn.
         case messy
+        /// The next chat turn's reply is ``SimulatedReplies/hugeText(length:)`` of `length` characters
+        /// (default 200,000): a stream's full-text snapshot is then one `data:` line of several hundred KiB.
+        case huge
 
         /// The endpoints on which this kind can have an effect.
         var applicableEndpoints: Set<SimulatorEndpoint> {
             switch self {
             case .status, .delay: Set(SimulatorEndpoint.allCases)
-            case .rai, .emptyReply, .messy: [.chat, .stream]
+            case .rai, .emptyReply, .messy, .huge: [.chat, .stream]
             case .invalidGrant: [.refreshGrant]
             case .slowDown, .expiredToken: [.deviceCodeGrant]
             default: [.stream]
@@ -61,11 +64,13 @@ public struct SimulatorFault: Codable, Sendable, Equatable {
     public var afterEvents: Int?
     /// `invalidGrant`: the AADSTS number (default 700082, refresh token inactive for 90 days).
     public var code: Int?
+    /// `huge`: the reply's length in characters (default 200,000).
+    public var length: Int?
 
     /// Creates a fault.
     public init(
         kind: Kind, count: Int = 1, endpoint: Endpoint = .any, status: Int? = nil, retryAfter: String? = nil,
-        message: String? = nil, delayMs: Int? = nil, afterEvents: Int? = nil, code: Int? = nil
+        message: String? = nil, delayMs: Int? = nil, afterEvents: Int? = nil, code: Int? = nil, length: Int? = nil
     ) {
         self.kind = kind
         self.count = count
@@ -76,10 +81,11 @@ public struct SimulatorFault: Codable, Sendable, Equatable {
         self.delayMs = delayMs
         self.afterEvents = afterEvents
         self.code = code
+        self.length = length
     }
 
     private enum CodingKeys: String, CodingKey {
-        case kind, count, endpoint, status, retryAfter, message, delayMs, afterEvents, code
+        case kind, count, endpoint, status, retryAfter, message, delayMs, afterEvents, code, length
     }
 
     public init(from decoder: any Decoder) throws {
@@ -106,13 +112,17 @@ public struct SimulatorFault: Codable, Sendable, Equatable {
         }
         let code = try container.decodeIfPresent(Int.self, forKey: .code)
         if let code, code <= 0 { throw Self.invalid(.code, in: container, "code must be a positive AADSTS number") }
+        let length = try container.decodeIfPresent(Int.self, forKey: .length)
+        if let length, !(1...SimulatedReplies.maxHugeLength).contains(length) {
+            throw Self.invalid(.length, in: container, "length must be between 1 and \(SimulatedReplies.maxHugeLength) characters")
+        }
         self.init(
             kind: kind, count: count, endpoint: endpoint, status: status,
             retryAfter: try container.decodeIfPresent(String.self, forKey: .retryAfter),
             message: try container.decodeIfPresent(String.self, forKey: .message),
             delayMs: try container.decodeIfPresent(Int.self, forKey: .delayMs),
             afterEvents: try container.decodeIfPresent(Int.self, forKey: .afterEvents),
-            code: code)
+            code: code, length: length)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -126,6 +136,7 @@ public struct SimulatorFault: Codable, Sendable, Equatable {
         try container.encodeIfPresent(delayMs, forKey: .delayMs)
         try container.encodeIfPresent(afterEvents, forKey: .afterEvents)
         try container.encodeIfPresent(code, forKey: .code)
+        try container.encodeIfPresent(length, forKey: .length)
     }
 
     /// Whether this fault affects a request to `target`.

@@ -13,6 +13,9 @@ import Testing
 
 /// The gateway and the Copilot simulator, both live on free loopback ports, as in production.
 enum GatewayHarness {
+    /// The simulator's port while a harness body runs, for tests that look at the gateway's connections to it.
+    @TaskLocal static var simulatorPort: Int?
+
     static func run(
         simulator options: SimulatorOptions = .init(snapshotCount: 5, eventDelay: .zero),
         environment: [String: String] = [:],
@@ -54,7 +57,7 @@ enum GatewayHarness {
             let app = try await buildApplication(
                 configuration: configuration, graph: graph, conversations: conversations, metrics: metrics, logger: logger)
             do {
-                try await app.test(.live) { client in try await body(client, simulator) }
+                try await app.test(.live) { client in try await $simulatorPort.withValue(port) { try await body(client, simulator) } }
             } catch {
                 try await httpClient.shutdown()
                 throw error
@@ -78,7 +81,17 @@ extension TestClientProtocol {
     }
 }
 
-extension TestResponse {
+/// A whole HTTP response: from the harness's test client, or from AsyncHTTPClient where a test needs
+/// connections of its own (requests in parallel, a client that goes away).
+protocol HTTPAnswer {
+    var status: HTTPResponse.Status { get }
+    var headers: HTTPFields { get }
+    var body: ByteBuffer { get }
+}
+
+extension TestResponse: HTTPAnswer {}
+
+extension HTTPAnswer {
     var json: [String: Any] {
         get throws {
             let object = try JSONSerialization.jsonObject(with: Data(body.readableBytesView))

@@ -65,7 +65,7 @@ import Testing
     @Test func invalidFaultsAreRejectedClearly() async throws {
         let (_, app) = makeSimulatorApp()
         try await app.test(.router) { client in
-            for body in [#"{"kind":"explode"}"#, #"{"kind":"status"}"#, #"{"kind":"cut","endpoint":"nowhere"}"#, "nope", "{}"] {
+            for body in [#"{"kind":"explode"}"#, #"{"kind":"status"}"#, #"{"kind":"cut","endpoint":"nowhere"}"#, #"{"kind":"huge","length":0}"#, "nope", "{}"] {
                 try await client.execute(uri: "/_sim/faults", method: .post, body: ByteBuffer(string: body)) { response in
                     #expect(response.status == .badRequest)
                     #expect(response.json?["error"]?["code"] == "BadRequest")
@@ -222,6 +222,24 @@ import Testing
             #expect(events.last?.json?["messages"]?.arrayValue?.last?["text"] == "")
             let sync = try await client.chat(id, chatBody("silence"))
             #expect(sync.json?["messages"]?.arrayValue?.last?["text"] == "")
+        }
+    }
+
+    @Test func hugeRepliesAreExactAndStreamDataLinesOver64KiB() async throws {
+        let (_, app) = makeSimulatorApp()
+        try await app.test(.router) { client in
+            let id = try await client.createConversation()
+            try await client.addFault(#"{"kind":"huge","length":100000,"count":2}"#)
+            let expected = SimulatorJSON.string(SimulatedReplies.hugeText(length: 100_000))
+            #expect(SimulatedReplies.hugeText(length: 100_000).count == 100_000)
+            let sync = try await client.chat(id, chatBody("long"))
+            #expect(sync.json?["messages"]?.arrayValue?.last?["text"] == expected)
+            let stream = try await client.stream(id, chatBody("long"))
+            let longestLine = stream.text.split(separator: "\n").map(\.utf8.count).max() ?? 0
+            #expect(longestLine > 64 << 10)
+            #expect(parseSSE(stream.text).last?.json?["messages"]?.arrayValue?.last?["text"] == expected)
+            // Used up: the next reply is an ordinary one.
+            #expect(try await client.chat(id, chatBody("short")).text.utf8.count < 10_000)
         }
     }
 
