@@ -35,6 +35,23 @@ import Testing
         #expect(await directory.claim("same") == nil)
     }
 
+    @Test func aTurnWhoseClientWentAwayStillSavesWhereTheConversationStands() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("directory-\(UUID().uuidString).sqlite").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let directory = try await directory(store: try SQLiteConversationStore(path: path))
+        await directory.finish(claimed: nil, conversationID: "c1", turnCount: 1, createdAt: Date(), nextKey: "k1")
+        let claimed = try #require(await directory.claim("k1"))
+        // The stream's task is cancelled (its client hung up) before the turn's result is recorded.
+        let turn = Task {
+            try? await Task.sleep(for: .seconds(30))
+            await directory.finish(claimed: "k1", conversationID: "c1", turnCount: 2, createdAt: claimed.createdAt, nextKey: "k2")
+        }
+        turn.cancel()
+        await turn.value
+        let keys = try await SQLiteConversationStore(path: path).loadAll().map(\.key)
+        #expect(keys == ["k2"], "the stored copy follows the map, not the history before the turn")
+    }
+
     @Test func entriesExpireAfterTheIdleTTLAndAreNotLoadedAgain() async throws {
         let clock = TestClock()
         let store = MemoryConversationStore()

@@ -99,9 +99,13 @@ actor ConversationDirectory {
         return gone
     }
 
+    /// Saves a change the map has already made. The turn that made it may have been cancelled (its
+    /// client went away), but the map has moved on all the same: the write runs in a task of its own,
+    /// which that cancellation does not reach, so the stored copy never falls behind.
     private func write(saving: [ConversationRecord], removing: [String]) async {
+        let store = store
         do {
-            try await store.apply(saving: saving, removing: removing)
+            try await Task { try await store.apply(saving: saving, removing: removing) }.value
         } catch {
             // The conversation goes on from memory; only a restart would lose it.
             logger.error("Could not save the conversation state", metadata: ["error": "\(error)"])

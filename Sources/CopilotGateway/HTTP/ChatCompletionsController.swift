@@ -67,6 +67,7 @@ struct ChatCompletionsController: Sendable {
             defer { metrics.streamEnded(end) }
             var waitingForFirstPiece = true
             let encoder = GatewayJSON.encoder()
+            let contentChunks = ContentChunkWriter(id: id, created: created, model: model)
             func chunk(_ delta: ChatCompletionChunk.Delta, finish: String? = nil) throws -> ByteBuffer {
                 let value = ChatCompletionChunk(id: id, created: created, model: model, choices: [.init(delta: delta, finishReason: finish)])
                 return Self.event(try encoder.encode(value))
@@ -85,7 +86,7 @@ struct ChatCompletionsController: Sendable {
                     }
                     switch piece {
                     case .text(let text):
-                        try await writer.write(chunk(.init(content: text)))
+                        try await writer.write(contentChunks.event(content: text))
                     case .toolCalls(let calls):
                         for (index, call) in calls.enumerated() {
                             // id, type and name once per call; then the arguments in fragments.
