@@ -139,4 +139,12 @@ import Testing
         #expect(instruction.contains("user's language"))
         #expect(instruction.count < 500)
     }
+
+    @Test func ofAHugeMessageTheStartAndTheEndAreRead() {
+        let filler = String(repeating: "x", count: 900_000)
+        #expect(!ImageRequest.isImageGeneration(filler))
+        #expect(ImageRequest.isImageGeneration(filler + "。请画一只猫"))
+        #expect(ImageRequest.isImageGeneration("Draw me a cat. " + filler))
+        #expect(!ImageRequest.isImageGeneration(String(repeating: "some words ", count: 1000) + "draw a cat" + String(repeating: " more words", count: 1000)))
+    }
 }

@@ -31,9 +31,15 @@ enum ImageRequest {
         """
 
     /// Whether `text` asks for a picture to be drawn or generated.
+    /// Only clauses up to this many bytes are read: a request for a picture is short, and the checks
+    /// grow with a clause's length, which a client controls.
+    static let longestClause = 600
+
     static func isImageGeneration(_ text: String) -> Bool {
+        // Of a long message, its start and its end are read: that is where a request goes.
+        let text = text.utf8.count <= 8000 ? text : String(text.prefix(2000)) + "\n" + String(text.suffix(2000))
         let prose = withoutCode(text.lowercased().replacingApostrophes())
-        for clause in clauses(of: prose) {
+        for clause in clauses(of: prose) where clause.utf8.count <= longestClause {
             if English.asksForPicture(clause) || Chinese.asksForPicture(Array(clause)) { return true }
         }
         return false
