@@ -126,11 +126,11 @@ public struct PreparedTurn: Sendable, Equatable {
     static func text(of content: MessageContent?) -> String {
         switch content {
         case .none: return ""
-        case .text(let text): return text.trimmingCharacters(in: .whitespacesAndNewlines)
+        case .text(let text): return text.trimmingWhitespace
         case .parts(let parts):
             return parts.compactMap { part -> String? in
                 switch part {
-                case .text(let text): return text.trimmingCharacters(in: .whitespacesAndNewlines)
+                case .text(let text): return text.trimmingWhitespace
                 case .image: return "(An image was attached here; images cannot be passed on to Copilot.)"
                 case .audio: return "(An audio clip was attached here; audio cannot be passed on to Copilot.)"
                 case .other: return nil
@@ -145,14 +145,16 @@ public struct PreparedTurn: Sendable, Equatable {
     static func extractReminders(from text: String) -> (text: String, reminders: [String]) {
         var remaining = text
         var reminders: [String] = []
+        // Most messages have no tag at all: the case-insensitive search below is not cheap.
+        guard text.utf8.contains(UInt8(ascii: "<")) else { return (text.trimmingWhitespace, []) }
         while let open = remaining.range(of: "<system_reminder>", options: .caseInsensitive) {
             guard let close = remaining.range(of: "</system_reminder>", options: .caseInsensitive, range: open.upperBound..<remaining.endIndex) else {
                 break
             }
-            let inner = remaining[open.upperBound..<close.lowerBound].trimmingCharacters(in: .whitespacesAndNewlines)
+            let inner = remaining[open.upperBound..<close.lowerBound].trimmingWhitespace
             if !inner.isEmpty { reminders.append(inner) }
             remaining.removeSubrange(open.lowerBound..<close.upperBound)
         }
-        return (remaining.trimmingCharacters(in: .whitespacesAndNewlines), reminders)
+        return (remaining.trimmingWhitespace, reminders)
     }
 }

@@ -120,8 +120,9 @@ actor ConversationDirectory {
     static func key(scope: String, instructions: String?, entries: [PreparedTurn.Entry]) -> String {
         var hasher = SHA256()
         func add(_ text: String) {
-            hasher.update(data: Data(text.utf8))
-            hasher.update(data: Data([0]))
+            var text = text
+            text.withUTF8 { hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }
+            withUnsafeBytes(of: UInt8(0)) { hasher.update(bufferPointer: $0) }
         }
         add("copilot-gateway/1")
         add(scope)
@@ -130,7 +131,14 @@ actor ConversationDirectory {
             add(entry.role.fingerprintName)
             add(ReplyFormatter.withoutCitations(entry.text))
         }
-        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        let digits = Array("0123456789abcdef".utf8)
+        var hex: [UInt8] = []
+        hex.reserveCapacity(64)
+        for byte in hasher.finalize() {
+            hex.append(digits[Int(byte >> 4)])
+            hex.append(digits[Int(byte & 0x0F)])
+        }
+        return String(decoding: hex, as: UTF8.self)
     }
 }
 

@@ -35,7 +35,7 @@ enum ToolCallReader {
         }
         if calls.isEmpty {
             // A call written as JSON: in a code fence, or the whole reply.
-            let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+            let trimmed = text.trimmingWhitespace
             let candidates = fencedBlocks(in: text) + (trimmed.hasPrefix("{") ? [text.startIndex..<text.endIndex] : [])
             for range in candidates {
                 for (value, _) in LenientJSON.objects(in: String(text[range])) {
@@ -48,7 +48,7 @@ enum ToolCallReader {
         }
         guard !calls.isEmpty, let start = firstStart else { return .text }
         if !catalogue.allowsParallelCalls { calls = Array(calls.prefix(1)) }
-        return .calls(calls, leadingText: String(text[..<start]).trimmingCharacters(in: .whitespacesAndNewlines))
+        return .calls(calls, leadingText: String(text[..<start]).trimmingWhitespace)
     }
 
     /// `{"name": …, "arguments": {…}}` (also `parameters`, a JSON string of arguments, or a `function` wrapper).
@@ -162,7 +162,7 @@ enum ToolCallReader {
             let end = text.range(of: "</tool_call>", options: .caseInsensitive, range: block.inner.upperBound..<text.endIndex)?.upperBound ?? text.endIndex
             result.removeSubrange(block.start..<end)
         }
-        return result.trimmingCharacters(in: .whitespacesAndNewlines)
+        return result.trimmingWhitespace
     }
 
     /// The JSON object a JSON-mode reply holds, compact, if it has the schema's required keys.
