@@ -56,10 +56,12 @@ struct Serve: AsyncParsableCommand {
         }
 
         // The read timeout bounds a silence in a started stream from Copilot (COPILOT_STREAM_IDLE_SECONDS).
-        let httpClient = HTTPClient(
-            eventLoopGroupProvider: .singleton,
-            configuration: .init(timeout: .init(connect: .seconds(10), read: TimeAmount(configuration.streamIdleTimeout)))
-        )
+        var clientConfiguration = HTTPClient.Configuration(timeout: .init(connect: .seconds(10), read: TimeAmount(configuration.streamIdleTimeout)))
+        // Over HTTP/1.1 (a simulator, a proxy) each turn in flight holds a connection: allow one per
+        // turn that may talk to Copilot (COPILOT_MAX_CONCURRENT), so they never queue in the pool too.
+        // Graph itself speaks HTTP/2, where one connection carries them all.
+        clientConfiguration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = max(8, configuration.maxConcurrentTurns + 4)
+        let httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
         do {
             try await serve(configuration, httpClient: httpClient, logger: logger)
         } catch {

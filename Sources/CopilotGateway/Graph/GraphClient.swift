@@ -155,7 +155,7 @@ struct GraphSnapshotStream: Sendable {
         func process(_ events: [ServerSentEventDecoder.Event]) async throws {
             for event in events {
                 for value in JSONValueSplitter.split(event.data) {
-                    if value.trimmingCharacters(in: .whitespaces) == "[DONE]" { continue }
+                    if value.utf8.count < 32, value.trimmingWhitespace == "[DONE]" { continue }
                     guard let snapshot = try? jsonDecoder.decode(GraphConversation.self, from: Data(value.utf8)) else {
                         logger.warning("Skipped a stream event that is not a JSON conversation", metadata: ["event.id": "\(event.id ?? "-")"])
                         continue

@@ -198,18 +198,19 @@ struct ReplyFormatter: Sendable {
             scalars = CitationScan.removingMarkers(scalars, at: CitationScan.caretMarkerLength)
             scalars = CitationScan.removingMarkers(scalars, at: CitationScan.numberMarkerLength)
         }
-        var result = String.UnicodeScalarView()
+        var result: [UInt8] = []
+        result.reserveCapacity(scalars.count)
         var pendingSpace = false
         for scalar in scalars {
-            if scalar.properties.isWhitespace {
+            if scalar.isWhitespace {
                 pendingSpace = true
             } else {
-                if pendingSpace, !result.isEmpty { result.append(" ") }
+                if pendingSpace, !result.isEmpty { result.append(UInt8(ascii: " ")) }
                 pendingSpace = false
-                result.append(scalar)
+                if scalar.isASCII { result.append(UInt8(scalar.value)) } else { UTF8.encode(scalar) { result.append($0) } }
             }
         }
-        return String(result)
+        return String(decoding: result, as: UTF8.self)
     }
 }
 
@@ -233,7 +234,7 @@ enum CitationScan {
             var start = end
             while start > 0, !isNewline(scalars[start - 1]) { start -= 1 }
             let line = scalars[start..<end]
-            guard line.allSatisfy(\.properties.isWhitespace) || isReferenceDefinition(line) else { return end }
+            guard line.allSatisfy(\.isWhitespace) || isReferenceDefinition(line) else { return end }
             if start == 0 { return 0 }
             end = start - 1
         }
@@ -251,7 +252,7 @@ enum CitationScan {
         guard (1...9).contains(index - digitsStart), index + 1 < line.endIndex, line[index] == "]", line[index + 1] == ":" else { return false }
         index += 2
         while index < line.endIndex, line[index] == " " || line[index] == "\t" { index += 1 }
-        return index < line.endIndex && !line[index].properties.isWhitespace
+        return index < line.endIndex && !line[index].isWhitespace
     }
 
     /// The length of a `[^…^]` marker (1 to 32 characters other than brackets, carets and whitespace) at `index`.
@@ -260,7 +261,7 @@ enum CitationScan {
         var end = index + 2
         while end < scalars.count, end - index - 2 < 33 {
             let scalar = scalars[end]
-            if scalar == "[" || scalar == "]" || scalar == "^" || scalar.properties.isWhitespace { break }
+            if scalar == "[" || scalar == "]" || scalar == "^" || scalar.isWhitespace { break }
             end += 1
         }
         let inner = end - index - 2
@@ -285,7 +286,7 @@ enum CitationScan {
         var index = 0
         while index < scalars.count {
             if scalars[index] == "[", let count = length(scalars, index) {
-                while let last = result.last, last.properties.isWhitespace { result.removeLast() }
+                while let last = result.last, last.isWhitespace { result.removeLast() }
                 index += count
             } else {
                 result.append(scalars[index])
