@@ -52,4 +52,12 @@ import Testing
     func rejectsRequestsWithNothingToAnswer(messages: [ChatMessage]) {
         #expect(throws: OpenAIError.self) { try prepare(messages) }
     }
+
+    @Test func remindersAreFoundInAnyCaseAndOnlyWhereThereIsATag() {
+        #expect(PreparedTurn.hasReminderTag("a <System_Reminder>x</system_reminder>"))
+        #expect(PreparedTurn.hasReminderTag("<SYSTEM_REMINDER>"))
+        #expect(!PreparedTurn.hasReminderTag("<system_remind"))
+        #expect(!PreparedTurn.hasReminderTag("<Person>Ann</Person> and system_reminder without its bracket"))
+        #expect(PreparedTurn.extractReminders(from: " hi <SYSTEM_REMINDER> now 9:00 </SYSTEM_REMINDER> ") == ("hi", ["now 9:00"]))
+    }
 }

@@ -219,8 +219,13 @@ public struct ChatService: Sendable {
             while true {
                 var tracker = ReplyTracker(prompt: stream.target.request.message.text)
                 do {
+                    var changed = false
                     try await stream.snapshots.forEach { snapshot in
-                        guard tracker.ingest(snapshot), !holdsEverything else { return }
+                        if tracker.ingest(snapshot) { changed = true }
+                    } afterEachRead: {
+                        // Snapshots that came in one read are formatted and sent as one delta.
+                        guard changed, !holdsEverything else { return }
+                        changed = false
                         var visible = formatter.format(tracker.rawText, sources: tracker.sources, isComplete: false)
                         if turn.tools != nil { visible = ToolCallReader.textBeforePossibleCall(visible) }
                         let delta = differ.delta(for: visible)

@@ -141,12 +141,31 @@ public struct PreparedTurn: Sendable, Equatable {
         }
     }
 
+    /// Whether `text` has `<system_reminder` in any case: a byte scan, without Foundation.
+    static func hasReminderTag(_ text: String) -> Bool {
+        let tag = Array("<system_reminder".utf8)
+        var text = text
+        return text.withUTF8 { bytes in
+            guard bytes.count >= tag.count else { return false }
+            for start in 0...(bytes.count - tag.count) where bytes[start] == tag[0] {
+                var matches = true
+                for offset in 1..<tag.count {
+                    let byte = bytes[start + offset]
+                    let lower = (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) ? byte + 32 : byte
+                    if lower != tag[offset] { matches = false; break }
+                }
+                if matches { return true }
+            }
+            return false
+        }
+    }
+
     /// Takes AstrBot's `<system_reminder>…</system_reminder>` blocks out of `text`.
     static func extractReminders(from text: String) -> (text: String, reminders: [String]) {
         var remaining = text
         var reminders: [String] = []
-        // Most messages have no tag at all: the case-insensitive search below is not cheap.
-        guard text.utf8.contains(UInt8(ascii: "<")) else { return (text.trimmingWhitespace, []) }
+        // Most messages have no such tag: the case-insensitive search below is not cheap.
+        guard hasReminderTag(text) else { return (text.trimmingWhitespace, []) }
         while let open = remaining.range(of: "<system_reminder>", options: .caseInsensitive) {
             guard let close = remaining.range(of: "</system_reminder>", options: .caseInsensitive, range: open.upperBound..<remaining.endIndex) else {
                 break

@@ -147,9 +147,13 @@ struct GraphSnapshotStream: Sendable {
     let body: HTTPClientResponse.Body
     let logger: Logger
 
-    /// Calls `handle` with each snapshot in order; returns when Graph closes the stream.
-    /// An in-band error event throws `UpstreamError.inBand`; events that are not JSON are skipped and logged.
-    func forEach(_ handle: (GraphConversation) async throws -> Void) async throws {
+    /// Calls `handle` with each snapshot in order, and `afterEachRead` once the snapshots of one read
+    /// from the network have all been handled (snapshots that arrive together are then acted on once);
+    /// returns when Graph closes the stream. An in-band error event throws `UpstreamError.inBand`;
+    /// events that are not JSON are skipped and logged.
+    func forEach(
+        _ handle: (GraphConversation) async throws -> Void, afterEachRead: () async throws -> Void = {}
+    ) async throws {
         var decoder = ServerSentEventDecoder()
         let jsonDecoder = JSONDecoder()
         func process(_ events: [ServerSentEventDecoder.Event]) async throws {
@@ -177,8 +181,10 @@ struct GraphSnapshotStream: Sendable {
             }
             guard let chunk else { break }
             try await process(decoder.feed(chunk.readableBytesView))
+            try await afterEachRead()
         }
         try await process(decoder.finish())
+        try await afterEachRead()
     }
 }
 

@@ -99,12 +99,15 @@ struct ChatCompletionsController: Sendable {
                         }
                     }
                 }
-                try await writer.write(chunk(.init(), finish: result.finishReason))
+                // The finish chunk, the usage chunk and [DONE] go out in one write.
+                var ending = try chunk(.init(), finish: result.finishReason)
                 if includeUsage {
                     let usage = ChatCompletionChunk(id: id, created: created, model: model, choices: [], usage: result.usage)
-                    try await writer.write(Self.event(try encoder.encode(usage)))
+                    var event = Self.event(try encoder.encode(usage))
+                    ending.writeBuffer(&event)
                 }
-                try await writer.write(ByteBuffer(string: "data: [DONE]\n\n"))
+                ending.writeString("data: [DONE]\n\n")
+                try await writer.write(ending)
                 end = .completed
             } catch let error as OpenAIError where error == .shuttingDown {
                 end = .shutdown
