@@ -70,4 +70,14 @@ import Testing
             #expect(problems(findings) == ["settings"])
         }
     }
+
+    @Test func aShutdownGraceLongerThanTheUnitAllowsIsPointedOut() async throws {
+        try await SignInHarness.run { harness in
+            let account = harness.account()
+            try await harness.signIn(account)
+            let findings = try await doctor(harness, account: account, extra: ["GATEWAY_SHUTDOWN_GRACE_SECONDS": "120"]).run()
+            #expect(findings.contains { $0.level == .note && $0.fix?.contains("TimeoutStopSec") == true })
+            #expect(problems(findings) == [])
+        }
+    }
 }

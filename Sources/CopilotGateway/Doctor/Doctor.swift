@@ -91,6 +91,12 @@ public struct Doctor: Sendable {
         } else {
             findings.append(.init(.ok, "settings", "\(configuration.apiKeys.count) API key(s); listening on \(configuration.host):\(configuration.port)."))
         }
+        if configuration.shutdownGrace > .seconds(40) {
+            findings.append(.init(
+                .note, "settings",
+                "GATEWAY_SHUTDOWN_GRACE_SECONDS=\(configuration.shutdownGrace.components.seconds): the systemd unit in deploy/ gives the gateway 45 s to stop, then kills it.",
+                fix: "Raise TimeoutStopSec (systemctl edit copilot-gateway) above the grace period plus 5 s, or lower the grace period."))
+        }
         findings.append(.init(.ok, "time zone", "Copilot is told the time zone \(configuration.timeZone) (COPILOT_TIMEZONE, else the machine's zone)."))
         if configuration.timeZone == "UTC" {
             findings.append(.init(
