@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Logging
+import Synchronization
 
 /// One chat turn against Copilot: finds the conversation that continues the client's history or
 /// starts one seeded with it, sends the turn, retries once on a fresh conversation when Copilot
@@ -174,7 +175,9 @@ public struct ChatService: Sendable {
         let (target, snapshots, retried) = try await withRetry(turn) { target in
             try await timed("stream") { try await graph.openStream(conversationID: target.conversationID, request: target.request) }
         }
-        return ReplyStream(service: self, turn: turn, target: target, snapshots: snapshots, retried: retried, place: place)
+        return ReplyStream(
+            service: self, turn: turn, target: target, snapshots: snapshots, retried: retried, place: place,
+            lease: StreamLease(directory: directory, claimedKey: target.claimedKey))
     }
 
     /// A started streamed reply.
@@ -186,9 +189,13 @@ public struct ChatService: Sendable {
         var retried: Bool
         /// Held until the stream is done with (or dropped unread).
         let place: UpstreamPlace
+        /// Forgets the continued conversation if the stream is dropped unread (its client went away
+        /// before the body began): Copilot got the turn, so the history no longer describes it.
+        let lease: StreamLease
 
         /// Runs the reply (see `reply(emit:)`), then gives the place among Copilot's turns back.
         public func run(emit: (ReplyPiece) async throws -> Void) async throws -> Reply {
+            lease.markRun()
             defer { place.leave() }
             let reply = try await self.reply(emit: emit)
             service.logText(turn, reply)
@@ -447,5 +454,25 @@ public struct ChatService: Sendable {
     func usage(_ request: GraphChatRequest, _ reply: String) -> Usage {
         let sent = [request.message.text] + (request.additionalContext ?? []).map(\.text)
         return Usage(promptTokens: TokenEstimator.estimate(sent), completionTokens: TokenEstimator.estimate([reply]))
+    }
+}
+
+/// See `ChatService.ReplyStream.lease`.
+final class StreamLease: Sendable {
+    private let directory: ConversationDirectory
+    private let claimedKey: String?
+    private let ran = Mutex(false)
+
+    init(directory: ConversationDirectory, claimedKey: String?) {
+        self.directory = directory
+        self.claimedKey = claimedKey
+    }
+
+    func markRun() { ran.withLock { $0 = true } }
+
+    deinit {
+        guard let claimedKey, !ran.withLock({ $0 }) else { return }
+        let directory = directory
+        Task { await directory.discard(claimedKey) }
     }
 }
