@@ -99,6 +99,9 @@ public actor CopilotSimulator {
                 SimulatedReply(text: SimulatedReplies.refusalText)
             } else if faults.contains(.emptyReply) {
                 SimulatedReply(text: "")
+            } else if faults.contains(.prose) {
+                SimulatedReplies.plainReply(
+                    to: request.text, searching: conversation.allTexts + [request.text], contextCount: request.additionalContext.count)
             } else if let huge = faults[.huge] {
                 SimulatedReply(text: SimulatedReplies.hugeText(length: huge.length ?? SimulatedReplies.defaultHugeLength))
             } else {

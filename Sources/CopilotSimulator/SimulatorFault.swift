@@ -14,6 +14,9 @@ public struct SimulatorFault: Codable, Sendable, Equatable {
         /// The next chat turn writes its tool calls or JSON answer untidily (prose, code fence, trailing comma),
         /// as ``SimulatorOptions/messyOutput`` does for every turn.
         case messy
+        /// The next chat turn answers in plain prose, ignoring any tool choice or JSON mode: a model that
+        /// does not follow the format (with `count: 2`, also not when the gateway asks again).
+        case prose
         /// The next chat turn's reply is ``SimulatedReplies/hugeText(length:)`` of `length` characters
         /// (default 200,000): a stream's full-text snapshot is then one `data:` line of several hundred KiB.
         case huge
@@ -22,7 +25,7 @@ public struct SimulatorFault: Codable, Sendable, Equatable {
         var applicableEndpoints: Set<SimulatorEndpoint> {
             switch self {
             case .status, .delay: Set(SimulatorEndpoint.allCases)
-            case .rai, .emptyReply, .messy, .huge: [.chat, .stream]
+            case .rai, .emptyReply, .messy, .prose, .huge: [.chat, .stream]
             case .invalidGrant: [.refreshGrant]
             case .slowDown, .expiredToken: [.deviceCodeGrant]
             default: [.stream]

@@ -203,4 +203,41 @@ import Testing
             #expect(object["mood"] != nil)
         }
     }
+
+    @Test(arguments: [false, true])
+    func aRequiredCallThatNeverComesIsA502WrongFormAfterAskingAgain(stream: Bool) async throws {
+        try await GatewayHarness.run { client, simulator in
+            await simulator.addFault(.init(kind: .prose, count: 2))
+            let response = try await client.chat([
+                "stream": stream, "messages": [["role": "user", "content": "What is the weather in Oslo?"]], "tools": [Self.weather],
+                "tool_choice": "required",
+            ])
+            let error: [String: Any]
+            if stream {
+                let last = try #require(try response.chunks.last)
+                error = try #require(last["error"] as? [String: Any])
+                #expect(!response.eventPayloads.contains("[DONE]"))
+                #expect(try response.streamedText.isEmpty, "nothing of the unusable reply reached the client")
+            } else {
+                #expect(response.status == .badGateway)
+                error = try response.openAIError
+            }
+            #expect(error["code"] as? String == "upstream_wrong_form")
+            // The gateway asked once more, in the same conversation.
+            let turns = await simulator.turnConversations()
+            #expect(turns.count == 2 && Set(turns).count == 1)
+        }
+    }
+
+    @Test func aRequiredCallThatComesOnTheSecondAskIsReturned() async throws {
+        try await GatewayHarness.run { client, simulator in
+            await simulator.addFault(.init(kind: .prose, count: 1))
+            let response = try await client.chat([
+                "messages": [["role": "user", "content": #"call get_weather {"city": "Oslo"}"#]], "tools": [Self.weather], "tool_choice": "required",
+            ])
+            #expect(response.status == .ok)
+            #expect(try toolCalls(response).first.flatMap { ($0["function"] as? [String: Any])?["name"] as? String } == "get_weather")
+            #expect(await simulator.turnConversations().count == 2)
+        }
+    }
 }
