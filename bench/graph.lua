@@ -15,23 +15,7 @@
 local here = debug.getinfo(1, "S").source:match("^@(.*/)") or "./"
 local common = dofile(here .. "wrkcommon.lua")
 
-local threads = {}
-local thread_count = 0
-
-function setup(thread)
-   thread_count = thread_count + 1
-   thread:set("tid", thread_count)
-   table.insert(threads, thread)
-end
-
-opts = {}
-built = 0
-responses = 0
-bad = 0
-captured = 0
-reused = 0
-first_us = nil
-last_us = nil
+local threads = common.start()
 local ids = {}
 local out = nil
 local chat_path = nil

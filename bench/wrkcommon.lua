@@ -17,6 +17,22 @@ ffi.cdef [[
 local common = {}
 local timespec = ffi.new("bench_timespec")
 
+-- Defines wrk's global setup(), which numbers the threads, and the counters both scripts keep
+-- (globals, so that done() can read them from each thread); returns the threads for done().
+function common.start()
+   local threads = {}
+   local count = 0
+   function setup(thread)
+      count = count + 1
+      thread:set("tid", count)
+      table.insert(threads, thread)
+   end
+   opts = {}
+   built, responses, bad, captured, reused = 0, 0, 0, 0, 0
+   first_us, last_us = nil, nil
+   return threads
+end
+
 function common.now_us()
    ffi.C.clock_gettime(1, timespec)
    return tonumber(timespec.tv_sec) * 1000000 + tonumber(timespec.tv_nsec) / 1000
