@@ -23,7 +23,7 @@ public struct APIKeys: Sendable {
             for (a, b) in zip(digest, candidate) { difference |= a ^ b }
             if difference == 0 { match = digest }
         }
-        return match.map { "key:" + $0.prefix(8).map { String(format: "%02x", $0) }.joined() }
+        return match.map { "key:" + $0.prefix(8).lowercaseHex }
     }
 
     /// The key a request presents: `Authorization: Bearer …` or `x-api-key`.

@@ -58,7 +58,7 @@ public struct ToolCatalogue: Sendable, Equatable {
     /// Changes when the tools change, so the catalogue is sent again.
     var digest: String {
         let digest = SHA256.hash(data: Data(text.utf8))
-        return digest.prefix(16).map { String(format: "%02x", $0) }.joined()
+        return digest.prefix(16).lowercaseHex
     }
 
     /// Whether the reply must be a call.

@@ -1,3 +1,5 @@
+// Small text helpers for the request path, written to avoid Foundation's slower bridges.
+
 extension StringProtocol {
     /// The text without leading and trailing Unicode whitespace (newlines included); the same as
     /// `trimmingCharacters(in: .whitespacesAndNewlines)` without a trip through `NSString`.
@@ -14,5 +16,19 @@ extension Unicode.Scalar {
     /// Unicode's White_Space property, with ASCII answered without a property lookup (which is slow).
     var isWhitespace: Bool {
         value < 0x80 ? value == 0x20 || (0x09...0x0D).contains(value) : properties.isWhitespace
+    }
+}
+
+extension Sequence<UInt8> {
+    /// The bytes as lowercase hexadecimal, two digits each (a digest's usual spelling).
+    var lowercaseHex: String {
+        let digits = Array("0123456789abcdef".utf8)
+        var hex: [UInt8] = []
+        hex.reserveCapacity(underestimatedCount * 2)
+        for byte in self {
+            hex.append(digits[Int(byte >> 4)])
+            hex.append(digits[Int(byte & 0x0F)])
+        }
+        return String(decoding: hex, as: UTF8.self)
     }
 }
