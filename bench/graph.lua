@@ -15,7 +15,7 @@
 local here = debug.getinfo(1, "S").source:match("^@(.*/)") or "./"
 local common = dofile(here .. "wrkcommon.lua")
 
-local threads = common.start()
+common.start()
 local ids = {}
 local out = nil
 local chat_path = nil
@@ -71,13 +71,5 @@ function response(status, headers, body)
    elseif status ~= 200 or not body:find('"turnCount":', 1, true) then
       bad = bad + 1
    end
-   if opts.budget > 0 and responses >= opts.budget then
-      last_us = common.now_us()
-      if out then out:flush() end
-      common.finish(wrk.thread)
-   end
-end
-
-function done(summary, latency, requests)
-   common.report(threads, summary, latency)
+   common.stop_at_budget(out)
 end

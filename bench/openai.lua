@@ -21,7 +21,7 @@
 local here = debug.getinfo(1, "S").source:match("^@(.*/)") or "./"
 local common = dofile(here .. "wrkcommon.lua")
 
-local threads = common.start()
+common.start()
 local histories = {}
 local out = nil
 
@@ -111,13 +111,5 @@ function response(status, headers, body)
          captured = captured + 1
       end
    end
-   if opts.budget > 0 and responses >= opts.budget then
-      last_us = common.now_us()
-      if out then out:flush() end
-      common.finish(wrk.thread)
-   end
-end
-
-function done(summary, latency, requests)
-   common.report(threads, summary, latency)
+   common.stop_at_budget(out)
 end

@@ -17,8 +17,8 @@ ffi.cdef [[
 local common = {}
 local timespec = ffi.new("bench_timespec")
 
--- Defines wrk's global setup(), which numbers the threads, and the counters both scripts keep
--- (globals, so that done() can read them from each thread); returns the threads for done().
+-- Defines wrk's global setup(), which numbers the threads, and done(), which reports them, and
+-- the counters both scripts keep (globals, so that done() can read them from each thread).
 function common.start()
    local threads = {}
    local count = 0
@@ -27,10 +27,22 @@ function common.start()
       thread:set("tid", count)
       table.insert(threads, thread)
    end
+   function done(summary, latency, requests)
+      common.report(threads, summary, latency)
+   end
    opts = {}
    built, responses, bad, captured, reused = 0, 0, 0, 0, 0
    first_us, last_us = nil, nil
-   return threads
+end
+
+-- After a response: once the thread's budget of responses is reached, flushes `out` (if any),
+-- timestamps the last response and stops the run.
+function common.stop_at_budget(out)
+   if opts.budget > 0 and responses >= opts.budget then
+      last_us = common.now_us()
+      if out then out:flush() end
+      common.finish(wrk.thread)
+   end
 end
 
 function common.now_us()
