@@ -169,6 +169,53 @@ import Testing
 
     /// Starts a stream, begins a graceful shutdown once its first text arrived, and reads it to the end.
     static func shutDownDuringStream(grace: Int, simulator options: SimulatorOptions) async throws -> Outcome {
+        try await withStoppableGateway(grace: grace, simulator: options) { port, group, simulator, serverStopped in
+            var body = ""
+            var stoppedAfter = Duration.zero
+            try await withHTTPClient { http in
+                let response = try await http.execute(LimitTests.request(port: port, text: "tell me a story", stream: true), timeout: .seconds(30))
+                var shutdownAt: ContinuousClock.Instant?
+                for try await part in response.body {
+                    body += String(buffer: part)
+                    if shutdownAt == nil, body.contains("\"delta\":{\"content\"") {
+                        shutdownAt = .now
+                        await group.triggerGracefulShutdown()
+                    }
+                }
+                try await serverStopped()
+                stoppedAfter = ContinuousClock.now - (shutdownAt ?? .now)
+            }
+            try await Task.sleep(for: .milliseconds(300))
+            let events = body.components(separatedBy: "\n\n").compactMap { $0.hasPrefix("data: ") ? String($0.dropFirst(6)) : nil }
+            return Outcome(events: events, streams: await simulator.streams, serverStoppedAfter: stoppedAfter)
+        }
+    }
+
+    @Test func aWholeAnswerStillRunningAfterTheGraceGets503() async throws {
+        try await Self.withStoppableGateway(grace: 1, simulator: .init(snapshotCount: 3, eventDelay: .zero)) { port, group, simulator, serverStopped in
+            await simulator.addFault(.init(kind: .delay, endpoint: .chat, delayMs: 3000))
+            try await withHTTPClient { http in
+                async let answer = http.execute(LimitTests.request(port: port, text: "slow"), timeout: .seconds(30))
+                try await Task.sleep(for: .milliseconds(300))
+                let shutdownAt = ContinuousClock.now
+                await group.triggerGracefulShutdown()
+                let response = try await answer
+                #expect(response.status == .serviceUnavailable)
+                let body = try JSONSerialization.jsonObject(with: Data((try await response.body.collect(upTo: 1 << 16)).readableBytesView)) as? [String: Any]
+                #expect((body?["error"] as? [String: Any])?["code"] as? String == "gateway_shutting_down")
+                try await serverStopped()
+                let stoppedAfter = ContinuousClock.now - shutdownAt
+                #expect(stoppedAfter >= .milliseconds(900) && stoppedAfter < .seconds(5))
+            }
+        }
+    }
+
+    /// The gateway in a service group of its own in front of a live simulator, so a test can begin a
+    /// graceful shutdown (`group`) and wait until the server has stopped (`serverStopped`).
+    static func withStoppableGateway<T: Sendable>(
+        grace: Int, simulator options: SimulatorOptions,
+        _ body: @Sendable (Int, ServiceGroup, CopilotSimulator, _ serverStopped: () async throws -> Void) async throws -> T
+    ) async throws -> T {
         let simulator = CopilotSimulator(options: options)
         let simulatorApp = buildSimulatorApplication(simulator: simulator, host: "127.0.0.1", port: 0, logger: Logger(label: "simulator"))
         return try await simulatorApp.test(.live) { simulatorClient in
@@ -194,24 +241,10 @@ import Testing
                 tasks.addTask { try await group.run() }
                 var iterator = ports.makeAsyncIterator()
                 let port = try #require(await iterator.next())
-                var body = ""
-                var stoppedAfter = Duration.zero
-                try await withHTTPClient { http in
-                    let response = try await http.execute(LimitTests.request(port: port, text: "tell me a story", stream: true), timeout: .seconds(30))
-                    var shutdownAt: ContinuousClock.Instant?
-                    for try await part in response.body {
-                        body += String(buffer: part)
-                        if shutdownAt == nil, body.contains("\"delta\":{\"content\"") {
-                            shutdownAt = .now
-                            await group.triggerGracefulShutdown()
-                        }
-                    }
-                    try await tasks.next()  // the server has stopped
-                    stoppedAfter = ContinuousClock.now - (shutdownAt ?? .now)
-                }
-                try await Task.sleep(for: .milliseconds(300))
-                let events = body.components(separatedBy: "\n\n").compactMap { $0.hasPrefix("data: ") ? String($0.dropFirst(6)) : nil }
-                return Outcome(events: events, streams: await simulator.streams, serverStoppedAfter: stoppedAfter)
+                let result = try await body(port, group, simulator) { try await tasks.next() }
+                await group.triggerGracefulShutdown()
+                try await tasks.waitForAll()
+                return result
             }
         }
     }
