@@ -76,6 +76,13 @@ struct Login: AsyncParsableCommand {
     func run() async throws {
         try await options.withAccount { account, configuration in
             if let problem = await account.cacheError { printError("Note: \(problem.description)") }
+            // Checked before the sign-in, so nobody completes a device-code sign-in whose tokens cannot be kept.
+            do {
+                try TokenCacheFile(path: configuration.tokenCachePath).checkWritable()
+            } catch let error as TokenCacheError {
+                printError(error.description)
+                throw ExitCode(73)
+            }
             print("Signing in to tenant \(configuration.signInTenant) with application \(configuration.clientID)…")
             do {
                 let signIn = try await account.signIn { grant in

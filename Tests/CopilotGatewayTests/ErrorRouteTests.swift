@@ -82,7 +82,8 @@ import Testing
             let error = try response.openAIError
             #expect(error["type"] as? String == "rate_limit_error")
             let message = try #require(error["message"] as? String)
-            #expect(message.contains("TooManyRequests: Please retry again later. Copilot is throttling"))
+            #expect(message.contains("Copilot answered 429 TooManyRequests: Please retry again later [Graph request-id "))
+            #expect(message.hasSuffix("]. Copilot is throttling this account; retry later."))
         }
     }
 
@@ -193,15 +194,33 @@ import Testing
         }
     }
 
-    @Test func anEmptyReplyIsAnErrorNotAnEmptyAnswer() async throws {
+    @Test func anEmptyReplyTwiceIsAnErrorNotAnEmptyAnswer() async throws {
         try await GatewayHarness.run { client, simulator in
-            await simulator.addFault(.init(kind: .emptyReply, endpoint: .chat))
+            await simulator.addFault(.init(kind: .emptyReply, count: 2, endpoint: .chat))
             let whole = try await client.chat(["messages": [["role": "user", "content": "hi"]]])
             #expect(whole.status == .badGateway)
             #expect(try whole.openAIError["code"] as? String == "upstream_empty_reply")
-            await simulator.addFault(.init(kind: .emptyReply, endpoint: .stream))
+            await simulator.addFault(.init(kind: .emptyReply, count: 2, endpoint: .stream))
             let streamed = try await stream(client)
             #expect(streamed.eventPayloads.last?.contains("upstream_empty_reply") == true)
+        }
+    }
+
+    @Test func anEmptyReplyIsRetriedOnceOnAFreshConversationBeforeTheClientSeesIt() async throws {
+        try await GatewayHarness.run { client, simulator in
+            await simulator.addFault(.init(kind: .emptyReply, endpoint: .chat))
+            let whole = try await client.chat(["messages": [["role": "user", "content": "hi"]]])
+            #expect(whole.status == .ok)
+            let choice = try #require((try whole.json["choices"] as? [[String: Any]])?.first)
+            let message = try #require(choice["message"] as? [String: Any])
+            #expect((message["content"] as? String)?.isEmpty == false)
+            await simulator.addFault(.init(kind: .emptyReply, endpoint: .stream))
+            let streamed = try await stream(client)
+            #expect(streamed.eventPayloads.last == "[DONE]")
+            #expect(!streamed.eventPayloads.contains { $0.contains("upstream_empty_reply") })
+            // Each empty reply was followed by a new conversation for the same turn.
+            let creates = await simulator.recordedRequests.filter { $0.path == "/beta/copilot/conversations" }
+            #expect(creates.count == 4)
         }
     }
 

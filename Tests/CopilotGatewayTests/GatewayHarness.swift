@@ -16,6 +16,10 @@ enum GatewayHarness {
     /// The simulator's port while a harness body runs, for tests that look at the gateway's connections to it.
     @TaskLocal static var simulatorPort: Int?
 
+    /// The admin key every harness gateway has (unless a test sets its own), for `/metrics` and `/login`.
+    static let adminKey = "harness-admin-key-0123456789abcdef"
+    static var admin: HTTPFields { [.authorization: "Bearer \(adminKey)"] }
+
     static func run(
         simulator options: SimulatorOptions = .init(snapshotCount: 5, eventDelay: .zero),
         environment: [String: String] = [:],
@@ -44,7 +48,7 @@ enum GatewayHarness {
             let port = try #require(simulatorClient.port)
             var settings = [
                 "PORT": "0", "GRAPH_BASE_URL": "http://127.0.0.1:\(port)", "COPILOT_ACCESS_TOKEN": "test-token",
-                "COPILOT_TIMEZONE": "Europe/Berlin",
+                "COPILOT_TIMEZONE": "Europe/Berlin", "GATEWAY_ADMIN_KEY": adminKey,
             ]
             settings.merge(environment) { $1 }
             let configuration = try GatewayConfiguration(reader: .gateway(environment: settings), environment: ["HOME": "/tmp"])

@@ -104,7 +104,7 @@ import Testing
                 try await Task.sleep(for: .milliseconds(150))
                 async let queued = http.execute(Self.request(port: port, text: "second"), timeout: .seconds(10))
                 try await Task.sleep(for: .milliseconds(300))
-                let scraped = PrometheusText(String(buffer: try await client.execute(uri: "/metrics", method: .get).body))
+                let scraped = PrometheusText(String(buffer: try await client.execute(uri: "/metrics", method: .get, headers: GatewayHarness.admin).body))
                 #expect(scraped.value("copilot_gateway_upstream_queue_waiting") == 1)
                 let refused = try await queued
                 #expect(refused.status == .tooManyRequests)

@@ -28,7 +28,7 @@ import Testing
             json[.contentType] = "application/json"
             #expect(try await client.execute(uri: "/v1/chat/completions", method: .post, headers: json, body: ByteBuffer(string: "{")).status == .badRequest)
 
-            let response = try await client.execute(uri: "/metrics", method: .get)
+            let response = try await client.execute(uri: "/metrics", method: .get, headers: GatewayHarness.admin)
             #expect(response.status == .ok)
             #expect(response.headers[.contentType]?.hasPrefix("text/plain") == true)
             let text = PrometheusText(String(buffer: response.body))
@@ -53,7 +53,7 @@ import Testing
         }
     }
 
-    @Test func metricsFromAnotherMachineNeedTheAdminKey() async throws {
+    @Test func metricsNeedTheAdminKeyWhereverTheRequestComesFrom() async throws {
         let graph = GraphClient(
             httpClient: .shared, baseURL: "http://127.0.0.1:9", tokens: StaticAccessTokenProvider(token: "t"), timeout: .seconds(1),
             logger: Logger(label: "test"))
@@ -62,8 +62,7 @@ import Testing
             graph: graph, settings: .init(timeZone: "UTC", webEnabled: false, alwaysNewConversation: false, retryOnServerError: true, citations: .markdown),
             directory: directory, logger: Logger(label: "test"))
         let admin = "admin-0123456789abcdef"
-        // The router test client has no loopback address: it stands for a remote machine.
-        let app = Application(router: buildRouter(chat: chat, modelNames: ["copilot"], adminKey: APIKeys([admin])))
+        let app = Application(router: buildRouter(chat: chat, modelNames: ["copilot"], access: AdminAccess(adminKey: admin)))
         try await app.test(.router) { client in
             let refused = try await client.execute(uri: "/metrics", method: .get)
             #expect(refused.status == .forbidden)
@@ -71,6 +70,23 @@ import Testing
             let allowed = try await client.execute(uri: "/metrics", method: .get, headers: [.authorization: "Bearer \(admin)"])
             #expect(allowed.status == .ok)
             #expect(String(buffer: allowed.body).contains("copilot_gateway_active_streams"))
+        }
+    }
+
+    /// A loopback peer may be a reverse proxy, a TCP forwarder or an SSH tunnel: it proves nothing.
+    @Test func metricsAndTheLoginPageNeedASecretEvenFromLoopbackWithoutProxyHeaders() async throws {
+        try await GatewayHarness.run { client, _ in
+            let metrics = try await client.execute(uri: "/metrics", method: .get)
+            #expect(metrics.status == .forbidden)
+            #expect(try metrics.openAIError["code"] as? String == "admin_key_required")
+            for method in [HTTPRequest.Method.get, .post] {
+                let login = try await client.execute(uri: "/login", method: method)
+                #expect(login.status == .forbidden)
+                #expect(try login.openAIError["code"] as? String == "login_secret_required")
+            }
+            let wrongLink = try await client.execute(uri: "/login?token=guess", method: .get)
+            #expect(wrongLink.status == .forbidden)
+            #expect(try await client.execute(uri: "/metrics", method: .get, headers: GatewayHarness.admin).status == .ok)
         }
     }
 

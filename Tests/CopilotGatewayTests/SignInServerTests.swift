@@ -18,16 +18,22 @@ import Testing
     ) async throws {
         let account = harness.account(signsInWhenNeeded: signsInWhenNeeded, metrics: metrics)
         let configuration = try GatewayConfiguration(
-            reader: .gateway(environment: ["PORT": "0", "GRAPH_BASE_URL": harness.simulatorURL, "COPILOT_TIMEZONE": "UTC"]),
+            reader: .gateway(environment: [
+                "PORT": "0", "GRAPH_BASE_URL": harness.simulatorURL, "COPILOT_TIMEZONE": "UTC", "GATEWAY_ADMIN_KEY": GatewayHarness.adminKey,
+            ]),
             environment: ["HOME": "/tmp"])
         let graph = GraphClient(
             httpClient: harness.httpClient, baseURL: harness.simulatorURL, tokens: account, timeout: .seconds(30),
             logger: harness.logs.logger("graph"))
         let app = try await buildApplication(
             configuration: configuration, graph: graph, account: account, conversations: MemoryConversationStore(), metrics: metrics,
-            logger: harness.logs.logger("gateway"))
+            loginToken: Self.loginToken, logger: harness.logs.logger("gateway"))
         try await app.test(.live) { client in try await body(client, account) }
     }
+
+    /// The secret of the sign-in link these gateways print, and the cookie the link sets.
+    static let loginToken = "test-login-token-0123456789abcdef"
+    static let withLoginCookie: HTTPFields = [.cookie: "copilot_gateway_login=\(loginToken)"]
 
     static let checking = SimulatorOptions(snapshotCount: 3, eventDelay: .zero, deviceCodeInterval: 1, checkTokens: true)
 
@@ -44,7 +50,7 @@ import Testing
                 let started = ContinuousClock.now
                 #expect(try await client.execute(uri: "/health", method: .get).status == .ok)
                 #expect(try await client.execute(uri: "/v1/models", method: .get).status == .ok)
-                let page = try await client.execute(uri: "/login", method: .get)
+                let page = try await client.execute(uri: "/login", method: .get, headers: Self.withLoginCookie)
                 #expect(String(buffer: page.body).contains(code))
                 #expect(ContinuousClock.now - started < .seconds(2))
                 // Only one sign-in is started however often requests arrive.
@@ -58,7 +64,7 @@ import Testing
                     status = try await client.chat(["messages": [["role": "user", "content": "REPLY `ok` ONLY"]]]).status
                 }
                 #expect(status == .ok)
-                #expect(String(buffer: try await client.execute(uri: "/login", method: .get).body).contains("Signed in as"))
+                #expect(String(buffer: try await client.execute(uri: "/login", method: .get, headers: Self.withLoginCookie).body).contains("Signed in as"))
             }
         }
     }
@@ -66,26 +72,66 @@ import Testing
     @Test func theLoginPageStartsASignInOnPost() async throws {
         try await SignInHarness.run(options: Self.checking) { harness in
             try await withGateway(harness, signsInWhenNeeded: false) { client, _ in
-                let before = try await client.execute(uri: "/login", method: .get)
+                let before = try await client.execute(uri: "/login", method: .get, headers: Self.withLoginCookie)
                 #expect(String(buffer: before.body).contains("<form method=\"post\""))
-                let posted = try await client.execute(uri: "/login", method: .post)
+                let posted = try await client.execute(uri: "/login", method: .post, headers: Self.withLoginCookie)
                 #expect(posted.status == .seeOther)
                 #expect(posted.headers[.location] == "/login")
                 let code = try #require(await harness.simulator.deviceCodes.first?.userCode)
-                let page = try await client.execute(uri: "/login", method: .get)
+                let page = try await client.execute(uri: "/login", method: .get, headers: Self.withLoginCookie)
                 #expect(String(buffer: page.body).contains(code))
                 #expect(String(buffer: page.body).contains("http-equiv=\"refresh\""))
             }
         }
     }
 
-    @Test func theLoginPageIsRefusedThroughAProxy() async throws {
+    @Test func theLoginPageIsRefusedWithoutItsSecretAndStartsNoSignIn() async throws {
         try await SignInHarness.run(options: Self.checking) { harness in
-            try await withGateway(harness) { client, _ in
-                let response = try await client.execute(uri: "/login", method: .post, headers: [HTTPField.Name("X-Forwarded-For")!: "203.0.113.9"])
-                #expect(response.status == .forbidden)
-                #expect(try response.openAIError["code"] as? String == "login_not_local")
+            try await withGateway(harness, signsInWhenNeeded: false) { client, _ in
+                let forwarded: HTTPFields = [HTTPField.Name("X-Forwarded-For")!: "203.0.113.9"]
+                for headers in [[:], forwarded, [.cookie: "copilot_gateway_login=wrong"]] as [HTTPFields] {
+                    let response = try await client.execute(uri: "/login", method: .post, headers: headers)
+                    #expect(response.status == .forbidden)
+                    #expect(try response.openAIError["code"] as? String == "login_secret_required")
+                }
                 #expect(await harness.simulator.deviceCodes.isEmpty)
+            }
+        }
+    }
+
+    @Test func theSignInLinkFromTheLogSetsACookieForTheLoginPageAndLeavesTheAddressBar() async throws {
+        try await SignInHarness.run(options: Self.checking) { harness in
+            try await withGateway(harness, signsInWhenNeeded: false) { client, _ in
+                let link = try await client.execute(uri: "/login?token=\(Self.loginToken)", method: .get)
+                #expect(link.status == .seeOther)
+                #expect(link.headers[.location] == "/login")
+                let cookie = try #require(link.headers[.setCookie])
+                #expect(cookie.hasPrefix("copilot_gateway_login=\(Self.loginToken);"))
+                #expect(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict") && cookie.contains("Path=/login"))
+                let page = try await client.execute(uri: "/login", method: .get, headers: [.cookie: "other=1; \(cookie.split(separator: ";")[0])"])
+                #expect(page.status == .ok)
+                #expect(String(buffer: page.body).contains("not signed in"))
+            }
+        }
+    }
+
+    @Test func aSignedInAccountIsReplacedOnlyWhenTheRequestConfirmsIt() async throws {
+        try await SignInHarness.run(options: Self.checking) { harness in
+            try await withGateway(harness, signsInWhenNeeded: false) { client, account in
+                try await harness.signIn(account)
+                let codesBefore = await harness.simulator.deviceCodes.count
+                let page = try await client.execute(uri: "/login", method: .get, headers: Self.withLoginCookie)
+                #expect(String(buffer: page.body).contains("name=\"replace\" value=\"yes\" required"))
+                var form = Self.withLoginCookie
+                form[.contentType] = "application/x-www-form-urlencoded"
+                let unconfirmed = try await client.execute(uri: "/login", method: .post, headers: form)
+                #expect(unconfirmed.status == .conflict)
+                #expect(try unconfirmed.openAIError["code"] as? String == "already_signed_in")
+                #expect(await harness.simulator.deviceCodes.count == codesBefore)
+                #expect(await account.signInProgress == .none)
+                let confirmed = try await client.execute(uri: "/login", method: .post, headers: form, body: ByteBuffer(string: "replace=yes"))
+                #expect(confirmed.status == .seeOther)
+                #expect(await harness.simulator.deviceCodes.count == codesBefore + 1)
             }
         }
     }
@@ -112,7 +158,7 @@ import Testing
                 #expect(try await client.chat(["messages": [["role": "user", "content": "hi"]]]).status == .ok)
                 await harness.simulator.addFault(.init(kind: .status, endpoint: .token, status: 503))
                 _ = try? await account.refreshNow()
-                let text = PrometheusText(String(buffer: try await client.execute(uri: "/metrics", method: .get).body))
+                let text = PrometheusText(String(buffer: try await client.execute(uri: "/metrics", method: .get, headers: GatewayHarness.admin).body))
                 #expect(text.value("copilot_gateway_token_refreshes_total", ["outcome": "success"]) == 1)
                 #expect(text.value("copilot_gateway_token_refreshes_total", ["outcome": "failure"]) == 1)
             }

@@ -95,7 +95,7 @@ public struct ChatService: Sendable {
             return result
         } catch {
             let status = switch error as? UpstreamError {
-            case .status(let code, _, _, _)?: String(code)
+            case .status(let code, _, _, _, _)?: String(code)
             case .timeout?: "timeout"
             case nil where error is CancellationError: "cancelled"
             default: "failed"
@@ -117,7 +117,19 @@ public struct ChatService: Sendable {
     public func complete(_ turn: PreparedTurn) async throws -> Reply {
         let place = try await upstreamPlace()
         defer { place.leave() }
-        let (target, snapshot, _) = try await withRetry(turn) { target in
+        do {
+            return try await completeOnce(turn, fresh: false)
+        } catch UpstreamError.emptyReply where shouldRetry(UpstreamError.emptyReply) {
+            // Nothing reached the client yet: an empty reply is retried like a 5xx.
+            logger.warning("Copilot's reply was empty; retrying once on a fresh conversation")
+            metrics.retried(ReplyStream.retryReason(UpstreamError.emptyReply))
+            return try await completeOnce(turn, fresh: true)
+        }
+    }
+
+    /// One whole answer; `fresh` starts a new conversation (and allows no further retry).
+    private func completeOnce(_ turn: PreparedTurn, fresh: Bool) async throws -> Reply {
+        let (target, snapshot, _) = try await withRetry(turn, fresh: fresh) { target in
             try await timed("chat") { try await graph.chat(conversationID: target.conversationID, request: target.request) }
         }
         var tracker = ReplyTracker(prompt: target.request.message.text)
@@ -209,6 +221,7 @@ public struct ChatService: Sendable {
             case .timeout?: "timeout"
             case .streamInterrupted?: "stream_interrupted"
             case .inBand?: "in_band_error"
+            case .emptyReply?: "empty_reply"
             default: "transport"
             }
         }
@@ -297,9 +310,9 @@ public struct ChatService: Sendable {
     /// Runs `operation` on the conversation that continues the history, or on a new one seeded with it.
     /// A continued conversation that Graph no longer knows (404/410) is replaced by a new one; a 5xx,
     /// timeout or transport failure is retried once on a new one (`COPILOT_RETRY_ON_5XX`).
-    private func withRetry<T>(_ turn: PreparedTurn, _ operation: (Target) async throws -> T) async throws -> (Target, T, Bool) {
-        var mayContinue = !settings.alwaysNewConversation
-        var retried = false
+    private func withRetry<T>(_ turn: PreparedTurn, fresh: Bool = false, _ operation: (Target) async throws -> T) async throws -> (Target, T, Bool) {
+        var mayContinue = !settings.alwaysNewConversation && !fresh
+        var retried = fresh
         while true {
             var target: Target?
             do {
@@ -353,14 +366,14 @@ public struct ChatService: Sendable {
     func shouldRetry(_ error: any Error) -> Bool {
         guard settings.retryOnServerError, let error = error as? UpstreamError else { return false }
         switch error {
-        case .status(let status, _, _, _): return (500...599).contains(status)
-        case .timeout, .transport, .streamInterrupted, .inBand: return true
+        case .status(let status, _, _, _, _): return (500...599).contains(status)
+        case .timeout, .transport, .streamInterrupted, .inBand, .emptyReply: return true
         default: return false
         }
     }
 
     static func isGone(_ error: any Error) -> Bool {
-        guard case .status(let status, _, _, _)? = error as? UpstreamError else { return false }
+        guard case .status(let status, _, _, _, _)? = error as? UpstreamError else { return false }
         return status == 404 || status == 410
     }
 

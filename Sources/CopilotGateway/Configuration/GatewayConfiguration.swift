@@ -58,8 +58,12 @@ public struct GatewayConfiguration: Sendable {
     public var maxConcurrentTurns: Int
     /// How long a turn waits for one of those places before it is answered 429.
     public var upstreamQueueWait: Duration
-    /// How long a client connection may sit idle (or dribble its request) before it is closed.
+    /// How long a client connection may sit idle between requests before it is closed.
     public var clientIdleTimeout: Duration
+    /// How long a request's whole body may take to arrive (`GATEWAY_BODY_TIMEOUT_SECONDS`).
+    public var bodyTimeout: Duration
+    /// How long an answer may wait for a client that does not read it (`GATEWAY_WRITE_TIMEOUT_SECONDS`).
+    public var writeTimeout: Duration
     /// After SIGTERM, how long running streams may go on before they are ended with an error event.
     public var shutdownGrace: Duration
 
@@ -67,7 +71,7 @@ public struct GatewayConfiguration: Sendable {
     public static let settingNames: Set<String> = [
         "HOST", "PORT", "TENANT_ID", "CLIENT_ID", "COPILOT_TIMEZONE", "COPILOT_DISABLE_WEB",
         "COPILOT_SESSION_TTL", "COPILOT_ALWAYS_NEW_CONVERSATION", "COPILOT_RETRY_ON_5XX", "STATE_DIR",
-        "TOKEN_CACHE", "GRAPH_BASE_URL", "LOGIN_BASE_URL", "COPILOT_ACCESS_TOKEN", "COPILOT_MODEL_ALIASES",
+        "TOKEN_CACHE", "GRAPH_BASE_URL", "GATEWAY_BODY_TIMEOUT_SECONDS", "GATEWAY_WRITE_TIMEOUT_SECONDS", "LOGIN_BASE_URL", "COPILOT_ACCESS_TOKEN", "COPILOT_MODEL_ALIASES",
         "COPILOT_TIMEOUT", "LOG_LEVEL", "COPILOT_SCOPES", "COPILOT_CITATIONS", "COPILOT_MAX_CONVERSATIONS",
         "GATEWAY_API_KEYS", "GATEWAY_API_KEY_FILE", "GATEWAY_ADMIN_KEY", "COPILOT_KEEPALIVE_SECONDS",
         "COPILOT_STREAM_IDLE_SECONDS", "LOG_MESSAGE_TEXT", "GATEWAY_MAX_BODY_MB", "GATEWAY_MAX_CONCURRENT_PER_KEY",
@@ -148,6 +152,8 @@ public struct GatewayConfiguration: Sendable {
         self.keepAliveInterval = seconds("COPILOT_KEEPALIVE_SECONDS", default: 15, range: 0...300)
         self.streamIdleTimeout = seconds("COPILOT_STREAM_IDLE_SECONDS", default: 120, range: 5...3600)
         self.clientIdleTimeout = seconds("GATEWAY_IDLE_TIMEOUT_SECONDS", default: 60, range: 1...3600)
+        self.bodyTimeout = seconds("GATEWAY_BODY_TIMEOUT_SECONDS", default: 30, range: 1...3600)
+        self.writeTimeout = seconds("GATEWAY_WRITE_TIMEOUT_SECONDS", default: 60, range: 1...3600)
         self.shutdownGrace = seconds("GATEWAY_SHUTDOWN_GRACE_SECONDS", default: 30, range: 0...3600)
         self.upstreamQueueWait = seconds("COPILOT_QUEUE_SECONDS", default: 30, range: 0...600)
         func count(_ name: String, default defaultValue: Int, range: ClosedRange<Int>) -> Int {
@@ -187,6 +193,9 @@ public struct GatewayConfiguration: Sendable {
             problems.append(.init(name: "GATEWAY_API_KEYS", value: "a key of \(short.count) characters", expected: "keys of at least 16 characters (try: openssl rand -hex 24)"))
         }
         self.adminKey = string("GATEWAY_ADMIN_KEY")
+        if let adminKey, adminKey.count < 16 {
+            problems.append(.init(name: "GATEWAY_ADMIN_KEY", value: "a key of \(adminKey.count) characters", expected: "a key of at least 16 characters (try: openssl rand -hex 24)"))
+        }
         self.scopes = string("COPILOT_SCOPES")
             .map { $0.split(whereSeparator: { $0 == " " || $0 == "," }).map(String.init) } ?? Self.defaultScopes
         if scopes.contains(where: { $0.hasSuffix("/.default") }), scopes.contains(where: { $0.hasPrefix("https://graph.microsoft.com/") && !$0.hasSuffix("/.default") }) {
@@ -206,9 +215,25 @@ public struct GatewayConfiguration: Sendable {
         accessToken != nil || !tenantID.isEmpty || !clientID.isEmpty
     }
 
-    /// Whether `host` is reachable only from this machine.
+    /// Whether `host` is reachable only from this machine: `localhost`, or an IPv4 address in
+    /// 127.0.0.0/8 or the IPv6 loopback (also IPv4-mapped), parsed as addresses, not compared as text.
     public var listensOnLoopbackOnly: Bool {
-        host == "localhost" || host == "::1" || host.hasPrefix("127.")
+        Self.isLoopback(host)
+    }
+
+    static func isLoopback(_ host: String) -> Bool {
+        if host.lowercased() == "localhost" { return true }
+        var ipv4 = in_addr()
+        if inet_pton(AF_INET, host, &ipv4) == 1 {
+            return UInt32(bigEndian: ipv4.s_addr) >> 24 == 127
+        }
+        var ipv6 = in6_addr()
+        let bare = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
+        guard inet_pton(AF_INET6, bare, &ipv6) == 1 else { return false }
+        let bytes = withUnsafeBytes(of: ipv6) { Array($0) }
+        if bytes[0..<15].allSatisfy({ $0 == 0 }) && bytes[15] == 1 { return true }  // ::1
+        let mapped = bytes[0..<10].allSatisfy({ $0 == 0 }) && bytes[10] == 0xFF && bytes[11] == 0xFF
+        return mapped && bytes[12] == 127  // ::ffff:127.x.y.z
     }
 
     /// The tenant a sign-in uses: `TENANT_ID`, or `organizations` (any work or school account) when unset.

@@ -115,14 +115,14 @@ public struct GraphClient: Sendable {
     static func statusError(_ response: HTTPClientResponse, logger: Logger) async -> UpstreamError {
         let body = try? await response.body.collect(upTo: 1 << 20)
         let detail = body.flatMap { try? JSONDecoder().decode(GraphErrorEnvelope.self, from: Data($0.readableBytesView)) }?.error
-        let retryAfter = response.headers.first(name: "Retry-After").flatMap { Double($0.trimmingSpaces()) }
+        let retryAfter = response.headers.first(name: "Retry-After").flatMap { RetryAfter.seconds($0) }
+        let requestID = response.headers.first(name: "request-id") ?? response.headers.first(name: "client-request-id")
         logger.warning(
             "Graph answered with an error",
             metadata: [
-                "status": "\(response.status.code)", "graph.code": "\(detail?.code ?? "-")",
-                "graph.request-id": "\(response.headers.first(name: "request-id") ?? "-")",
+                "status": "\(response.status.code)", "graph.code": "\(detail?.code ?? "-")", "graph.request-id": "\(requestID ?? "-")",
             ])
-        return .status(Int(response.status.code), code: detail?.code, message: detail?.message, retryAfter: retryAfter)
+        return .status(Int(response.status.code), code: detail?.code, message: detail?.message, retryAfter: retryAfter, requestID: requestID)
     }
 
     static func upstreamError(from error: any Error) -> any Error {

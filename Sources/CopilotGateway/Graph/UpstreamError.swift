@@ -4,8 +4,9 @@ import Foundation
 
 /// What went wrong between the gateway and Copilot.
 public enum UpstreamError: Error, Sendable, Equatable {
-    /// Graph answered with a non-success status.
-    case status(Int, code: String?, message: String?, retryAfter: Double?)
+    /// Graph answered with a non-success status; `requestID` is Graph's `request-id` for that call,
+    /// which Microsoft support asks for.
+    case status(Int, code: String?, message: String?, retryAfter: Int?, requestID: String? = nil)
     /// Graph could not be reached or the connection broke.
     case transport(String)
     /// Graph took longer than `COPILOT_TIMEOUT`.
@@ -28,9 +29,8 @@ public enum UpstreamError: Error, Sendable, Equatable {
     /// The OpenAI-shaped error a client gets for this failure.
     public var openAIError: OpenAIError {
         switch self {
-        case .status(let status, let code, let message, let retryAfter):
-            let sentence = message.map { $0.hasSuffix(".") ? String($0.dropLast()) : $0 }
-            let detail = "Copilot answered \(status)\(code.map { " \($0)" } ?? "")\(sentence.map { ": \($0)" } ?? "")"
+        case .status(let status, let code, let message, let retryAfter, let requestID):
+            let detail = Self.statusDetail(status, code: code, message: message, requestID: requestID)
             switch status {
             case 401:
                 return OpenAIError(
@@ -40,7 +40,7 @@ public enum UpstreamError: Error, Sendable, Equatable {
             case 403:
                 return OpenAIError(
                     status: .forbidden,
-                    message: "\(detail). The account needs a Microsoft 365 Copilot licence and the seven delegated Graph permissions with admin consent (see the README).",
+                    message: "\(detail). \(Self.forbiddenAdvice(message))",
                     type: "permission_error", code: "upstream_forbidden")
             case 413:
                 return .invalidRequest(
@@ -49,11 +49,11 @@ public enum UpstreamError: Error, Sendable, Equatable {
             case 429:
                 return OpenAIError(
                     status: .tooManyRequests, message: "\(detail). Copilot is throttling this account; retry later.",
-                    type: "rate_limit_error", code: "upstream_rate_limited", retryAfter: retryAfter.map(Self.wholeSeconds))
+                    type: "rate_limit_error", code: "upstream_rate_limited", retryAfter: retryAfter)
             case 503:
                 return OpenAIError(
                     status: .serviceUnavailable, message: "\(detail). Copilot is temporarily unavailable.",
-                    type: "api_error", code: "upstream_unavailable", retryAfter: retryAfter.map(Self.wholeSeconds))
+                    type: "api_error", code: "upstream_unavailable", retryAfter: retryAfter)
             case 504:
                 return OpenAIError(status: .gatewayTimeout, message: "\(detail).", type: "api_error", code: "upstream_timeout")
             default:
@@ -61,7 +61,9 @@ public enum UpstreamError: Error, Sendable, Equatable {
             }
         case .transport(let description):
             return OpenAIError(
-                status: .badGateway, message: "Copilot could not be reached: \(description).", type: "api_error", code: "upstream_unreachable")
+                status: .badGateway,
+                message: "The network between the gateway and Microsoft Graph failed, so Copilot could not be reached (\(description)). Check the server's DNS, connectivity, proxy and TLS settings.",
+                type: "api_error", code: "upstream_unreachable")
         case .timeout:
             return OpenAIError(
                 status: .gatewayTimeout, message: "Copilot did not answer in time (COPILOT_TIMEOUT).", type: "api_error", code: "upstream_timeout")
@@ -89,5 +91,29 @@ public enum UpstreamError: Error, Sendable, Equatable {
         }
     }
 
-    static func wholeSeconds(_ seconds: Double) -> Int { max(0, Int(seconds.rounded(.up))) }
+
+    /// "Copilot answered 403 Forbidden: …" with Graph's code, message and request id where it gave them;
+    /// the status is named even when the message is empty.
+    static func statusDetail(_ status: Int, code: String?, message: String?, requestID: String?) -> String {
+        var detail = "Copilot answered \(status)"
+        if let code = code?.trimmingCharacters(in: .whitespacesAndNewlines), !code.isEmpty { detail += " \(code)" }
+        if var sentence = message?.trimmingCharacters(in: .whitespacesAndNewlines), !sentence.isEmpty {
+            if sentence.hasSuffix(".") { sentence.removeLast() }
+            detail += ": \(sentence)"
+        } else {
+            detail += " (\(HTTPResponse.Status(code: status).reasonPhrase), without a message)"
+        }
+        if let requestID, !requestID.isEmpty { detail += " [Graph request-id \(requestID)]" }
+        return detail
+    }
+
+    /// What a 403 means and how to fix it: Graph names missing scopes in its message; a 403 without
+    /// that is Copilot refusing an account without a licence (see the upstream protocol notes).
+    static func forbiddenAdvice(_ message: String?) -> String {
+        let text = (message ?? "").lowercased()
+        if text.contains("scope") || text.contains("consent") || text.contains("permission") {
+            return "The sign-in lacks Microsoft Graph permissions Copilot needs: the app registration must have all seven delegated permissions listed in the README, with admin consent, and COPILOT_SCOPES must ask for them; then sign in again (copilot-gateway login). `copilot-gateway doctor` checks this."
+        }
+        return "The account has no Microsoft 365 Copilot licence (a newly assigned licence takes 15 to 30 minutes to work): ask the tenant administrator to assign one. `copilot-gateway doctor` checks this."
+    }
 }

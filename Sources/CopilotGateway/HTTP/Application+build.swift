@@ -1,5 +1,6 @@
 import Hummingbird
 import Logging
+import NIOCore
 
 import Foundation
 
@@ -12,25 +13,39 @@ public func buildApplication(
     account: MicrosoftAccount? = nil,
     conversations store: any ConversationStore,
     metrics: GatewayMetrics = GatewayMetrics(),
+    loginToken: String = AdminAccess.newToken(),
     logger: Logger,
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) async throws -> some ApplicationProtocol {
+    let access = AdminAccess(adminKey: configuration.adminKey, loginToken: loginToken)
     let directory = try await ConversationDirectory(
         store: store, ttl: configuration.sessionTTL, capacity: configuration.maxConversations, logger: logger)
     let chat = ChatService(graph: graph, settings: .init(configuration), directory: directory, metrics: metrics, logger: logger)
     let router = buildRouter(
         chat: chat, account: account, modelNames: configuration.modelNames, apiKeys: APIKeys(configuration.apiKeys),
-        adminKey: configuration.adminKey.map { APIKeys([$0]) },
+        access: access,
         limits: .init(
-            keepAliveInterval: configuration.keepAliveInterval, maxBodySize: configuration.maxBodySize, shutdownGrace: configuration.shutdownGrace,
+            keepAliveInterval: configuration.keepAliveInterval, maxBodySize: configuration.maxBodySize,
+            bodyTimeout: configuration.bodyTimeout, shutdownGrace: configuration.shutdownGrace,
             perCaller: .init(maxConcurrent: configuration.maxConcurrentPerKey, perMinute: configuration.requestsPerMinute)))
     let readiness = Readiness(account: account, tokens: graph.tokens, upstream: graph.health)
     router.get("/readyz") { _, _ in await readiness.response() }
     return Application(
         router: router,
-        server: .http1(configuration: .init(idleTimeout: .nanoseconds(configuration.clientIdleTimeout.nanoseconds))),
+        server: .http1(configuration: .init(
+            additionalChannelHandlers: [
+                ParseErrorBodyHandler(), CloseAfterResponseHandler(), StalledWriteHandler(timeout: TimeAmount(configuration.writeTimeout)),
+            ],
+            idleTimeout: TimeAmount(configuration.clientIdleTimeout))),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "copilot-gateway"),
-        onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
+        onServerRunning: { channel in
+            let port = channel.localAddress?.port ?? configuration.port
+            if account != nil {
+                // The secret way into /login (see AdminAccess); the journal is readable only by administrators.
+                logger.notice("Sign-in page for this server (keep the link private): \(access.loginLink(host: configuration.host, port: port))")
+            }
+            await onServerRunning(port)
+        },
         logger: logger
     )
 }
@@ -40,16 +55,19 @@ public struct RouteLimits: Sendable {
     /// How often a `: keep-alive` comment goes out while Copilot is silent; zero: never.
     public var keepAliveInterval: Duration = .seconds(15)
     public var maxBodySize = 8 << 20
+    /// How long a request's whole body may take to arrive.
+    public var bodyTimeout: Duration = .seconds(30)
     public var shutdownGrace: Duration = .seconds(30)
     /// Each API key's share; no limits by default.
     public var perCaller = CallerLimits.Settings(maxConcurrent: 0, perMinute: 0)
 
     public init(
-        keepAliveInterval: Duration = .seconds(15), maxBodySize: Int = 8 << 20, shutdownGrace: Duration = .seconds(30),
-        perCaller: CallerLimits.Settings = .init(maxConcurrent: 0, perMinute: 0)
+        keepAliveInterval: Duration = .seconds(15), maxBodySize: Int = 8 << 20, bodyTimeout: Duration = .seconds(30),
+        shutdownGrace: Duration = .seconds(30), perCaller: CallerLimits.Settings = .init(maxConcurrent: 0, perMinute: 0)
     ) {
         self.keepAliveInterval = keepAliveInterval
         self.maxBodySize = maxBodySize
+        self.bodyTimeout = bodyTimeout
         self.shutdownGrace = shutdownGrace
         self.perCaller = perCaller
     }
@@ -59,30 +77,30 @@ public struct RouteLimits: Sendable {
 /// there are any, and each key's limits), health, metrics, and sign-in (for the machine itself, or
 /// with the admin key).
 public func buildRouter(
-    chat: ChatService, account: MicrosoftAccount? = nil, modelNames: [String], apiKeys: APIKeys = APIKeys([]), adminKey: APIKeys? = nil,
-    limits: RouteLimits = RouteLimits()
+    chat: ChatService, account: MicrosoftAccount? = nil, modelNames: [String], apiKeys: APIKeys = APIKeys([]),
+    access: AdminAccess = AdminAccess(adminKey: nil), limits: RouteLimits = RouteLimits()
 ) -> Router<GatewayRequestContext> {
     let metrics = chat.metrics
     let router = Router(context: GatewayRequestContext.self)
     router.add(middleware: RequestIDMiddleware())
     router.add(middleware: MetricsMiddleware(metrics: metrics))
     router.add(middleware: OpenAIErrorMiddleware())
-    router.add(middleware: LogRequestsMiddleware(.debug))
+    router.add(middleware: RequestLogMiddleware())
 
     let api = router.group()
         .add(middleware: APIKeyMiddleware(keys: apiKeys, metrics: metrics))
-        .add(middleware: CallerLimitMiddleware(limits: CallerLimits(limits.perCaller), metrics: metrics))
-    ChatCompletionsController(
-        chat: chat, keepAliveInterval: limits.keepAliveInterval, maxBodySize: limits.maxBodySize, shutdownGrace: limits.shutdownGrace
-    ).addRoutes(to: api)
+        .add(middleware: CallerLimitMiddleware(
+            limits: CallerLimits(limits.perCaller), body: RequestBodyReader(maxSize: limits.maxBodySize, deadline: limits.bodyTimeout),
+            metrics: metrics))
+    ChatCompletionsController(chat: chat, keepAliveInterval: limits.keepAliveInterval, shutdownGrace: limits.shutdownGrace).addRoutes(to: api)
     ImagesController().addRoutes(to: api)
     let startedAt = Int(Date().timeIntervalSince1970)
     let models = ModelList(data: modelNames.map { .init(id: $0, created: startedAt) })
     api.get("/v1/models") { _, _ in ChatCompletionsController.json(models) }
     api.get("/models") { _, _ in ChatCompletionsController.json(models) }
 
-    LoginController(account: account, adminKey: adminKey).addRoutes(to: router)
-    MetricsController(metrics: metrics, directory: chat.directory, gate: chat.gate, adminKey: adminKey).addRoutes(to: router)
+    LoginController(account: account, access: access).addRoutes(to: router)
+    MetricsController(metrics: metrics, directory: chat.directory, gate: chat.gate, access: access).addRoutes(to: router)
     router.get("/health") { _, _ in
         ChatCompletionsController.json(Health(ok: true, time: Int(Date().timeIntervalSince1970)))
     }

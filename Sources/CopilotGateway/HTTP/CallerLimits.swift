@@ -92,12 +92,23 @@ private final class Admission: Sendable {
 }
 
 /// Applies `CallerLimits` to every request of the OpenAI API: 429 with `Retry-After` when a caller has too
-/// many requests running or has used its minute's share.
+/// many requests running or has used its minute's share. A request is admitted only once its whole
+/// body has arrived (see `RequestBodyReader`), so a slow client holds no place while it sends.
 struct CallerLimitMiddleware: RouterMiddleware {
     let limits: CallerLimits
+    let body: RequestBodyReader
     let metrics: GatewayMetrics
 
     func handle(_ request: Request, context: GatewayRequestContext, next: (Request, GatewayRequestContext) async throws -> Response) async throws -> Response {
+        var request = request
+        if request.method != .get, request.method != .head {
+            do {
+                _ = try await body.read(&request)
+            } catch {
+                metrics.rejected(error.status == .contentTooLarge ? .bodyTooLarge : .invalidRequest)
+                throw error
+            }
+        }
         switch limits.admit(context.caller) {
         case .admitted:
             break

@@ -2,6 +2,7 @@ import Hummingbird
 import HTTPTypes
 import Logging
 import NIOCore
+import NIOPosix
 import ServiceLifecycle
 
 import Foundation
@@ -11,8 +12,6 @@ struct ChatCompletionsController: Sendable {
     let chat: ChatService
     /// How often a `: keep-alive` comment goes out while Copilot is silent; zero: never.
     var keepAliveInterval: Duration = .seconds(15)
-    /// The largest request body accepted (`GATEWAY_MAX_BODY_MB`).
-    var maxBodySize = 8 << 20
     /// After a graceful shutdown began, how long a running reply may go on.
     var shutdownGrace: Duration = .seconds(30)
     var metrics: GatewayMetrics { chat.metrics }
@@ -24,11 +23,13 @@ struct ChatCompletionsController: Sendable {
 
     @Sendable func handle(_ request: Request, context: GatewayRequestContext) async throws -> Response {
         let start = ContinuousClock.now
-        let body = try await Self.collect(request, upTo: maxBodySize, metrics: metrics)
+        // The body was read whole (and limited) before the request was admitted.
+        var request = request
+        let body = try await request.collectBody(upTo: .max)
         let completion: ChatCompletionRequest
         var turn: PreparedTurn
         do {
-            completion = try Self.decode(body)
+            completion = try await Self.decodeOffloaded(body)
             context.facts.isStream = completion.stream == true
             turn = try PreparedTurn.prepare(completion, sessionKey: Self.sessionKey(completion, request.headers))
         } catch {
@@ -266,25 +267,29 @@ struct ChatCompletionsController: Sendable {
         return candidates.compactMap { $0 }.first { !$0.hasSuffix(":") }
     }
 
-    /// The request body, or 413 when it is larger than `limit`.
-    static func collect(_ request: Request, upTo limit: Int, metrics: GatewayMetrics) async throws -> ByteBuffer {
-        var request = request
-        do {
-            return try await request.collectBody(upTo: limit)
-        } catch let error as any HTTPResponseError where error.status == .contentTooLarge {
-            metrics.rejected(.bodyTooLarge)
-            throw OpenAIError(
-                status: .contentTooLarge,
-                message: "The request body is larger than the gateway's limit of \(limit >> 20) MiB (GATEWAY_MAX_BODY_MB).",
-                type: "invalid_request_error", code: "request_too_large")
-        }
+    /// Bodies larger than this are decoded on the thread pool, away from the event loops that serve
+    /// every other connection.
+    static let offloadedDecodeSize = 64 << 10
+
+    /// `decode`, on NIO's thread pool for a large body.
+    static func decodeOffloaded(_ body: ByteBuffer) async throws -> ChatCompletionRequest {
+        guard body.readableBytes > offloadedDecodeSize else { return try decode(body) }
+        return try await NIOThreadPool.singleton.runIfActive { try decode(body) }
     }
 
     /// Decodes the body, or answers 400 naming the field that is wrong.
     static func decode(_ body: ByteBuffer) throws(OpenAIError) -> ChatCompletionRequest {
+        if let excess = JSONNesting.excess(in: body.readableBytesView) {
+            throw .invalidRequest(
+                "The request body nests JSON objects and arrays more than \(JSONNesting.limit) levels deep\(excess.member.map { " (in `\($0)`)" } ?? ""); no tool or response schema needs that many.",
+                param: excess.member)
+        }
         do {
             return try JSONDecoder().decode(ChatCompletionRequest.self, from: Data(body.readableBytesView))
         } catch let error as DecodingError {
+            if let problem = BodyEncodingProblem.find(in: body.readableBytesView) {
+                throw .invalidRequest(problem.message)
+            }
             throw .invalidRequest(describe(error), param: param(of: error))
         } catch {
             throw .invalidRequest("The request body could not be read: \(error).")

@@ -17,19 +17,9 @@ public struct GatewayRequestContext: RequestContext, RemoteAddressRequestContext
         self.remoteAddress = source.channel.remoteAddress
     }
 
-    /// The chat route applies `GATEWAY_MAX_BODY_MB` itself; other routes take small bodies.
+    /// The API routes read their body under `GATEWAY_MAX_BODY_MB` before anything else (see
+    /// `RequestBodyReader`); other routes take small bodies.
     public var maxUploadSize: Int { 1 << 20 }
-
-    /// Whether the request comes from this machine itself and not through a proxy.
-    func isLocal(_ request: Request) -> Bool {
-        guard request.headers[values: .init("X-Forwarded-For")!].isEmpty, request.headers[values: .init("Forwarded")!].isEmpty else {
-            return false
-        }
-        guard let address = remoteAddress else { return false }
-        if case .unixDomainSocket = address { return true }
-        guard let ip = address.ipAddress else { return false }
-        return ip.hasPrefix("127.") || ip == "::1" || ip.hasPrefix("::ffff:127.")
-    }
 }
 
 /// Facts a handler records for the middleware that wraps it: a reference, because the context itself

@@ -5,12 +5,12 @@ import NIOCore
 
 /// `/login`: a small page that starts a device-code sign-in and shows the code and link until it is done.
 ///
-/// Only served to the machine itself (loopback, no proxy headers) or with the admin key, since whoever
-/// completes the sign-in decides whose Copilot licence the gateway uses.
+/// Whoever completes the sign-in decides whose Copilot licence the gateway uses, so the page needs a
+/// secret (see `AdminAccess`): the sign-in link from the log, or the admin key. A signed-in account is
+/// replaced only when the request confirms it (`replace=yes`, the page's checkbox).
 struct LoginController: Sendable {
     let account: MicrosoftAccount?
-    /// Opens the page to other machines (`GATEWAY_ADMIN_KEY`).
-    let adminKey: APIKeys?
+    let access: AdminAccess
 
     func addRoutes(to router: Router<GatewayRequestContext>) {
         router.get("/login", use: show)
@@ -18,18 +18,24 @@ struct LoginController: Sendable {
     }
 
     @Sendable func show(_ request: Request, context: GatewayRequestContext) async throws -> Response {
-        try checkLocal(request, context)
+        if access.presentsLoginLink(request) {
+            // The token leaves the address bar (and the history) at once; the cookie lets this browser back in.
+            return Response(
+                status: .seeOther, headers: [.location: "/login", .setCookie: access.loginCookie, .cacheControl: "no-store", Self.referrerPolicy: "no-referrer"])
+        }
+        try checkSecret(request)
         guard let account else {
             return page(refresh: false, body: "<p>This gateway does not use a Microsoft sign-in: it runs in demo mode or with <code>COPILOT_ACCESS_TOKEN</code>.</p>")
         }
         if let signIn = await account.currentSignIn, signIn.isSignedIn {
             let until = signIn.accessTokenExpiresAt.map { " The current access token is valid until \(escape($0.formatted(.iso8601))); the gateway refreshes it by itself." } ?? ""
-            return page(refresh: false, body: "<p>Signed in as <strong>\(escape(signIn.account?.displayName ?? "an unnamed account"))</strong>.\(until)</p>")
+            let name = escape(signIn.account?.displayName ?? "an unnamed account")
+            return page(refresh: false, body: "<p>Signed in as <strong>\(name)</strong>.\(until)</p>\(replaceForm(name))")
         }
         switch await account.signInProgress {
         case .waiting(let grant, let expiry):
             return page(refresh: true, body: """
-                <p>Open <a href="\(escape(grant.verificationURI))" target="_blank" rel="noopener">\(escape(grant.verificationURI))</a> \
+                <p>Open <a href="\(escape(grant.verificationURI))" target="_blank" rel="noopener noreferrer">\(escape(grant.verificationURI))</a> \
                 and enter this code:</p>
                 <p class="code">\(escape(grant.userCode))</p>
                 <p>\(escape(grant.instructions))</p>
@@ -44,19 +50,39 @@ struct LoginController: Sendable {
     }
 
     @Sendable func start(_ request: Request, context: GatewayRequestContext) async throws -> Response {
-        try checkLocal(request, context)
-        if let account { _ = await account.beginSignIn() }
+        try checkSecret(request)
+        var request = request
+        let form = String(buffer: try await request.collectBody(upTo: 4096))
+        let confirmsReplacement = form.split(separator: "&").contains("replace=yes")
+        if let account {
+            if let signIn = await account.currentSignIn, signIn.isSignedIn, !confirmsReplacement {
+                throw OpenAIError(
+                    status: .conflict,
+                    message: "The gateway is already signed in as \(signIn.account?.displayName ?? "an unnamed account"). A new sign-in would replace that account: confirm it with the form field replace=yes (the checkbox on the /login page).",
+                    type: "invalid_request_error", code: "already_signed_in")
+            }
+            _ = await account.beginSignIn()
+        }
         return Response(status: .seeOther, headers: [.location: "/login"])
     }
 
-    private func checkLocal(_ request: Request, _ context: GatewayRequestContext) throws(OpenAIError) {
-        if let adminKey, let presented = APIKeys.presented(in: request), adminKey.caller(presenting: presented) != nil { return }
-        guard context.isLocal(request) else {
+    private func checkSecret(_ request: Request) throws(OpenAIError) {
+        guard access.presentsAdminKey(request) || access.presentsLoginCookie(request) || access.presentsLoginLink(request) else {
             throw OpenAIError(
                 status: .forbidden,
-                message: "The sign-in page is only served to the gateway's own machine, or with the admin key (GATEWAY_ADMIN_KEY) as `Authorization: Bearer <key>`: open it there (for example through an SSH tunnel: ssh -L 9000:127.0.0.1:9000 server), or run `copilot-gateway login` on the server.",
-                type: "permission_error", code: "login_not_local")
+                message: "The sign-in page needs the sign-in link the gateway printed in its log at start-up (for example `journalctl -u copilot-gateway | grep login?token=`), or the admin key (GATEWAY_ADMIN_KEY) as `Authorization: Bearer <key>`. Or sign in on the server with `copilot-gateway login`.",
+                type: "permission_error", code: "login_secret_required")
         }
+    }
+
+    static let referrerPolicy = HTTPField.Name("Referrer-Policy")!
+
+    private func replaceForm(_ name: String) -> String {
+        """
+        <form method="post" action="/login"><p><label><input type="checkbox" name="replace" value="yes" required> \
+        Sign in with another account instead of <strong>\(name)</strong></label></p>\
+        <button type="submit">Sign in with a device code</button></form>
+        """
     }
 
     private var startButton: String {
@@ -76,7 +102,7 @@ struct LoginController: Sendable {
             </body></html>
             """
         return Response(
-            status: .ok, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"],
+            status: .ok, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store", Self.referrerPolicy: "no-referrer"],
             body: .init(byteBuffer: ByteBuffer(string: html)))
     }
 

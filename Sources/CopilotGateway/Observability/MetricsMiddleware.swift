@@ -24,25 +24,26 @@ struct MetricsMiddleware: RouterMiddleware {
     }
 }
 
-/// `GET /metrics`: the Prometheus text format. Open to this machine; from elsewhere it needs the admin key.
+/// `GET /metrics`: the Prometheus text format, for the admin key only (see `AdminAccess`: a loopback
+/// address proves nothing behind a proxy or a tunnel).
 struct MetricsController: Sendable {
     let metrics: GatewayMetrics
     let directory: ConversationDirectory
     let gate: UpstreamGate
-    let adminKey: APIKeys?
+    let access: AdminAccess
 
     func addRoutes(to router: some RouterMethods<GatewayRequestContext>) {
         router.get("/metrics", use: render)
     }
 
     @Sendable func render(_ request: Request, context: GatewayRequestContext) async throws -> Response {
-        if !context.isLocal(request) {
-            guard let adminKey, let key = APIKeys.presented(in: request), adminKey.caller(presenting: key) != nil else {
-                throw OpenAIError(
-                    status: .forbidden,
-                    message: "/metrics is open to this machine only; from elsewhere send the admin key (GATEWAY_ADMIN_KEY) as `Authorization: Bearer <key>`.",
-                    type: "invalid_request_error", code: "admin_key_required")
-            }
+        guard access.presentsAdminKey(request) else {
+            throw OpenAIError(
+                status: .forbidden,
+                message: access.adminKey == nil
+                    ? "/metrics needs the admin key, and none is set: set GATEWAY_ADMIN_KEY (16 characters or more) and send it as `Authorization: Bearer <key>`."
+                    : "/metrics needs the admin key (GATEWAY_ADMIN_KEY) as `Authorization: Bearer <key>`.",
+                type: "invalid_request_error", code: "admin_key_required")
         }
         metrics.conversationsTracked.set(await directory.count)
         metrics.upstreamWaiting.set(await gate.waiting)

@@ -10,21 +10,59 @@ public enum JSONValue: Codable, Sendable, Equatable {
     case array([JSONValue])
     case object([String: JSONValue])
 
+    /// The deepest nesting read (objects and arrays, counted from the top of the decoded document).
+    /// Request bodies are checked against ``JSONNesting/limit`` before decoding; this bound protects the
+    /// other documents read as `JSONValue` (tool calls in Copilot's replies).
+    static let maximumDepth = 128
+
+    /// Reads the value by its kind in one pass: an object or an array is opened as a container and its
+    /// members read once, and only a leaf tries the scalar types. (Trying every type at every node, as
+    /// a naive decoder does, costs time that grows with depth at each node.)
     public init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        if container.decodeNil() {
-            self = .null
-        } else if let value = try? container.decode(Bool.self) {
-            self = .bool(value)
-        } else if let value = try? container.decode(Double.self) {
-            self = .number(value)
-        } else if let value = try? container.decode(String.self) {
-            self = .string(value)
-        } else if let value = try? container.decode([JSONValue].self) {
-            self = .array(value)
+        if let object = try? decoder.container(keyedBy: JSONKey.self) {
+            try Self.checkDepth(decoder)
+            var members: [String: JSONValue] = [:]
+            members.reserveCapacity(object.allKeys.count)
+            for key in object.allKeys {
+                members[key.stringValue] = try object.decode(JSONValue.self, forKey: key)
+            }
+            self = .object(members)
+        } else if var array = try? decoder.unkeyedContainer() {
+            try Self.checkDepth(decoder)
+            var elements: [JSONValue] = []
+            if let count = array.count { elements.reserveCapacity(count) }
+            while !array.isAtEnd {
+                elements.append(try array.decode(JSONValue.self))
+            }
+            self = .array(elements)
         } else {
-            self = .object(try container.decode([String: JSONValue].self))
+            let container = try decoder.singleValueContainer()
+            if container.decodeNil() {
+                self = .null
+            } else if let value = try? container.decode(Bool.self) {
+                self = .bool(value)
+            } else if let value = try? container.decode(Double.self) {
+                self = .number(value)
+            } else {
+                self = .string(try container.decode(String.self))
+            }
         }
+    }
+
+    private static func checkDepth(_ decoder: any Decoder) throws {
+        let path = decoder.codingPath
+        guard path.count < maximumDepth else {
+            throw DecodingError.dataCorrupted(.init(
+                codingPath: Array(path.prefix(8)), debugDescription: "JSON nested more than \(maximumDepth) levels deep"))
+        }
+    }
+
+    /// Any member name of a JSON object.
+    private struct JSONKey: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
     }
 
     public func encode(to encoder: any Encoder) throws {

@@ -9,6 +9,9 @@ public struct OpenAIError: Error, Sendable, Equatable {
     public var code: String?
     /// Seconds a client should wait, sent as `Retry-After`.
     public var retryAfter: Int?
+    /// The connection is closed after this answer (`Connection: close`): the request was not read to
+    /// its end, so nothing after it on the connection can be trusted.
+    public var closesConnection = false
 
     public init(status: HTTPResponse.Status, message: String, type: String, param: String? = nil, code: String? = nil, retryAfter: Int? = nil) {
         self.status = status

@@ -51,12 +51,12 @@ public struct IdentityClient: Sendable {
         request.headers.add(name: "Accept", value: "application/json")
         request.body = .bytes(ByteBuffer(string: Self.formEncoded(form)))
         let status: UInt
-        let retryAfter: Double?
+        let retryAfter: Int?
         let body: ByteBuffer
         do {
             let response = try await httpClient.execute(request, timeout: .seconds(30), logger: logger)
             status = response.status.code
-            retryAfter = response.headers.first(name: "Retry-After").flatMap { Double($0.trimmingSpaces()) }
+            retryAfter = response.headers.first(name: "Retry-After").flatMap { RetryAfter.seconds($0) }
             body = try await response.body.collect(upTo: 1 << 20)
         } catch {
             throw .unavailable(String(describing: error), retryAfter: nil)

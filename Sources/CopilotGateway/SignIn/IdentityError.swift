@@ -15,7 +15,7 @@ public enum IdentityError: Error, Sendable, Equatable {
     /// Another OAuth error: wrong tenant or client id, scopes, app registration.
     case rejected(error: String, detail: String)
     /// The identity platform could not be reached or is failing (network, 5xx, 429); worth retrying.
-    case unavailable(String, retryAfter: Double?)
+    case unavailable(String, retryAfter: Int?)
     /// The answer could not be read.
     case malformed(String)
 

@@ -66,6 +66,20 @@ public struct TokenCacheFile: Sendable {
         return cached
     }
 
+    /// Checks that the cache can be written, before a sign-in whose tokens would otherwise be lost:
+    /// makes its folder (0700) if it is missing, then creates and removes a file in it.
+    public func checkWritable() throws(TokenCacheError) {
+        let directory = try makeDirectory()
+        let probe = "\(path).check-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        let descriptor = open(probe, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+        guard descriptor >= 0 else { throw .unwritable(path: path, reason: String(cString: strerror(errno))) }
+        close(descriptor)
+        unlink(probe)
+        if FileManager.default.fileExists(atPath: path), access(path, W_OK) != 0, access(directory.isEmpty ? "." : directory, W_OK) != 0 {
+            throw .unwritable(path: path, reason: String(cString: strerror(errno)))
+        }
+    }
+
     /// Replaces the cache with `signIn`. A damaged cache found in the way is kept beside it.
     public func save(_ signIn: CachedSignIn) throws(TokenCacheError) {
         let data: Data
@@ -74,14 +88,7 @@ public struct TokenCacheFile: Sendable {
         } catch {
             throw .unwritable(path: path, reason: "encoding failed")
         }
-        let directory = (path as NSString).deletingLastPathComponent
-        do {
-            if !directory.isEmpty {
-                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-            }
-        } catch {
-            throw .unwritable(path: path, reason: Self.reason(error))
-        }
+        _ = try makeDirectory()
         if case .corrupt = Result(catching: { () throws(TokenCacheError) in try load() }).failure {
             _ = try? FileManager.default.removeItem(atPath: path + ".corrupt")
             _ = try? FileManager.default.copyItem(atPath: path, toPath: path + ".corrupt")
@@ -106,6 +113,19 @@ public struct TokenCacheFile: Sendable {
             unlink(temporary)
             throw .unwritable(path: path, reason: reason)
         }
+    }
+
+    /// The cache's folder, made (0700) if it is missing.
+    private func makeDirectory() throws(TokenCacheError) -> String {
+        let directory = (path as NSString).deletingLastPathComponent
+        do {
+            if !directory.isEmpty {
+                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            }
+        } catch {
+            throw .unwritable(path: path, reason: Self.reason(error))
+        }
+        return directory
     }
 
     /// Removes the cache; true if there was one.

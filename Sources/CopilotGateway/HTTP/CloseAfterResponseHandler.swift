@@ -1,0 +1,31 @@
+import HTTPTypes
+import NIOCore
+import NIOHTTPTypes
+
+/// Closes the connection once an answer that says `Connection: close` has been written, as HTTP/1.1
+/// asks of a server that sends it. The gateway says it when it stopped reading a request before its
+/// end (a body over the limit, too slow, or broken), so that nothing more is read from a client whose
+/// next bytes cannot be trusted, and a client that drips its body is let go at once.
+final class CloseAfterResponseHandler: ChannelOutboundHandler, RemovableChannelHandler {
+    typealias OutboundIn = HTTPResponsePart
+    typealias OutboundOut = HTTPResponsePart
+
+    private var closesAfterEnd = false
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        switch unwrapOutboundIn(data) {
+        case .head(let head):
+            closesAfterEnd = head.headerFields[.connection]?.lowercased() == "close"
+            context.write(data, promise: promise)
+        case .end where closesAfterEnd:
+            closesAfterEnd = false
+            let written = context.eventLoop.makePromise(of: Void.self)
+            if let promise { written.futureResult.cascade(to: promise) }
+            let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
+            written.futureResult.whenComplete { _ in loopBound.value.close(promise: nil) }
+            context.writeAndFlush(data, promise: written)
+        case .body, .end:
+            context.write(data, promise: promise)
+        }
+    }
+}

@@ -1,0 +1,113 @@
+import Hummingbird
+import NIOCore
+import NIOHTTP1
+
+/// Reads a request's whole body before the request is admitted to its caller's limits, so that a
+/// client that drips its body a byte at a time holds no place while it does.
+///
+/// The body must arrive within `deadline` (`GATEWAY_BODY_TIMEOUT_SECONDS`, else 408) and be at most
+/// `maxSize` bytes (`GATEWAY_MAX_BODY_MB`, else 413). A body over the limit is still read and thrown
+/// away, up to `drainLimit` bytes, so that a client that writes its whole body before it reads the
+/// answer gets its 413 rather than a stalled connection. A body whose HTTP framing is broken (a bad
+/// chunk, a connection half-closed before the body ended) is a 400.
+struct RequestBodyReader: Sendable {
+    var maxSize: Int
+    var deadline: Duration
+    var drainLimit: Int
+
+    init(maxSize: Int, deadline: Duration, drainLimit: Int = 64 << 20) {
+        self.maxSize = maxSize
+        self.deadline = deadline
+        self.drainLimit = max(drainLimit, maxSize)
+    }
+
+    /// How reading ended.
+    enum Outcome: Sendable {
+        case complete(ByteBuffer)
+        /// Over `maxSize`; `drained` when the rest was read to its end.
+        case tooLarge(drained: Bool)
+        case timedOut
+        case malformed(String)
+    }
+
+    /// Reads the body into memory and puts it back into `request` as one buffer.
+    func read(_ request: inout Request) async throws(OpenAIError) -> ByteBuffer {
+        let (body, maxSize, drainLimit, deadline) = (request.body, maxSize, drainLimit, deadline)
+        let outcome = await withTaskGroup(of: Outcome?.self) { group in
+            group.addTask { await Self.collect(body, maxSize: maxSize, drainLimit: drainLimit) }
+            group.addTask {
+                try? await Task.sleep(for: deadline)
+                return Task.isCancelled ? nil : .timedOut
+            }
+            var outcome = Outcome.timedOut
+            if let first = await group.next(), let first { outcome = first }
+            group.cancelAll()
+            return outcome
+        }
+        switch outcome {
+        case .complete(let buffer):
+            request.body = .init(buffer: buffer)
+            return buffer
+        case .tooLarge(let drained):
+            var error = OpenAIError(
+                status: .contentTooLarge,
+                message: "The request body is larger than the gateway's limit of \(Self.mebibytes(maxSize)) (GATEWAY_MAX_BODY_MB).",
+                type: "invalid_request_error", code: "request_too_large")
+            error.closesConnection = !drained
+            throw error
+        case .timedOut:
+            var error = OpenAIError(
+                status: .requestTimeout,
+                message: "The request body did not arrive within \(deadline.components.seconds) s (GATEWAY_BODY_TIMEOUT_SECONDS).",
+                type: "invalid_request_error", code: "request_timeout")
+            error.closesConnection = true
+            throw error
+        case .malformed(let reason):
+            var error = OpenAIError.invalidRequest("The request body could not be read: \(reason).", code: "malformed_body")
+            error.closesConnection = true
+            throw error
+        }
+    }
+
+    static func collect(_ body: RequestBody, maxSize: Int, drainLimit: Int) async -> Outcome {
+        var buffer = ByteBuffer()
+        var chunks = body.makeAsyncIterator()
+        do {
+            while var chunk = try await chunks.next() {
+                guard buffer.readableBytes + chunk.readableBytes <= maxSize else {
+                    var seen = buffer.readableBytes + chunk.readableBytes
+                    buffer = ByteBuffer()
+                    while seen <= drainLimit {
+                        guard let more = try await chunks.next() else { return .tooLarge(drained: true) }
+                        seen += more.readableBytes
+                    }
+                    return .tooLarge(drained: false)
+                }
+                buffer.writeBuffer(&chunk)
+            }
+            return .complete(buffer)
+        } catch is CancellationError {
+            return .timedOut
+        } catch let error as HTTPParserError {
+            return .malformed(Self.describe(error))
+        } catch {
+            if Task.isCancelled { return .timedOut }
+            return .malformed("its HTTP framing is broken or the connection ended before the body did")
+        }
+    }
+
+    static func describe(_ error: HTTPParserError) -> String {
+        switch error {
+        case .invalidEOFState: "the connection ended before the body did"
+        case .invalidChunkSize: "a chunk size of the chunked transfer encoding is not valid"
+        case .unexpectedContentLength: "it has both a Transfer-Encoding and a Content-Length, or a body where none may be"
+        case .invalidContentLength: "its Content-Length is not valid"
+        case .unknown: "its HTTP framing is broken (a Transfer-Encoding other than chunked, say)"
+        default: "its HTTP framing is broken (\(error))"
+        }
+    }
+
+    static func mebibytes(_ bytes: Int) -> String {
+        bytes >= 1 << 20 && bytes % (1 << 20) == 0 ? "\(bytes >> 20) MiB" : "\(bytes) bytes"
+    }
+}
