@@ -7,7 +7,10 @@ public actor CopilotSimulator {
     /// The options this simulator was created with.
     public nonisolated let options: SimulatorOptions
     private var conversations: [String: SimulatedConversation] = [:]
+    /// The request log: a ring of the newest `options.requestLogLimit` requests.
     private var requests: [RecordedRequest] = []
+    /// Where the oldest request sits in `requests` once the ring is full.
+    private var oldestRequest = 0
     private var faults: [SimulatorFault] = []
     /// How the streamed responses went so far.
     public internal(set) var streams = StreamCounts()
@@ -20,12 +23,16 @@ public actor CopilotSimulator {
         self.identity = IdentityState(options: options)
     }
 
-    /// Every request received under `/beta/...` and by the identity endpoints, oldest first.
-    public var recordedRequests: [RecordedRequest] { requests }
+    /// The requests received under `/beta/...` and by the identity endpoints, oldest first: all of them,
+    /// or the newest `options.requestLogLimit`.
+    public var recordedRequests: [RecordedRequest] {
+        Array(requests[oldestRequest...] + requests[..<oldestRequest])
+    }
 
     /// Forgets the recorded requests.
     public func clearRecordedRequests() {
         requests.removeAll()
+        oldestRequest = 0
     }
 
     /// Queues a fault for the next matching request(s).
@@ -47,7 +54,13 @@ public actor CopilotSimulator {
     }
 
     func record(_ request: RecordedRequest) {
-        requests.append(request)
+        let limit = options.requestLogLimit
+        guard limit > 0, requests.count >= limit else {
+            requests.append(request)
+            return
+        }
+        requests[oldestRequest] = request
+        oldestRequest = (oldestRequest + 1) % requests.count
     }
 
     /// Takes one use of the first pending fault of each kind that matches `endpoint`.

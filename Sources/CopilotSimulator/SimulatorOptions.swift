@@ -28,6 +28,9 @@ public struct SimulatorOptions: Sendable {
     /// Whether tool calls and JSON answers come wrapped the way untidy models write them: prose before
     /// and after, a code fence, a trailing comma (the `messy` fault does this for single turns).
     public var messyOutput: Bool
+    /// How many requests the request log keeps (the newest); zero: all of them. A long-running demo
+    /// gateway would otherwise grow without bound.
+    public var requestLogLimit: Int
 
     /// Creates options; the defaults suit tests and the demo mode.
     public init(
@@ -35,7 +38,7 @@ public struct SimulatorOptions: Sendable {
         maxMessageLength: Int = 16_000, accessTokenLifetime: Duration = .seconds(3600),
         deviceCodeLifetime: Duration = .seconds(900), deviceCodeInterval: Int = 5, enforceSlowDown: Bool = false,
         revokeRotatedRefreshTokens: Bool = false, checkTokens: Bool = false, autoApprove: Bool = false,
-        autoApproveDelay: Duration = .milliseconds(200), messyOutput: Bool = false
+        autoApproveDelay: Duration = .milliseconds(200), messyOutput: Bool = false, requestLogLimit: Int = 1000
     ) {
         self.snapshotCount = max(0, snapshotCount)
         self.eventDelay = eventDelay
@@ -50,5 +53,6 @@ public struct SimulatorOptions: Sendable {
         self.autoApprove = autoApprove
         self.autoApproveDelay = max(.zero, autoApproveDelay)
         self.messyOutput = messyOutput
+        self.requestLogLimit = max(0, requestLogLimit)
     }
 }

@@ -53,6 +53,9 @@ struct Simulate: AsyncParsableCommand {
     @Flag(help: "Write tool calls and JSON answers untidily, as real models do: prose around a code fence, a trailing comma.")
     var messy = false
 
+    @Option(name: .customLong("request-log-limit"), help: "Requests the request log (/_sim/requests) keeps, the newest; 0: all (memory grows with every request).")
+    var requestLogLimit = 1000
+
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel = "info"
 
@@ -63,6 +66,7 @@ struct Simulate: AsyncParsableCommand {
             throw ValidationError("--token-lifetime and --device-code-lifetime must be at least 1 second")
         }
         guard deviceCodeInterval >= 0 else { throw ValidationError("--device-code-interval must not be negative") }
+        guard requestLogLimit >= 0 else { throw ValidationError("--request-log-limit must not be negative") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical") }
     }
 
@@ -74,7 +78,7 @@ struct Simulate: AsyncParsableCommand {
                 accessTokenLifetime: .seconds(tokenLifetime), deviceCodeLifetime: .seconds(deviceCodeLifetime),
                 deviceCodeInterval: deviceCodeInterval, enforceSlowDown: enforceSlowDown,
                 revokeRotatedRefreshTokens: revokeRotatedRefreshTokens, checkTokens: checkTokens,
-                autoApprove: autoApprove, messyOutput: messy))
+                autoApprove: autoApprove, messyOutput: messy, requestLogLimit: requestLogLimit))
         let app = buildSimulatorApplication(simulator: simulator, host: host, port: port, logger: logger) { port in
             logger.info("Copilot simulator listening on http://\(host):\(port) (Graph paths under /beta/copilot, identity under /{tenant}/oauth2/v2.0, controls under /_sim)")
         }

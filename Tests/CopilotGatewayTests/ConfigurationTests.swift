@@ -78,6 +78,20 @@ import Testing
         #expect(DotEnvFile(contents: "PORT=1\nCOPILOT_TIMEZON=UTC").unknownSettingNames == ["COPILOT_TIMEZON"])
     }
 
+    @Test func anAdminKeyShorterThanSixteenCharactersIsRefusedLikeAnAPIKey() throws {
+        #expect(throws: ConfigurationError.self) { try configuration(env: ["GATEWAY_ADMIN_KEY": "x"]) }
+        #expect(try configuration(env: ["GATEWAY_ADMIN_KEY": "0123456789abcdef"]).adminKey == "0123456789abcdef")
+    }
+
+    @Test(arguments: [
+        ("127.0.0.1", true), ("127.1.2.3", true), ("::1", true), ("[::1]", true), ("::ffff:127.0.0.1", true), ("localhost", true),
+        ("LOCALHOST", true), ("127.example.invalid", false), ("127.0.0.1.nip.io", false), ("0.0.0.0", false), ("::", false),
+        ("10.0.0.1", false), ("::ffff:10.0.0.1", false), ("1::1", false),
+    ])
+    func hostIsLoopbackOnlyWhenItParsesAsALoopbackAddress(host: String, loopback: Bool) throws {
+        #expect(try configuration(env: ["HOST": host]).listensOnLoopbackOnly == loopback)
+    }
+
     @Test func modelAliasesAreListedAfterCopilot() throws {
         #expect(try configuration(env: ["COPILOT_MODEL_ALIASES": "gpt-4o, copilot ,m365"]).modelNames == ["copilot", "gpt-4o", "m365"])
     }

@@ -194,6 +194,45 @@ import Testing
         }
     }
 
+    @Test func anUpstreamErrorWithAnEmptyMessageStillNamesItsStatusAndRequestID() async throws {
+        try await GatewayHarness.run { client, simulator in
+            await simulator.addFault(.init(kind: .status, count: 2, endpoint: .chat, status: 500, message: ""))
+            let response = try await client.chat(["messages": [["role": "user", "content": "hi"]]])
+            #expect(response.status == .badGateway)
+            let message = try #require(try response.openAIError["message"] as? String)
+            #expect(message.contains("Copilot answered 500 InternalServerError (without a message) [Graph request-id "))
+        }
+    }
+
+    @Test(arguments: [
+        ("Missing scope permissions on the request. API requires one of 'Sites.Read.All'.", "delegated permissions"),
+        ("", "no Microsoft 365 Copilot licence"),
+        ("Forbidden.", "no Microsoft 365 Copilot licence"),
+    ])
+    func a403SaysWhetherPermissionsOrTheLicenceAreMissing(graphMessage: String, advice: String) async throws {
+        try await GatewayHarness.run { client, simulator in
+            await simulator.addFault(.init(kind: .status, endpoint: .chat, status: 403, message: graphMessage))
+            let response = try await client.chat(["messages": [["role": "user", "content": "hi"]]])
+            #expect(response.status == .forbidden)
+            let error = try response.openAIError
+            #expect(error["code"] as? String == "upstream_forbidden")
+            #expect((error["message"] as? String)?.contains(advice) == true, "\(error)")
+        }
+    }
+
+    @Test func aLocalNetworkFailureIsA502ThatSaysTheNetworkFailed() async throws {
+        // Nothing listens on port 9 of loopback: the connection is refused.
+        try await GatewayHarness.run(environment: ["GRAPH_BASE_URL": "http://127.0.0.1:9"]) { client, _ in
+            for stream in [false, true] {
+                let response = try await client.chat(["stream": stream, "messages": [["role": "user", "content": "hi"]]])
+                #expect(response.status == .badGateway)
+                let error = try response.openAIError
+                #expect(error["code"] as? String == "upstream_unreachable")
+                #expect((error["message"] as? String)?.contains("network between the gateway and Microsoft Graph failed") == true)
+            }
+        }
+    }
+
     @Test func anEmptyReplyTwiceIsAnErrorNotAnEmptyAnswer() async throws {
         try await GatewayHarness.run { client, simulator in
             await simulator.addFault(.init(kind: .emptyReply, count: 2, endpoint: .chat))

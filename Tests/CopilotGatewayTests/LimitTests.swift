@@ -146,8 +146,8 @@ import Testing
         try await GatewayHarness.run(environment: ["GATEWAY_IDLE_TIMEOUT_SECONDS": "1"]) { client, _ in
             let port = try #require(client.port)
             let started = ContinuousClock.now
-            let closed = try await RawConnection.waitForClose(port: port, sending: prefix, within: .seconds(8))
-            #expect(closed)
+            let answer = try await RawHTTP.exchange(port: port, sending: prefix, within: .seconds(8))
+            #expect(answer.closedByServer)
             let elapsed = ContinuousClock.now - started
             #expect(elapsed >= .milliseconds(800) && elapsed < .seconds(5))
         }
@@ -216,46 +216,5 @@ struct PrometheusText {
     func value(_ name: String, _ labels: [String: String] = [:]) -> Double? {
         let matching = samples.filter { sample in sample.name == name && labels.allSatisfy { sample.labels[$0.key] == $0.value } }
         return matching.isEmpty ? nil : matching.reduce(0) { $0 + $1.value }
-    }
-}
-
-/// A plain TCP connection, for what an HTTP client will not do: send half a request and wait.
-enum RawConnection {
-    /// Connects, sends `prefix`, then waits without sending more; true when the server closed the
-    /// connection within `limit`.
-    static func waitForClose(port: Int, sending prefix: String, within limit: Duration) async throws -> Bool {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread.detachNewThread {
-                continuation.resume(with: Result { try blockingWaitForClose(port: port, prefix: prefix, limit: limit) })
-            }
-        }
-    }
-
-    struct Failure: Error { let step: String }
-
-    private static func blockingWaitForClose(port: Int, prefix: String, limit: Duration) throws -> Bool {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw Failure(step: "socket") }
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port)).bigEndian
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard connected == 0 else { throw Failure(step: "connect") }
-        if !prefix.isEmpty {
-            let sent = prefix.utf8CString.withUnsafeBufferPointer { send(fd, $0.baseAddress, prefix.utf8.count, 0) }
-            guard sent == prefix.utf8.count else { throw Failure(step: "send") }
-        }
-        var timeout = timeval(tv_sec: Int(limit.components.seconds), tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let count = recv(fd, &buffer, buffer.count, 0)
-            if count == 0 { return true }  // closed by the server
-            if count < 0 { return errno == ECONNRESET }  // a timeout: still open
-        }
     }
 }

@@ -155,6 +155,18 @@ import Testing
         }
         #expect(opted.text.contains("zebra-quartz-7781"))
     }
+
+    @Test func aKeyInTheQueryStringNeverReachesTheLogEvenAtTrace() async throws {
+        let capture = LogCapture()
+        let logger = capture.logger("gateway")  // trace
+        try await GatewayHarness.run(environment: ["GATEWAY_API_KEYS": LimitTests.keyA], logger: logger) { client, _ in
+            let refused = try await client.execute(uri: "/v1/models?api_key=query-secret-0123456789abc&key=x", method: .get)
+            #expect(refused.status == .unauthorized)
+            _ = try await client.execute(uri: "/v1/chat/completions?api-key=query-secret-0123456789abc", method: .post, headers: LimitTests.bearer(LimitTests.keyA))
+        }
+        #expect(capture.text.contains("/v1/models"), "the request was logged, without its query")
+        #expect(!capture.text.contains("query-secret"))
+    }
 }
 
 /// SIGTERM with replies running: they may finish within the grace period, then they are ended with an

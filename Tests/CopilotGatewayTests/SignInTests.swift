@@ -273,6 +273,15 @@ import Testing
         #expect(throws: TokenCacheError.self) { try TokenCacheFile(path: path).load() }
     }
 
+    @Test func theCacheIsCheckedWritableBeforeASignInAndNothingIsLeftBehind() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("cache-check-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try TokenCacheFile(path: folder + "/state/token-cache.json").checkWritable()
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder + "/state").isEmpty)
+        // A folder that cannot exist (its parent is a file): the check fails before anyone signs in.
+        #expect(throws: TokenCacheError.self) { try TokenCacheFile(path: "/dev/null/token-cache.json").checkWritable() }
+    }
+
     @Test func aCacheMadeReadableToOthersIsMadePrivateAgain() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("perm-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: folder) }

@@ -119,3 +119,26 @@ import Testing
         }
     }
 }
+
+/// The request log is a ring: a long-running demo gateway keeps only the newest requests.
+@Suite struct RequestLogLimitTests {
+    static func request(_ number: Int) -> RecordedRequest {
+        RecordedRequest(method: "POST", path: "/beta/copilot/conversations/\(number)", headers: [:], body: .null)
+    }
+
+    @Test func theLogKeepsOnlyTheNewestRequestsOldestFirst() async {
+        let simulator = CopilotSimulator(options: .init(requestLogLimit: 3))
+        for number in 1...7 { await simulator.record(Self.request(number)) }
+        #expect(await simulator.recordedRequests.map(\.path) == (5...7).map { "/beta/copilot/conversations/\($0)" })
+        await simulator.clearRecordedRequests()
+        await simulator.record(Self.request(8))
+        #expect(await simulator.recordedRequests.map(\.path) == ["/beta/copilot/conversations/8"])
+    }
+
+    @Test func aLimitOfZeroKeepsEveryRequest() async {
+        let simulator = CopilotSimulator(options: .init(requestLogLimit: 0))
+        for number in 1...2_500 { await simulator.record(Self.request(number)) }
+        #expect(await simulator.recordedRequests.count == 2_500)
+        #expect(CopilotSimulator(options: .init()).options.requestLogLimit == 1000)
+    }
+}

@@ -101,7 +101,7 @@ public enum UpstreamError: Error, Sendable, Equatable {
             if sentence.hasSuffix(".") { sentence.removeLast() }
             detail += ": \(sentence)"
         } else {
-            detail += " (\(HTTPResponse.Status(code: status).reasonPhrase), without a message)"
+            detail += " (without a message)"
         }
         if let requestID, !requestID.isEmpty { detail += " [Graph request-id \(requestID)]" }
         return detail

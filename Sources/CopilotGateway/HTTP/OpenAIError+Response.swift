@@ -28,6 +28,15 @@ extension OpenAIError: HTTPResponseError {
 /// or a framework default body: unknown routes, oversized bodies and unexpected failures included.
 struct OpenAIErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        if request.method == .connect {
+            // HTTP/1.1 gives a response to CONNECT no body, and the connection would become a tunnel:
+            // the refusal says so in its status and the connection is closed.
+            var error = OpenAIError(
+                status: .methodNotAllowed, message: "CONNECT is not supported: the gateway is not a proxy.", type: "invalid_request_error",
+                code: "method_not_allowed")
+            error.closesConnection = true
+            return error.response()
+        }
         do {
             return try await next(request, context)
         } catch let error as OpenAIError {

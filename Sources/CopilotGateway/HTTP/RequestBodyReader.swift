@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 import NIOCore
 import NIOHTTP1
@@ -32,6 +33,19 @@ struct RequestBodyReader: Sendable {
 
     /// Reads the body into memory and puts it back into `request` as one buffer.
     func read(_ request: inout Request) async throws(OpenAIError) -> ByteBuffer {
+        if let coding = request.headers[.transferEncoding], coding.trimmingCharacters(in: .whitespaces).lowercased() != "chunked" {
+            // `identity, chunked` and the like: HTTP/1.1 knows only chunked framing for a request body, and a
+            // parser that guesses would wait for the connection to end.
+            var error = OpenAIError.invalidRequest(
+                "The request could not be read: Transfer-Encoding `\(coding)` is not supported; send the body with a Content-Length or as `chunked`.",
+                code: "malformed_body")
+            error.closesConnection = true
+            throw error
+        }
+        if let declared = request.headers[.contentLength].flatMap({ Int($0) }), declared > drainLimit {
+            // Too much to read and throw away: answered at once, and the connection closed after the answer.
+            throw tooLarge(drained: false)
+        }
         let (body, maxSize, drainLimit, deadline) = (request.body, maxSize, drainLimit, deadline)
         let outcome = await withTaskGroup(of: Outcome?.self) { group in
             group.addTask { await Self.collect(body, maxSize: maxSize, drainLimit: drainLimit) }
@@ -49,12 +63,7 @@ struct RequestBodyReader: Sendable {
             request.body = .init(buffer: buffer)
             return buffer
         case .tooLarge(let drained):
-            var error = OpenAIError(
-                status: .contentTooLarge,
-                message: "The request body is larger than the gateway's limit of \(Self.mebibytes(maxSize)) (GATEWAY_MAX_BODY_MB).",
-                type: "invalid_request_error", code: "request_too_large")
-            error.closesConnection = !drained
-            throw error
+            throw tooLarge(drained: drained)
         case .timedOut:
             var error = OpenAIError(
                 status: .requestTimeout,
@@ -67,6 +76,15 @@ struct RequestBodyReader: Sendable {
             error.closesConnection = true
             throw error
         }
+    }
+
+    private func tooLarge(drained: Bool) -> OpenAIError {
+        var error = OpenAIError(
+            status: .contentTooLarge,
+            message: "The request body is larger than the gateway's limit of \(Self.mebibytes(maxSize)) (GATEWAY_MAX_BODY_MB).",
+            type: "invalid_request_error", code: "request_too_large")
+        error.closesConnection = !drained
+        return error
     }
 
     static func collect(_ body: RequestBody, maxSize: Int, drainLimit: Int) async -> Outcome {

@@ -69,6 +69,32 @@ public struct ChatCompletionRequest: Decodable, Sendable {
         var name: String
         var description: String?
         var parameters: JSONValue?
+
+        enum CodingKeys: String, CodingKey { case name, description, parameters }
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            name = try container.decode(String.self, forKey: .name)
+            guard Self.isValidName(name) else {
+                throw DecodingError.dataCorruptedError(
+                    forKey: .name, in: container,
+                    debugDescription: "'\(name)' is not a valid function name: use 1 to 64 letters, digits, underscores or dashes")
+            }
+            description = try container.decodeIfPresent(String.self, forKey: .description)
+            parameters = try container.decodeIfPresent(JSONValue.self, forKey: .parameters)
+        }
+
+        /// OpenAI's rule for function names: `^[a-zA-Z0-9_-]{1,64}$`.
+        static func isValidName(_ name: String) -> Bool {
+            (1...64).contains(name.utf8.count) && name.utf8.allSatisfy { byte in
+                switch byte {
+                case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                    UInt8(ascii: "_"), UInt8(ascii: "-"):
+                    true
+                default: false
+                }
+            }
+        }
         var offered: OfferedTool {
             OfferedTool(name: name, description: description ?? "", parameters: parameters ?? .object(["type": .string("object"), "properties": .object([:])]))
         }

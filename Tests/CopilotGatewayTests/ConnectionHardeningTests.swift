@@ -1,0 +1,158 @@
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import NIOCore
+import NIOEmbedded
+import Testing
+
+@testable import CopilotGateway
+
+/// What a client can do to a connection: drip its body, send more than the limit before reading, break
+/// the HTTP framing, stop reading its answer. Each ends in a clear answer and frees what it held.
+@Suite struct ConnectionHardeningTests {
+    static let head = "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+
+    @Test func aClientDrippingItsBodyHoldsNoPlaceAndGets408AfterTheBodyTimeout() async throws {
+        let environment = ["GATEWAY_MAX_CONCURRENT_PER_KEY": "1", "GATEWAY_BODY_TIMEOUT_SECONDS": "2", "GATEWAY_IDLE_TIMEOUT_SECONDS": "30"]
+        try await GatewayHarness.run(environment: environment) { client, _ in
+            let port = try #require(client.port)
+            let started = ContinuousClock.now
+            async let dripped = RawHTTP.exchange(
+                port: port, sending: Self.head + "Content-Length: 200\r\n\r\n", thenDrip: 60, every: .milliseconds(100), within: .seconds(10))
+            try await Task.sleep(for: .milliseconds(300))
+            // The dripping request has not arrived yet, so it holds no place of the only one.
+            #expect(try await client.chat(LimitTests.hello).status == .ok)
+            let answer = try await dripped
+            #expect(answer.text.hasPrefix("HTTP/1.1 408"))
+            #expect(answer.text.contains(#""code":"request_timeout""#))
+            #expect(answer.closedByServer)
+            #expect(ContinuousClock.now - started < .seconds(5))
+        }
+    }
+
+    @Test func aBodyOverTheLimitSentWholeBeforeReadingGetsIts413AtOnce() async throws {
+        try await GatewayHarness.run(environment: ["GATEWAY_MAX_BODY_MB": "1", "GATEWAY_IDLE_TIMEOUT_SECONDS": "30"]) { client, _ in
+            let port = try #require(client.port)
+            let body = String(repeating: "x", count: 3 << 20)
+            let started = ContinuousClock.now
+            let answer = try await RawHTTP.exchange(
+                port: port, sending: Self.head + "Connection: close\r\nContent-Length: \(body.utf8.count)\r\n\r\n" + body, within: .seconds(20))
+            #expect(answer.text.hasPrefix("HTTP/1.1 413"))
+            #expect(answer.text.contains(#""code":"request_too_large""#))
+            #expect(ContinuousClock.now - started < .seconds(5))
+        }
+    }
+
+    @Test(arguments: [
+        (head + "Transfer-Encoding: chunked\r\n\r\nZZ\r\nabc\r\n0\r\n\r\n", false, "chunk size"),
+        (head + "Transfer-Encoding: bogus\r\n\r\n{}", false, "could not be read"),
+        (head + "Transfer-Encoding: identity\r\nContent-Length: 2\r\n\r\n{}", false, "could not be read"),
+        (head + "Content-Length: 100\r\n\r\n{\"messages\":", true, "ended before the body did"),
+        ("GARBAGE\r\n\r\n", false, "could not be read"),
+        ("GET /v1/models HTTP/1.1\r\nHo st: x\r\n\r\n", false, "could not be read"),
+    ])
+    func brokenFramingIsA400WithAnOpenAIBody(request: String, halfClose: Bool, words: String) async throws {
+        try await GatewayHarness.run { client, _ in
+            let answer = try await RawHTTP.exchange(port: try #require(client.port), sending: request, halfClose: halfClose, within: .seconds(5))
+            #expect(answer.text.hasPrefix("HTTP/1.1 400"), "\(answer.text)")
+            let body = try #require(answer.text.range(of: "\r\n\r\n").map { answer.text[$0.upperBound...] })
+            let json = try #require(try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any])
+            let error = try #require(json["error"] as? [String: Any])
+            #expect(Set(error.keys) == ["message", "type", "param", "code"])
+            #expect((error["message"] as? String)?.contains(words) == true, "\(error)")
+            #expect(answer.closedByServer)
+            // The gateway goes on serving.
+            #expect(try await client.execute(uri: "/health", method: .get).status == .ok)
+        }
+    }
+
+    /// A connected channel with the handler, whose client has just stopped reading.
+    static func stalledChannel() throws -> EmbeddedChannel {
+        let channel = EmbeddedChannel(handler: StalledWriteHandler(timeout: .seconds(5)))
+        try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 9)).wait()
+        channel.isWritable = false
+        channel.pipeline.fireChannelWritabilityChanged()
+        return channel
+    }
+
+    @Test func aConnectionWhoseClientStopsReadingIsClosedAfterTheWriteTimeout() throws {
+        let channel = try Self.stalledChannel()
+        channel.embeddedEventLoop.advanceTime(by: .seconds(4))
+        #expect(channel.isActive)
+        channel.embeddedEventLoop.advanceTime(by: .seconds(2))
+        #expect(!channel.isActive)
+    }
+
+    @Test func aClientThatReadsAgainInTimeKeepsItsConnection() throws {
+        let channel = try Self.stalledChannel()
+        channel.embeddedEventLoop.advanceTime(by: .seconds(4))
+        channel.isWritable = true
+        channel.pipeline.fireChannelWritabilityChanged()
+        channel.embeddedEventLoop.advanceTime(by: .seconds(10))
+        #expect(channel.isActive)
+        _ = try channel.finish()
+    }
+}
+
+/// One HTTP exchange over a plain socket, for what an HTTP client will not do.
+enum RawHTTP {
+    struct Answer: Sendable {
+        var text: String
+        /// The server closed the connection (rather than the wait running out).
+        var closedByServer: Bool
+    }
+
+    struct Failure: Error { let step: String }
+
+    /// Sends `request` (then, if asked, one space every `every`, `drip` times, stopping when the server
+    /// answers), optionally half-closes, and reads until the server closes or `limit` runs out.
+    static func exchange(
+        port: Int, sending request: String, halfClose: Bool = false, thenDrip drip: Int = 0, every: Duration = .zero, within limit: Duration
+    ) async throws -> Answer {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread {
+                continuation.resume(with: Result {
+                    try blockingExchange(port: port, request: Array(request.utf8), halfClose: halfClose, drip: drip, every: every, limit: limit)
+                })
+            }
+        }
+    }
+
+    private static func blockingExchange(port: Int, request: [UInt8], halfClose: Bool, drip: Int, every: Duration, limit: Duration) throws -> Answer {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw Failure(step: "socket") }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port)).bigEndian
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else { throw Failure(step: "connect") }
+        var timeout = timeval(tv_sec: Int(limit.components.seconds), tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var sent = 0
+        while sent < request.count {
+            let count = request[sent...].withUnsafeBufferPointer { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            if count <= 0 { break }  // the server stopped reading: its answer may be waiting
+            sent += count
+        }
+        var received: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        for _ in 0..<drip {
+            Thread.sleep(forTimeInterval: Double(every.components.attoseconds) / 1e18 + Double(every.components.seconds))
+            let count = recv(fd, &buffer, buffer.count, Int32(MSG_DONTWAIT))
+            if count > 0 { received += buffer[0..<count]; break }
+            if count == 0 { return Answer(text: String(decoding: received, as: UTF8.self), closedByServer: true) }
+            if send(fd, " ", 1, Int32(MSG_NOSIGNAL)) <= 0 { break }
+        }
+        if halfClose { shutdown(fd, Int32(SHUT_WR)) }
+        while true {
+            let count = recv(fd, &buffer, buffer.count, 0)
+            if count > 0 { received += buffer[0..<count]; continue }
+            let closed = count == 0 || errno == ECONNRESET
+            return Answer(text: String(decoding: received, as: UTF8.self), closedByServer: closed)
+        }
+    }
+}
