@@ -128,9 +128,16 @@ nginx -c "$WORK/nginx/nginx.conf" -p "$WORK/nginx" -e "$WORK/nginx/nginx-error.l
 STARTED_PIDS+=($!)
 ACCESS_LOG=$WORK/nginx/nginx-access.log
 
+# The phases count the simulator's whole request log and continue many conversations: keep all of
+# both (a binary older than these options keeps all anyway).
+SIM_KEEP_ALL=()
+if "$GATEWAY_BIN" simulate --help 2>/dev/null | grep -q -- --request-log-limit; then
+    SIM_KEEP_ALL=(--request-log-limit 0 --conversation-limit 0)
+fi
+
 start_simulator() { # PORT SNAPSHOTS DELAY_MS -> SIM_PID
     (cd "$WORK" && exec env -i PATH="$PATH" HOME="$WORK" "$GATEWAY_BIN" simulate --port "$1" \
-        --snapshots "$2" --delay-ms "$3" --log-level warning) >>"$WORK/simulator.log" 2>&1 &
+        --snapshots "$2" --delay-ms "$3" --log-level warning "${SIM_KEEP_ALL[@]}") >>"$WORK/simulator.log" 2>&1 &
     SIM_PID=$!
     STARTED_PIDS+=("$SIM_PID")
     wait_http "http://127.0.0.1:$1/_sim/faults"

@@ -1154,7 +1154,8 @@ async def run(args: argparse.Namespace, children: Children) -> int:
                                      "STATE_DIR", "TOKEN_CACHE", "HOST", "PORT", "LOG_LEVEL"))}
     sim = children.start([str(binary), "simulate", "--host", HOST, "--port", str(sim_port), "--snapshots",
                           str(args.snapshots), "--delay-ms", str(args.delay_ms), "--log-level", "warning",
-                          "--request-log-limit", "0"],  # every history is checked against the whole log
+                          # every history is checked against the whole log and every conversation
+                          "--request-log-limit", "0", "--conversation-limit", "0"],
                          base_env, tmp, tmp / "simulator.log")
     gw_env = dict(base_env, GRAPH_BASE_URL=f"http://{HOST}:{sim_port}", COPILOT_ACCESS_TOKEN="soak-token",
                   STATE_DIR=str(state), PORT=str(gw_port), HOST=HOST, LOG_LEVEL="warning",

@@ -7,6 +7,8 @@ public actor CopilotSimulator {
     /// The options this simulator was created with.
     public nonisolated let options: SimulatorOptions
     private var conversations: [String: SimulatedConversation] = [:]
+    /// Conversation ids, oldest first, to forget the oldest beyond `options.conversationLimit`.
+    private var conversationOrder: [String] = []
     /// The request log: a ring of the newest `options.requestLogLimit` requests.
     private var requests: [RecordedRequest] = []
     /// Where the oldest request sits in `requests` once the ring is full.
@@ -93,6 +95,13 @@ public actor CopilotSimulator {
             id: UUID().uuidString.lowercased(), createdDateTime: GraphDates.timestamp(now), displayName: "",
             state: "active", turnCount: 0, turns: [])
         conversations[conversation.id] = conversation
+        conversationOrder.append(conversation.id)
+        let limit = options.conversationLimit
+        if limit > 0, conversationOrder.count > limit {
+            // Forgotten as Graph forgets old conversations: a later turn in one gets 404.
+            for id in conversationOrder.prefix(conversationOrder.count - limit) { conversations[id] = nil }
+            conversationOrder.removeFirst(conversationOrder.count - limit)
+        }
         return conversation
     }
 

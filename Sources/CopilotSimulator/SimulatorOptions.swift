@@ -31,6 +31,9 @@ public struct SimulatorOptions: Sendable {
     /// How many requests the request log keeps (the newest); zero: all of them. A long-running demo
     /// gateway would otherwise grow without bound.
     public var requestLogLimit: Int
+    /// How many conversations the simulator remembers (the newest); zero: all of them. An older one
+    /// is forgotten as Graph forgets one, and a turn in it gets 404.
+    public var conversationLimit: Int
 
     /// Creates options; the defaults suit tests and the demo mode.
     public init(
@@ -38,7 +41,8 @@ public struct SimulatorOptions: Sendable {
         maxMessageLength: Int = 16_000, accessTokenLifetime: Duration = .seconds(3600),
         deviceCodeLifetime: Duration = .seconds(900), deviceCodeInterval: Int = 5, enforceSlowDown: Bool = false,
         revokeRotatedRefreshTokens: Bool = false, checkTokens: Bool = false, autoApprove: Bool = false,
-        autoApproveDelay: Duration = .milliseconds(200), messyOutput: Bool = false, requestLogLimit: Int = 1000
+        autoApproveDelay: Duration = .milliseconds(200), messyOutput: Bool = false, requestLogLimit: Int = 1000,
+        conversationLimit: Int = 1000
     ) {
         self.snapshotCount = max(0, snapshotCount)
         self.eventDelay = eventDelay
@@ -54,5 +58,6 @@ public struct SimulatorOptions: Sendable {
         self.autoApproveDelay = max(.zero, autoApproveDelay)
         self.messyOutput = messyOutput
         self.requestLogLimit = max(0, requestLogLimit)
+        self.conversationLimit = max(0, conversationLimit)
     }
 }

@@ -56,6 +56,9 @@ struct Simulate: AsyncParsableCommand {
     @Option(name: .customLong("request-log-limit"), help: "Requests the request log (/_sim/requests) keeps, the newest; 0: all (memory grows with every request).")
     var requestLogLimit = 1000
 
+    @Option(name: .customLong("conversation-limit"), help: "Conversations the simulator remembers, the newest; an older one answers 404 like a conversation Graph forgot. 0: all.")
+    var conversationLimit = 1000
+
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel = "info"
 
@@ -66,7 +69,9 @@ struct Simulate: AsyncParsableCommand {
             throw ValidationError("--token-lifetime and --device-code-lifetime must be at least 1 second")
         }
         guard deviceCodeInterval >= 0 else { throw ValidationError("--device-code-interval must not be negative") }
-        guard requestLogLimit >= 0 else { throw ValidationError("--request-log-limit must not be negative") }
+        guard requestLogLimit >= 0, conversationLimit >= 0 else {
+            throw ValidationError("--request-log-limit and --conversation-limit must not be negative")
+        }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical") }
     }
 
@@ -78,7 +83,8 @@ struct Simulate: AsyncParsableCommand {
                 accessTokenLifetime: .seconds(tokenLifetime), deviceCodeLifetime: .seconds(deviceCodeLifetime),
                 deviceCodeInterval: deviceCodeInterval, enforceSlowDown: enforceSlowDown,
                 revokeRotatedRefreshTokens: revokeRotatedRefreshTokens, checkTokens: checkTokens,
-                autoApprove: autoApprove, messyOutput: messy, requestLogLimit: requestLogLimit))
+                autoApprove: autoApprove, messyOutput: messy, requestLogLimit: requestLogLimit,
+                conversationLimit: conversationLimit))
         let app = buildSimulatorApplication(simulator: simulator, host: host, port: port, logger: logger) { port in
             logger.info("Copilot simulator listening on http://\(host):\(port) (Graph paths under /beta/copilot, identity under /{tenant}/oauth2/v2.0, controls under /_sim)")
         }

@@ -78,9 +78,12 @@ import Testing
         #expect(DotEnvFile(contents: "PORT=1\nCOPILOT_TIMEZON=UTC").unknownSettingNames == ["COPILOT_TIMEZON"])
     }
 
-    @Test func anAdminKeyShorterThanSixteenCharactersIsRefusedLikeAnAPIKey() throws {
+    @Test func anAdminKeyShorterThanSixteenCharactersOrEqualToAnAPIKeyIsRefused() throws {
         #expect(throws: ConfigurationError.self) { try configuration(env: ["GATEWAY_ADMIN_KEY": "x"]) }
         #expect(try configuration(env: ["GATEWAY_ADMIN_KEY": "0123456789abcdef"]).adminKey == "0123456789abcdef")
+        #expect(throws: ConfigurationError.self) {
+            try configuration(env: ["GATEWAY_ADMIN_KEY": "0123456789abcdef", "GATEWAY_API_KEYS": "other-key-0123456789,0123456789abcdef"])
+        }
     }
 
     @Test(arguments: [

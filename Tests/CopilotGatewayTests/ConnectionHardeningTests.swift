@@ -1,5 +1,7 @@
+import CopilotSimulator
 import Foundation
 import HTTPTypes
+import Hummingbird
 import HummingbirdTesting
 import NIOCore
 import NIOEmbedded
@@ -43,6 +45,46 @@ import Testing
         }
     }
 
+    @Test func aBodyDeclaredFarBeyondTheLimitIsAnswered413BeforeItIsSent() async throws {
+        try await GatewayHarness.run(environment: ["GATEWAY_MAX_BODY_MB": "1", "GATEWAY_IDLE_TIMEOUT_SECONDS": "30"]) { client, _ in
+            let port = try #require(client.port)
+            let started = ContinuousClock.now
+            // 5 GiB announced, a little sent, then the client waits for the answer.
+            let answer = try await RawHTTP.exchange(
+                port: port, sending: Self.head + "Content-Length: 5368709120\r\n\r\n" + String(repeating: "x", count: 4096), within: .seconds(20))
+            #expect(answer.text.hasPrefix("HTTP/1.1 413"))
+            #expect(answer.text.contains("Connection: close"))
+            #expect(answer.closedByServer)
+            #expect(ContinuousClock.now - started < .seconds(5))
+        }
+    }
+
+    @Test func bodiesBeingReadTogetherAreBoundedInMemory() async {
+        let budget = BodyBudget(capacity: 10)
+        #expect(budget.reserve(6))
+        let body = RequestBody(buffer: ByteBuffer(string: "0123456789"))
+        switch await RequestBodyReader.collect(body, maxSize: 100, drainLimit: 100, budget: budget) {
+        case .overBudget: break
+        default: Issue.record("a body that does not fit the budget must be refused")
+        }
+        #expect(budget.inUse == 6, "a refused body gives back what it took")
+        budget.release(6)
+        switch await RequestBodyReader.collect(body, maxSize: 100, drainLimit: 100, budget: budget) {
+        case .complete(let buffer): #expect(buffer.readableBytes == 10 && budget.inUse == 10)
+        default: Issue.record("a body that fits must be read")
+        }
+    }
+
+    @Test func aRouteThatAnsweredBeforeTheBodyBrokeGetsNoSecondAnswer() async throws {
+        try await GatewayHarness.run { client, _ in
+            let request = "GET /health HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nZZ\r\nabc\r\n0\r\n\r\n"
+            let answer = try await RawHTTP.exchange(port: try #require(client.port), sending: request, within: .seconds(5))
+            #expect(answer.text.hasPrefix("HTTP/1.1 200"))
+            #expect(answer.text.components(separatedBy: "HTTP/1.1 ").count == 2, "one answer only: \(answer.text)")
+            #expect(answer.closedByServer)
+        }
+    }
+
     @Test(arguments: [
         (head + "Transfer-Encoding: chunked\r\n\r\nZZ\r\nabc\r\n0\r\n\r\n", false, "chunk size"),
         (head + "Transfer-Encoding: bogus\r\n\r\n{}", false, "could not be read"),
@@ -63,6 +105,27 @@ import Testing
             #expect(answer.closedByServer)
             // The gateway goes on serving.
             #expect(try await client.execute(uri: "/health", method: .get).status == .ok)
+        }
+    }
+
+    @Test func aStreamWhoseClientStopsReadingFreesItsPlaceAfterTheWriteTimeout() async throws {
+        let environment = ["GATEWAY_MAX_CONCURRENT_PER_KEY": "1", "GATEWAY_WRITE_TIMEOUT_SECONDS": "1"]
+        try await GatewayHarness.run(simulator: .init(snapshotCount: 1, eventDelay: .zero), environment: environment) { client, simulator in
+            // Several MB of answer: more than the socket buffers hold for a client that reads nothing.
+            await simulator.addFault(.init(kind: .huge, endpoint: .stream, length: 6_000_000))
+            let body = #"{"stream":true,"messages":[{"role":"user","content":"tell me everything"}]}"#
+            let stalled = try RawHTTP.sendAndStopReading(
+                port: try #require(client.port), request: Self.head + "Content-Length: \(body.utf8.count)\r\n\r\n" + body)
+            defer { close(stalled) }
+            try await Task.sleep(for: .milliseconds(500))
+            var status = HTTPResponse.Status.tooManyRequests
+            let deadline = ContinuousClock.now + .seconds(40)
+            while status == .tooManyRequests, ContinuousClock.now < deadline {
+                status = try await client.chat(LimitTests.hello).status
+                if status == .tooManyRequests { try await Task.sleep(for: .milliseconds(250)) }
+            }
+            // The stalled stream's connection was closed, so its place is free while its client still holds the socket.
+            #expect(status == .ok)
         }
     }
 
@@ -104,6 +167,40 @@ enum RawHTTP {
 
     struct Failure: Error { let step: String }
 
+    /// Connects with a small receive buffer, sends `request` and returns the socket without ever
+    /// reading from it: a client that stopped reading. The caller closes it.
+    static func sendAndStopReading(port: Int, request: String) throws -> Int32 {
+        let fd = try connected(port: port) { fd in
+            var size: Int32 = 4096
+            setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        }
+        let bytes = Array(request.utf8)
+        guard bytes.withUnsafeBufferPointer({ send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }) == bytes.count else {
+            close(fd)
+            throw Failure(step: "send")
+        }
+        return fd
+    }
+
+    /// A TCP socket connected to loopback `port`; `prepare` runs before the connection is made.
+    private static func connected(port: Int, prepare: (Int32) -> Void = { _ in }) throws -> Int32 {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw Failure(step: "socket") }
+        prepare(fd)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port)).bigEndian
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard result == 0 else {
+            close(fd)
+            throw Failure(step: "connect")
+        }
+        return fd
+    }
+
     /// Sends `request` (then, if asked, one space every `every`, `drip` times, stopping when the server
     /// answers), optionally half-closes, and reads until the server closes or `limit` runs out.
     static func exchange(
@@ -119,19 +216,11 @@ enum RawHTTP {
     }
 
     private static func blockingExchange(port: Int, request: [UInt8], halfClose: Bool, drip: Int, every: Duration, limit: Duration) throws -> Answer {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw Failure(step: "socket") }
+        let fd = try connected(port: port)
         defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port)).bigEndian
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard connected == 0 else { throw Failure(step: "connect") }
         var timeout = timeval(tv_sec: Int(limit.components.seconds), tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         var sent = 0
         while sent < request.count {
             let count = request[sent...].withUnsafeBufferPointer { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }

@@ -17,6 +17,7 @@ import Testing
         _ body: @Sendable (any TestClientProtocol, MicrosoftAccount) async throws -> Void
     ) async throws {
         let account = harness.account(signsInWhenNeeded: signsInWhenNeeded, metrics: metrics)
+        let access = AdminAccess(adminKey: GatewayHarness.adminKey, loginToken: Self.loginToken)
         let configuration = try GatewayConfiguration(
             reader: .gateway(environment: [
                 "PORT": "0", "GRAPH_BASE_URL": harness.simulatorURL, "COPILOT_TIMEZONE": "UTC", "GATEWAY_ADMIN_KEY": GatewayHarness.adminKey,
@@ -27,13 +28,15 @@ import Testing
             logger: harness.logs.logger("graph"))
         let app = try await buildApplication(
             configuration: configuration, graph: graph, account: account, conversations: MemoryConversationStore(), metrics: metrics,
-            loginToken: Self.loginToken, logger: harness.logs.logger("gateway"))
-        try await app.test(.live) { client in try await body(client, account) }
+            adminAccess: access, logger: harness.logs.logger("gateway"))
+        try await Self.$withLoginCookie.withValue([.cookie: "copilot_gateway_login=\(access.openSession())"]) {
+            try await app.test(.live) { client in try await body(client, account) }
+        }
     }
 
     /// The secret of the sign-in link these gateways print, and the cookie the link sets.
     static let loginToken = "test-login-token-0123456789abcdef"
-    static let withLoginCookie: HTTPFields = [.cookie: "copilot_gateway_login=\(loginToken)"]
+    @TaskLocal static var withLoginCookie: HTTPFields = [:]
 
     static let checking = SimulatorOptions(snapshotCount: 3, eventDelay: .zero, deviceCodeInterval: 1, checkTokens: true)
 
@@ -99,18 +102,41 @@ import Testing
         }
     }
 
-    @Test func theSignInLinkFromTheLogSetsACookieForTheLoginPageAndLeavesTheAddressBar() async throws {
+    @Test func theSignInLinkFromTheLogWorksOnceSetsASessionCookieAndTheNextLinkIsLogged() async throws {
         try await SignInHarness.run(options: Self.checking) { harness in
             try await withGateway(harness, signsInWhenNeeded: false) { client, _ in
+                // Not signed in: the link is logged as a warning, so it shows at LOG_LEVEL=warning too.
+                #expect(harness.logs.text.contains("warning Sign-in page for this server (the link works once; keep it private): http://127.0.0.1:"))
+                #expect(harness.logs.text.contains("/login?token=\(Self.loginToken)"))
                 let link = try await client.execute(uri: "/login?token=\(Self.loginToken)", method: .get)
                 #expect(link.status == .seeOther)
                 #expect(link.headers[.location] == "/login")
                 let cookie = try #require(link.headers[.setCookie])
-                #expect(cookie.hasPrefix("copilot_gateway_login=\(Self.loginToken);"))
-                #expect(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict") && cookie.contains("Path=/login"))
+                #expect(cookie.hasPrefix("copilot_gateway_login=") && !cookie.contains(Self.loginToken))
+                #expect(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax") && cookie.contains("Path=/login") && cookie.contains("Max-Age=43200"))
                 let page = try await client.execute(uri: "/login", method: .get, headers: [.cookie: "other=1; \(cookie.split(separator: ";")[0])"])
                 #expect(page.status == .ok)
                 #expect(String(buffer: page.body).contains("not signed in"))
+                // The used link opens nothing any more; a new one went to the log.
+                let again = try await client.execute(uri: "/login?token=\(Self.loginToken)", method: .get)
+                #expect(again.status == .forbidden)
+                let links = harness.logs.text.components(separatedBy: "/login?token=").dropFirst().map { String($0.prefix(64)) }
+                #expect(links.count == 2 && links[1] != Self.loginToken)
+                let next = try await client.execute(uri: "/login?token=\(links[1])", method: .get)
+                #expect(next.status == .seeOther)
+            }
+        }
+    }
+
+    @Test func brokenFramingOnTheLoginPageIsA400NotA500() async throws {
+        try await SignInHarness.run(options: Self.checking) { harness in
+            try await withGateway(harness, signsInWhenNeeded: false) { client, _ in
+                let request = "POST /login HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(GatewayHarness.adminKey)\r\n"
+                    + "Transfer-Encoding: chunked\r\n\r\nZZ\r\nreplace=yes\r\n0\r\n\r\n"
+                let answer = try await RawHTTP.exchange(port: try #require(client.port), sending: request, within: .seconds(5))
+                #expect(answer.text.hasPrefix("HTTP/1.1 400"), "\(answer.text)")
+                #expect(answer.text.contains(#""code":"malformed_body""#))
+                #expect(await harness.simulator.deviceCodes.isEmpty)
             }
         }
     }

@@ -117,21 +117,24 @@ public struct ChatService: Sendable {
     public func complete(_ turn: PreparedTurn) async throws -> Reply {
         let place = try await upstreamPlace()
         defer { place.leave() }
+        var retried = false
         do {
-            return try await completeOnce(turn, fresh: false)
-        } catch UpstreamError.emptyReply where shouldRetry(UpstreamError.emptyReply) {
-            // Nothing reached the client yet: an empty reply is retried like a 5xx.
+            return try await completeOnce(turn, fresh: false, retried: &retried)
+        } catch UpstreamError.emptyReply where !retried && shouldRetry(UpstreamError.emptyReply) {
+            // Nothing reached the client yet: an empty reply is retried like a 5xx (once in all).
             logger.warning("Copilot's reply was empty; retrying once on a fresh conversation")
             metrics.retried(ReplyStream.retryReason(UpstreamError.emptyReply))
-            return try await completeOnce(turn, fresh: true)
+            return try await completeOnce(turn, fresh: true, retried: &retried)
         }
     }
 
-    /// One whole answer; `fresh` starts a new conversation (and allows no further retry).
-    private func completeOnce(_ turn: PreparedTurn, fresh: Bool) async throws -> Reply {
-        let (target, snapshot, _) = try await withRetry(turn, fresh: fresh) { target in
+    /// One whole answer; `fresh` starts a new conversation (and allows no further retry). `retried`
+    /// says whether a retry has been used.
+    private func completeOnce(_ turn: PreparedTurn, fresh: Bool, retried: inout Bool) async throws -> Reply {
+        let (target, snapshot, retriedBefore) = try await withRetry(turn, fresh: fresh) { target in
             try await timed("chat") { try await graph.chat(conversationID: target.conversationID, request: target.request) }
         }
+        retried = retried || retriedBefore
         var tracker = ReplyTracker(prompt: target.request.message.text)
         tracker.ingest(snapshot)
         let reply: Reply

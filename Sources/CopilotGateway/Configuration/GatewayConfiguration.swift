@@ -196,6 +196,11 @@ public struct GatewayConfiguration: Sendable {
         if let adminKey, adminKey.count < 16 {
             problems.append(.init(name: "GATEWAY_ADMIN_KEY", value: "a key of \(adminKey.count) characters", expected: "a key of at least 16 characters (try: openssl rand -hex 24)"))
         }
+        if let adminKey, apiKeys.contains(adminKey) {
+            problems.append(.init(
+                name: "GATEWAY_ADMIN_KEY", value: "one of the API keys",
+                expected: "a key of its own: every client with that API key could open /login and /metrics"))
+        }
         self.scopes = string("COPILOT_SCOPES")
             .map { $0.split(whereSeparator: { $0 == " " || $0 == "," }).map(String.init) } ?? Self.defaultScopes
         if scopes.contains(where: { $0.hasSuffix("/.default") }), scopes.contains(where: { $0.hasPrefix("https://graph.microsoft.com/") && !$0.hasSuffix("/.default") }) {

@@ -13,17 +13,22 @@ public func buildApplication(
     account: MicrosoftAccount? = nil,
     conversations store: any ConversationStore,
     metrics: GatewayMetrics = GatewayMetrics(),
-    loginToken: String = AdminAccess.newToken(),
+    adminAccess: AdminAccess? = nil,
     logger: Logger,
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) async throws -> some ApplicationProtocol {
-    let access = AdminAccess(adminKey: configuration.adminKey, loginToken: loginToken)
+    let access = adminAccess ?? AdminAccess(adminKey: configuration.adminKey)
+    // The secret way into /login (see AdminAccess); the journal is readable only by administrators.
+    let announceLink: @Sendable (_ needed: Bool) -> Void = { needed in
+        guard account != nil, let link = access.loginLink else { return }
+        logger.log(level: needed ? .warning : .notice, "Sign-in page for this server (the link works once; keep it private): \(link)")
+    }
     let directory = try await ConversationDirectory(
         store: store, ttl: configuration.sessionTTL, capacity: configuration.maxConversations, logger: logger)
     let chat = ChatService(graph: graph, settings: .init(configuration), directory: directory, metrics: metrics, logger: logger)
     let router = buildRouter(
         chat: chat, account: account, modelNames: configuration.modelNames, apiKeys: APIKeys(configuration.apiKeys),
-        access: access,
+        access: access, announceLink: { announceLink(false) },
         limits: .init(
             keepAliveInterval: configuration.keepAliveInterval, maxBodySize: configuration.maxBodySize,
             bodyTimeout: configuration.bodyTimeout, shutdownGrace: configuration.shutdownGrace,
@@ -40,10 +45,9 @@ public func buildApplication(
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "copilot-gateway"),
         onServerRunning: { channel in
             let port = channel.localAddress?.port ?? configuration.port
-            if account != nil {
-                // The secret way into /login (see AdminAccess); the journal is readable only by administrators.
-                logger.notice("Sign-in page for this server (keep the link private): \(access.loginLink(host: configuration.host, port: port))")
-            }
+            access.serving(host: configuration.host, port: port)
+            // A warning when the page is needed (not signed in), so that it shows at LOG_LEVEL=warning too.
+            announceLink(await account?.currentSignIn?.isSignedIn != true)
             await onServerRunning(port)
         },
         logger: logger
@@ -78,7 +82,7 @@ public struct RouteLimits: Sendable {
 /// with the admin key).
 public func buildRouter(
     chat: ChatService, account: MicrosoftAccount? = nil, modelNames: [String], apiKeys: APIKeys = APIKeys([]),
-    access: AdminAccess = AdminAccess(adminKey: nil), limits: RouteLimits = RouteLimits()
+    access: AdminAccess = AdminAccess(adminKey: nil), announceLink: @escaping @Sendable () -> Void = {}, limits: RouteLimits = RouteLimits()
 ) -> Router<GatewayRequestContext> {
     let metrics = chat.metrics
     let router = Router(context: GatewayRequestContext.self)
@@ -99,7 +103,7 @@ public func buildRouter(
     api.get("/v1/models") { _, _ in ChatCompletionsController.json(models) }
     api.get("/models") { _, _ in ChatCompletionsController.json(models) }
 
-    LoginController(account: account, access: access).addRoutes(to: router)
+    LoginController(account: account, access: access, announceLink: announceLink).addRoutes(to: router)
     MetricsController(metrics: metrics, directory: chat.directory, gate: chat.gate, access: access).addRoutes(to: router)
     router.get("/health") { _, _ in
         ChatCompletionsController.json(Health(ok: true, time: Int(Date().timeIntervalSince1970)))

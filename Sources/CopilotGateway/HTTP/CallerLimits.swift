@@ -101,14 +101,23 @@ struct CallerLimitMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: GatewayRequestContext, next: (Request, GatewayRequestContext) async throws -> Response) async throws -> Response {
         var request = request
+        var read: RequestBodyReader.Body?
         if request.method != .get, request.method != .head {
             do {
-                _ = try await body.read(&request)
+                read = try await body.read(&request)
             } catch {
-                metrics.rejected(error.status == .contentTooLarge ? .bodyTooLarge : .invalidRequest)
+                let reason: GatewayMetrics.Rejection = switch error.status {
+                case .contentTooLarge: .bodyTooLarge
+                case .requestTimeout: .bodyTimeout
+                case .serviceUnavailable: .bodyMemory
+                default: .invalidRequest
+                }
+                metrics.rejected(reason)
                 throw error
             }
         }
+        // The body's memory counts against the budget until the handler has answered.
+        defer { read?.release() }
         switch limits.admit(context.caller) {
         case .admitted:
             break

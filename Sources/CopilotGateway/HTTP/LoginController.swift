@@ -11,6 +11,8 @@ import NIOCore
 struct LoginController: Sendable {
     let account: MicrosoftAccount?
     let access: AdminAccess
+    /// Logs the next sign-in link once one was used.
+    let announceLink: @Sendable () -> Void
 
     func addRoutes(to router: Router<GatewayRequestContext>) {
         router.get("/login", use: show)
@@ -18,10 +20,13 @@ struct LoginController: Sendable {
     }
 
     @Sendable func show(_ request: Request, context: GatewayRequestContext) async throws -> Response {
-        if access.presentsLoginLink(request) {
-            // The token leaves the address bar (and the history) at once; the cookie lets this browser back in.
+        if let session = access.redeemLink(request) {
+            // The used link opens nothing any more; the cookie lets this browser back in, and the
+            // token leaves the address bar at once.
+            announceLink()
             return Response(
-                status: .seeOther, headers: [.location: "/login", .setCookie: access.loginCookie, .cacheControl: "no-store", Self.referrerPolicy: "no-referrer"])
+                status: .seeOther,
+                headers: [.location: "/login", .setCookie: AdminAccess.cookie(session), .cacheControl: "no-store", Self.referrerPolicy: "no-referrer"])
         }
         try checkSecret(request)
         guard let account else {
@@ -67,10 +72,10 @@ struct LoginController: Sendable {
     }
 
     private func checkSecret(_ request: Request) throws(OpenAIError) {
-        guard access.presentsAdminKey(request) || access.presentsLoginCookie(request) || access.presentsLoginLink(request) else {
+        guard access.presentsAdminKey(request) || access.presentsLoginCookie(request) else {
             throw OpenAIError(
                 status: .forbidden,
-                message: "The sign-in page needs the sign-in link the gateway printed in its log at start-up (for example `journalctl -u copilot-gateway | grep login?token=`), or the admin key (GATEWAY_ADMIN_KEY) as `Authorization: Bearer <key>`. Or sign in on the server with `copilot-gateway login`.",
+                message: "The sign-in page needs the newest sign-in link the gateway printed in its log (each link works once; for example `journalctl -u copilot-gateway | grep login?token= | tail -1`), or the admin key (GATEWAY_ADMIN_KEY) as `Authorization: Bearer <key>`. Or sign in on the server with `copilot-gateway login`.",
                 type: "permission_error", code: "login_secret_required")
         }
     }

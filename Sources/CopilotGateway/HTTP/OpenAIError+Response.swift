@@ -2,6 +2,7 @@ import Hummingbird
 import Logging
 import HTTPTypes
 import NIOCore
+import NIOHTTP1
 
 import Foundation
 
@@ -35,7 +36,9 @@ struct OpenAIErrorMiddleware<Context: RequestContext>: RouterMiddleware {
                 status: .methodNotAllowed, message: "CONNECT is not supported: the gateway is not a proxy.", type: "invalid_request_error",
                 code: "method_not_allowed")
             error.closesConnection = true
-            return error.response()
+            var response = error.response()
+            response.headers[.allow] = "GET, POST"
+            return response
         }
         do {
             return try await next(request, context)
@@ -43,6 +46,12 @@ struct OpenAIErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             return error.response()
         } catch let error as UpstreamError {
             return error.openAIError.response()
+        } catch let error as HTTPParserError {
+            // A route that read its body itself met broken framing: nothing after it can be trusted.
+            var answer = OpenAIError.invalidRequest(
+                "The request body could not be read: \(RequestBodyReader.describe(error)).", code: "malformed_body")
+            answer.closesConnection = true
+            return answer.response()
         } catch let error as any HTTPResponseError {
             return Self.openAIError(for: error.status, request: request).response()
         } catch {

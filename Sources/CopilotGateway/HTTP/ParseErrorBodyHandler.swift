@@ -8,7 +8,10 @@ import NIOHTTPTypes
 ///
 /// Hummingbird answers such a request itself, before any route or middleware runs, with a bare
 /// `400` and an empty body. This handler sits between the HTTP codec and Hummingbird: once the codec
-/// has reported a parse error on the connection, it fills in the body of that empty 400.
+/// has reported a parse error on the connection, it fills in the body of that empty 400. When the
+/// broken part was the body of a request that a route has already answered (a route that did not
+/// read its body), that 400 would be a second answer to one request: it is dropped instead, and the
+/// connection closed.
 final class ParseErrorBodyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPRequestPart
     typealias InboundOut = HTTPRequestPart
@@ -16,26 +19,60 @@ final class ParseErrorBodyHandler: ChannelDuplexHandler, RemovableChannelHandler
     typealias OutboundOut = HTTPResponsePart
 
     private var parseError: HTTPParserError?
-    /// The head of the empty 400 was rewritten; its body goes out before its end.
-    private var rewriting = false
+    /// What happens to Hummingbird's bare 400 after a parse error.
+    private enum Rewrite { case none, addBody, drop }
+    private var rewrite = Rewrite.none
+    /// A request head came and its end has not.
+    private var readingBody = false
+    /// The latest request has been answered (its response ended).
+    private var answered = true
+    /// The parse error broke the body of the latest request (not a new request's head).
+    private var errorInBody = false
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head:
+            readingBody = true
+            answered = false
+        case .end:
+            readingBody = false
+        case .body:
+            break
+        }
+        context.fireChannelRead(data)
+    }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        if let error = error as? HTTPParserError { parseError = error }
+        if let error = error as? HTTPParserError {
+            parseError = error
+            errorInBody = readingBody
+        }
         context.fireErrorCaught(error)
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         switch unwrapOutboundIn(data) {
         case .head(var head) where parseError != nil && head.status == .badRequest && head.headerFields[.contentLength] == "0":
+            if errorInBody && answered {
+                rewrite = .drop
+                promise?.succeed(())
+                return
+            }
             let body = Self.body(for: parseError)
             head.headerFields[.contentType] = "application/json"
             head.headerFields[.contentLength] = String(body.readableBytes)
-            rewriting = true
+            rewrite = .addBody
             context.write(wrapOutboundOut(.head(head)), promise: promise)
             context.write(wrapOutboundOut(.body(body)), promise: nil)
-        case .end where rewriting:
-            rewriting = false
+        case .end where rewrite == .drop:
+            rewrite = .none
             parseError = nil
+            promise?.succeed(())
+            context.close(promise: nil)
+        case .end:
+            if rewrite == .addBody { parseError = nil }
+            rewrite = .none
+            answered = true
             context.write(data, promise: promise)
         default:
             context.write(data, promise: promise)

@@ -15,11 +15,14 @@ struct RequestBodyReader: Sendable {
     var maxSize: Int
     var deadline: Duration
     var drainLimit: Int
+    /// The memory all bodies being read may take together: eight of the largest by default.
+    let budget: BodyBudget
 
-    init(maxSize: Int, deadline: Duration, drainLimit: Int = 64 << 20) {
+    init(maxSize: Int, deadline: Duration, drainLimit: Int = 64 << 20, budget: BodyBudget? = nil) {
         self.maxSize = maxSize
         self.deadline = deadline
         self.drainLimit = max(drainLimit, maxSize)
+        self.budget = budget ?? BodyBudget(capacity: 8 * maxSize)
     }
 
     /// How reading ended.
@@ -27,12 +30,22 @@ struct RequestBodyReader: Sendable {
         case complete(ByteBuffer)
         /// Over `maxSize`; `drained` when the rest was read to its end.
         case tooLarge(drained: Bool)
+        /// The bodies being read already take all of the budget.
+        case overBudget
         case timedOut
         case malformed(String)
     }
 
+    /// A body read whole; `release()` gives its memory back to the budget once the request is done.
+    struct Body: Sendable {
+        var buffer: ByteBuffer
+        let budget: BodyBudget
+
+        func release() { budget.release(buffer.readableBytes) }
+    }
+
     /// Reads the body into memory and puts it back into `request` as one buffer.
-    func read(_ request: inout Request) async throws(OpenAIError) -> ByteBuffer {
+    func read(_ request: inout Request) async throws(OpenAIError) -> Body {
         if let coding = request.headers[.transferEncoding], coding.trimmingCharacters(in: .whitespaces).lowercased() != "chunked" {
             // `identity, chunked` and the like: HTTP/1.1 knows only chunked framing for a request body, and a
             // parser that guesses would wait for the connection to end.
@@ -42,13 +55,16 @@ struct RequestBodyReader: Sendable {
             error.closesConnection = true
             throw error
         }
-        if let declared = request.headers[.contentLength].flatMap({ Int($0) }), declared > drainLimit {
-            // Too much to read and throw away: answered at once, and the connection closed after the answer.
+        if let declared = request.headers[.contentLength].flatMap({ Int($0) }), declared > maxSize,
+            declared > drainLimit || request.headers[.expect]?.lowercased() == "100-continue"
+        {
+            // Too much to read and throw away, or not sent yet (the client waits for 100 Continue):
+            // answered at once, and the connection closed after the answer.
             throw tooLarge(drained: false)
         }
-        let (body, maxSize, drainLimit, deadline) = (request.body, maxSize, drainLimit, deadline)
+        let (body, maxSize, drainLimit, deadline, budget) = (request.body, maxSize, drainLimit, deadline, budget)
         let outcome = await withTaskGroup(of: Outcome?.self) { group in
-            group.addTask { await Self.collect(body, maxSize: maxSize, drainLimit: drainLimit) }
+            group.addTask { await Self.collect(body, maxSize: maxSize, drainLimit: drainLimit, budget: budget) }
             group.addTask {
                 try? await Task.sleep(for: deadline)
                 return Task.isCancelled ? nil : .timedOut
@@ -61,7 +77,14 @@ struct RequestBodyReader: Sendable {
         switch outcome {
         case .complete(let buffer):
             request.body = .init(buffer: buffer)
-            return buffer
+            return Body(buffer: buffer, budget: budget)
+        case .overBudget:
+            var error = OpenAIError(
+                status: .serviceUnavailable,
+                message: "The gateway is reading too many large request bodies at once (their memory is limited to \(Self.mebibytes(budget.capacity)), eight times GATEWAY_MAX_BODY_MB). Try again in a moment.",
+                type: "api_error", code: "server_busy", retryAfter: 1)
+            error.closesConnection = true
+            throw error
         case .tooLarge(let drained):
             throw tooLarge(drained: drained)
         case .timedOut:
@@ -87,13 +110,18 @@ struct RequestBodyReader: Sendable {
         return error
     }
 
-    static func collect(_ body: RequestBody, maxSize: Int, drainLimit: Int) async -> Outcome {
+    /// Reads the chunks, taking each one's bytes from `budget` (all given back unless the body is
+    /// returned whole, whose bytes the caller gives back).
+    static func collect(_ body: RequestBody, maxSize: Int, drainLimit: Int, budget: BodyBudget) async -> Outcome {
         var buffer = ByteBuffer()
         var chunks = body.makeAsyncIterator()
+        var kept = false
+        defer { if !kept { budget.release(buffer.readableBytes) } }
         do {
             while var chunk = try await chunks.next() {
                 guard buffer.readableBytes + chunk.readableBytes <= maxSize else {
                     var seen = buffer.readableBytes + chunk.readableBytes
+                    budget.release(buffer.readableBytes)
                     buffer = ByteBuffer()
                     while seen <= drainLimit {
                         guard let more = try await chunks.next() else { return .tooLarge(drained: true) }
@@ -101,8 +129,10 @@ struct RequestBodyReader: Sendable {
                     }
                     return .tooLarge(drained: false)
                 }
+                guard budget.reserve(chunk.readableBytes) else { return .overBudget }
                 buffer.writeBuffer(&chunk)
             }
+            kept = true
             return .complete(buffer)
         } catch is CancellationError {
             return .timedOut

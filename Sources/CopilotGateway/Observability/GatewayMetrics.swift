@@ -12,6 +12,8 @@ public struct GatewayMetrics: Sendable {
         case tooManyConcurrent = "concurrency_limit"
         case upstreamBusy = "upstream_busy"
         case bodyTooLarge = "body_too_large"
+        case bodyTimeout = "body_timeout"
+        case bodyMemory = "body_memory"
         case invalidRequest = "invalid_request"
     }
 

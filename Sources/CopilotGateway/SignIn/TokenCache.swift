@@ -69,15 +69,12 @@ public struct TokenCacheFile: Sendable {
     /// Checks that the cache can be written, before a sign-in whose tokens would otherwise be lost:
     /// makes its folder (0700) if it is missing, then creates and removes a file in it.
     public func checkWritable() throws(TokenCacheError) {
-        let directory = try makeDirectory()
+        _ = try makeDirectory()
         let probe = "\(path).check-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         let descriptor = open(probe, O_WRONLY | O_CREAT | O_EXCL, 0o600)
         guard descriptor >= 0 else { throw .unwritable(path: path, reason: String(cString: strerror(errno))) }
         close(descriptor)
         unlink(probe)
-        if FileManager.default.fileExists(atPath: path), access(path, W_OK) != 0, access(directory.isEmpty ? "." : directory, W_OK) != 0 {
-            throw .unwritable(path: path, reason: String(cString: strerror(errno)))
-        }
     }
 
     /// Replaces the cache with `signIn`. A damaged cache found in the way is kept beside it.
