@@ -39,7 +39,8 @@ public func buildApplication(
         router: router,
         server: .http1(configuration: .init(
             additionalChannelHandlers: [
-                ParseErrorBodyHandler(), CloseAfterResponseHandler(), StalledWriteHandler(timeout: TimeAmount(configuration.writeTimeout)),
+                ParseErrorBodyHandler(), CloseAfterResponseHandler(), BodyDeadlineHandler(timeout: TimeAmount(configuration.bodyTimeout)),
+                StalledWriteHandler(timeout: TimeAmount(configuration.writeTimeout)),
             ],
             idleTimeout: TimeAmount(configuration.clientIdleTimeout))),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "copilot-gateway"),

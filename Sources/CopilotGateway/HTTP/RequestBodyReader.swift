@@ -6,7 +6,8 @@ import NIOHTTP1
 /// Reads a request's whole body before the request is admitted to its caller's limits, so that a
 /// client that drips its body a byte at a time holds no place while it does.
 ///
-/// The body must arrive within `deadline` (`GATEWAY_BODY_TIMEOUT_SECONDS`, else 408) and be at most
+/// The body must arrive within `deadline` (`GATEWAY_BODY_TIMEOUT_SECONDS`, else 408: see
+/// `BodyDeadlineHandler`, which keeps the time on the connection) and be at most
 /// `maxSize` bytes (`GATEWAY_MAX_BODY_MB`, else 413). A body over the limit is still read and thrown
 /// away, up to `drainLimit` bytes, so that a client that writes its whole body before it reads the
 /// answer gets its 413 rather than a stalled connection. A body whose HTTP framing is broken (a bad
@@ -62,18 +63,8 @@ struct RequestBodyReader: Sendable {
             // answered at once, and the connection closed after the answer.
             throw tooLarge(drained: false)
         }
-        let (body, maxSize, drainLimit, deadline, budget) = (request.body, maxSize, drainLimit, deadline, budget)
-        let outcome = await withTaskGroup(of: Outcome?.self) { group in
-            group.addTask { await Self.collect(body, maxSize: maxSize, drainLimit: drainLimit, budget: budget) }
-            group.addTask {
-                try? await Task.sleep(for: deadline)
-                return Task.isCancelled ? nil : .timedOut
-            }
-            var outcome = Outcome.timedOut
-            if let first = await group.next(), let first { outcome = first }
-            group.cancelAll()
-            return outcome
-        }
+        // The deadline itself is `BodyDeadlineHandler`'s, on the connection: it ends the body with an error.
+        let outcome = await Self.collect(request.body, maxSize: maxSize, drainLimit: drainLimit, budget: budget)
         switch outcome {
         case .complete(let buffer):
             request.body = .init(buffer: buffer)
@@ -134,7 +125,7 @@ struct RequestBodyReader: Sendable {
             }
             kept = true
             return .complete(buffer)
-        } catch is CancellationError {
+        } catch is CancellationError, is BodyDeadlineExceeded {
             return .timedOut
         } catch let error as HTTPParserError {
             return .malformed(Self.describe(error))
