@@ -131,7 +131,7 @@ import Testing
 
     /// A connected channel with the handler, whose client has just stopped reading.
     static func stalledChannel() throws -> EmbeddedChannel {
-        let channel = EmbeddedChannel(handler: StalledWriteHandler(timeout: .seconds(5)))
+        let channel = EmbeddedChannel(handler: ConnectionDeadlineHandler(bodyTimeout: .seconds(60), writeTimeout: .seconds(5)))
         try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 9)).wait()
         channel.isWritable = false
         channel.pipeline.fireChannelWritabilityChanged()

@@ -39,8 +39,8 @@ public func buildApplication(
         router: router,
         server: .http1(configuration: .init(
             additionalChannelHandlers: [
-                ParseErrorBodyHandler(), CloseAfterResponseHandler(), BodyDeadlineHandler(timeout: TimeAmount(configuration.bodyTimeout)),
-                StalledWriteHandler(timeout: TimeAmount(configuration.writeTimeout)),
+                ParseErrorBodyHandler(), CloseAfterResponseHandler(),
+                ConnectionDeadlineHandler(bodyTimeout: TimeAmount(configuration.bodyTimeout), writeTimeout: TimeAmount(configuration.writeTimeout)),
             ],
             idleTimeout: TimeAmount(configuration.clientIdleTimeout))),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "copilot-gateway"),

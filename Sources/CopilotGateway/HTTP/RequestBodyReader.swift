@@ -7,7 +7,7 @@ import NIOHTTP1
 /// client that drips its body a byte at a time holds no place while it does.
 ///
 /// The body must arrive within `deadline` (`GATEWAY_BODY_TIMEOUT_SECONDS`, else 408: see
-/// `BodyDeadlineHandler`, which keeps the time on the connection) and be at most
+/// `ConnectionDeadlineHandler`, which keeps the time on the connection) and be at most
 /// `maxSize` bytes (`GATEWAY_MAX_BODY_MB`, else 413). A body over the limit is still read and thrown
 /// away, up to `drainLimit` bytes, so that a client that writes its whole body before it reads the
 /// answer gets its 413 rather than a stalled connection. A body whose HTTP framing is broken (a bad
@@ -63,7 +63,7 @@ struct RequestBodyReader: Sendable {
             // answered at once, and the connection closed after the answer.
             throw tooLarge(drained: false)
         }
-        // The deadline itself is `BodyDeadlineHandler`'s, on the connection: it ends the body with an error.
+        // The deadline itself is `ConnectionDeadlineHandler`'s, on the connection: it ends the body with an error.
         let outcome = await Self.collect(request.body, maxSize: maxSize, drainLimit: drainLimit, budget: budget)
         switch outcome {
         case .complete(let buffer):
