@@ -1,6 +1,13 @@
 """With no Microsoft settings, `copilot-gateway serve` answers from its built-in simulator."""
 
+import json
+import re
+import subprocess
+import urllib.request
+
 import openai
+
+from conftest import gateway_binary
 
 
 def test_demo_mode_answers_without_any_account(demo_gateway):
@@ -14,3 +21,13 @@ def test_demo_mode_answers_without_any_account(demo_gateway):
     )
     assert streamed == "streamed demo"
     assert "DEMO MODE" in log.read_text()
+
+
+def test_version_names_the_release_and_its_commit_on_the_command_line_and_in_health(demo_gateway):
+    base_url, _ = demo_gateway
+    printed = subprocess.run([str(gateway_binary()), "--version"], capture_output=True, text=True, timeout=30)
+    assert printed.returncode == 0
+    version = printed.stdout.strip()
+    assert re.fullmatch(r"\d+\.\d+\.\d+\S* \(commit (development|[0-9a-f]{7,40})\)", version), version
+    health = json.loads(urllib.request.urlopen(base_url.removesuffix("/v1") + "/health", timeout=10).read())
+    assert health["version"] == version

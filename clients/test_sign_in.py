@@ -1,9 +1,11 @@
 """`copilot-gateway login`, `status`, `serve` and `logout` against `copilot-gateway simulate`, as a user runs them."""
 
+import json
 import os
 import stat
 import subprocess
 import time
+import urllib.request
 
 import openai
 import pytest
@@ -83,6 +85,18 @@ def test_login_without_client_id_explains_what_to_set(identity):
     result = cli(env, work, "login")
     assert result.returncode == 78
     assert "Set CLIENT_ID" in result.stderr
+
+
+def test_login_refuses_before_any_device_code_when_the_token_cache_cannot_be_written(identity):
+    env, work = identity
+    simulator = env["LOGIN_BASE_URL"]
+    env = dict(env, TOKEN_CACHE="/dev/null/token-cache.json")  # a folder that cannot exist
+    result = cli(env, work, "login")
+    assert result.returncode == 73, result.stdout + result.stderr
+    assert "/dev/null/token-cache.json cannot be written" in result.stderr
+    assert "devicelogin" not in result.stdout
+    requests = json.loads(urllib.request.urlopen(f"{simulator}/_sim/requests", timeout=10).read())
+    assert not [r for r in requests if r["path"].endswith("/devicecode")], "nobody was asked to sign in"
 
 
 def test_status_when_signed_out_says_how_to_sign_in(identity):

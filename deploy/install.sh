@@ -19,8 +19,9 @@ Usage: deploy/install.sh [--binary PATH] [--root DIR]
        deploy/install.sh --uninstall [--purge] [--root DIR]
 
 Installs copilot-gateway as a systemd service, as root:
-  - the binary as \$PREFIX/bin/copilot-gateway (PREFIX=${prefix}), built with
-    'swift build -c release --product copilot-gateway' unless --binary is given;
+  - the binary as \$PREFIX/bin/copilot-gateway (PREFIX=${prefix}): --binary PATH, else the
+    self-contained dist/copilot-gateway (built by scripts/build-release if it is missing; it
+    needs no Swift toolchain on this machine);
   - the system user $service_user;
   - $env_file (from .env.example, with a new API key), only if it does not exist yet;
   - $state_dir (mode 0700) for the token cache and conversations.sqlite;
@@ -189,12 +190,17 @@ resolve_binary() {
         fi
         return 0
     fi
+    if [ -x "$repo/dist/copilot-gateway" ]; then
+        binary=$repo/dist/copilot-gateway
+        note "Installing the self-contained $binary ($("$binary" --version))."
+        return 0
+    fi
     command -v swift >/dev/null 2>&1 ||
-        die "swift is not on PATH (sudo may reset PATH): build first with 'swift build -c release --product copilot-gateway', then pass --binary .build/release/copilot-gateway"
+        die "no dist/copilot-gateway and no swift on PATH (sudo may reset PATH): build the self-contained binary with scripts/build-release on any machine with the toolchain and pass --binary PATH, or install the Debian package (scripts/package-deb)"
     [ -f "$repo/Package.swift" ] || die "no Package.swift in $repo: run deploy/install.sh from a clone of the repository"
-    note "Building the release binary (this takes several minutes the first time)..."
-    (cd "$repo" && swift build -c release --product copilot-gateway)
-    binary="$(cd "$repo" && swift build -c release --show-bin-path)/copilot-gateway"
+    note "Building the self-contained release binary with scripts/build-release (10 to 15 minutes the first time)..."
+    (cd "$repo" && scripts/build-release)
+    binary=$repo/dist/copilot-gateway
     [ -x "$binary" ] || die "the build did not produce $binary"
 }
 
@@ -246,29 +252,7 @@ install_settings() {
     [ ${#key} -ge 32 ] || die "could not generate an API key"
     local tmp
     tmp=$(mktemp "$root$conf_dir/.copilot-gateway.env.XXXXXX")
-    {
-        printf '# Settings of the copilot-gateway service, created by deploy/install.sh from .env.example.\n'
-        printf '# The service reads this file (copilot-gateway serve --env-file %s);\n' "$env_file"
-        printf '# pass the same --env-file to login, status, logout and doctor.\n\n'
-        awk -v key="$key" -v state="$state_dir" '
-            !keys && /^#[[:space:]]*GATEWAY_API_KEYS=/ {
-                print "# Created by deploy/install.sh; give it to your bots as their API key."
-                print "GATEWAY_API_KEYS=" key
-                keys = 1
-                next
-            }
-            !dir && /^#[[:space:]]*STATE_DIR=/ {
-                print "# Set by deploy/install.sh: the service'\''s StateDirectory=, where it can write. Keep it."
-                print "STATE_DIR=" state
-                dir = 1
-                next
-            }
-            { print }
-            END {
-                if (!keys) print "GATEWAY_API_KEYS=" key
-                if (!dir) print "STATE_DIR=" state
-            }' "$repo/.env.example"
-    } >"$tmp"
+    "$repo/deploy/new-settings" "$repo/.env.example" "$state_dir" "$key" "deploy/install.sh" >"$tmp"
     chmod 0640 "$tmp"
     local readers="only you"
     if is_root && [ -n "$gid" ]; then

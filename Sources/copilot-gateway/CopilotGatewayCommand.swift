@@ -1,4 +1,5 @@
 import ArgumentParser
+import CopilotGateway
 import NIOCore
 import NIOPosix
 
@@ -8,6 +9,7 @@ struct CopilotGatewayCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "copilot-gateway",
         abstract: "Microsoft 365 Copilot Chat behind an OpenAI-compatible API (POST /v1/chat/completions).",
+        version: BuildInfo.summary,
         subcommands: [Serve.self, Login.self, Logout.self, Status.self, DoctorCommand.self, Simulate.self],
         defaultSubcommand: Serve.self
     )

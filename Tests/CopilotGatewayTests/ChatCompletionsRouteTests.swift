@@ -222,6 +222,7 @@ import Testing
             #expect(try health.json["ok"] as? Bool == true)
             let time = try #require(try health.json["time"] as? Int)
             #expect(abs(time - Int(Date().timeIntervalSince1970)) < 60)
+            #expect(try health.json["version"] as? String == BuildInfo.summary)
         }
     }
 }

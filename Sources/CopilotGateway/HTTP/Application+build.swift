@@ -117,6 +117,8 @@ public func buildRouter(
 struct Health: Encodable {
     var ok: Bool
     var time: Int
+    /// The gateway's version and the commit it was built from (`BuildInfo.summary`).
+    var version = BuildInfo.summary
 }
 
 /// `GET /readyz`: 200 when the gateway can serve chats (signed in, and Graph answered its latest call),
