@@ -315,3 +315,10 @@ import Testing
         #expect(tracker.sawFinalSnapshot)
     }
 }
+
+extension ReplyFormatter {
+    /// The `markdown` text of `raw` without sources, for the tests that check markup alone.
+    static func format(_ raw: String, isComplete: Bool) -> String {
+        ReplyFormatter(citations: .markdown).format(raw, sources: [], isComplete: isComplete)
+    }
+}

@@ -111,10 +111,9 @@ import Testing
         #expect(ToolCallReader.textBeforePossibleCall("Here is the code:\n```python\nprint(1)\n```\nDone.") == "Here is the code:\n```python\nprint(1)\n```\nDone.")
     }
 
-    @Test func anUnusableCallIsSentBackForCorrectionEvenWhenOptional() {
-        var turn = try? PreparedTurn.prepare(ChatCompletionRequest(messages: [.init(role: .user, content: .text("hi"))]), sessionKey: nil)
-        turn?.tools = catalogue()
-        guard let turn else { return }
+    @Test func anUnusableCallIsSentBackForCorrectionEvenWhenOptional() throws {
+        var turn = try PreparedTurn.prepare(ChatCompletionRequest(messages: [.init(role: .user, content: .text("hi"))]), sessionKey: nil)
+        turn.tools = catalogue()
         guard case .correction(let text) = ReplyReading.of(#"<tool_call>{"name": "get_weather", "arguments": {}}</tool_call>"#, turn) else {
             Issue.record("expected a correction")
             return
@@ -131,10 +130,9 @@ import Testing
         #expect(ToolCallReader.readJSON(#"{"ok": True, "none": None}"#, schema: nil) == #"{"none":null,"ok":true}"#)
     }
 
-    @Test func aRequiredCallThatIsMissingAsksAgain() {
-        var turn = try? PreparedTurn.prepare(ChatCompletionRequest(messages: [.init(role: .user, content: .text("hi"))]), sessionKey: nil)
-        turn?.tools = catalogue(.required)
-        guard let turn else { return }
+    @Test func aRequiredCallThatIsMissingAsksAgain() throws {
+        var turn = try PreparedTurn.prepare(ChatCompletionRequest(messages: [.init(role: .user, content: .text("hi"))]), sessionKey: nil)
+        turn.tools = catalogue(.required)
         guard case .correction(let text) = ReplyReading.of("Just text.", turn) else {
             Issue.record("expected a correction")
             return

@@ -154,6 +154,21 @@ import Testing
         }
     }
 
+    @Test func toolChoiceNoneOnAContinuedConversationTellsCopilotNoToolsThisTurn() async throws {
+        try await GatewayHarness.run { client, simulator in
+            var messages: [[String: Any]] = [["role": "user", "content": "Hello!"]]
+            let first = try await client.chat(["user": "n", "messages": messages, "tools": [Self.weather]])
+            messages.append(["role": "assistant", "content": try first.replyText])
+            messages.append(["role": "user", "content": #"call get_weather {"city": "Rome"}"#])
+            let second = try await client.chat(["user": "n", "messages": messages, "tools": [Self.weather], "tool_choice": "none"])
+            #expect(try toolCalls(second).isEmpty, "the catalogue Copilot remembers must not be used this turn")
+            #expect(Set(await simulator.turnConversations()).count == 1)
+            let bodies = try await simulator.recordedBodies(pathSuffix: "/chat")
+            let texts = bodies.map { body in ((body["additionalContext"] as? [[String: Any]]) ?? []).compactMap { $0["text"] as? String } }
+            #expect(texts.count == 2 && texts[1] == [ToolCatalogue.noneForThisMessage])
+        }
+    }
+
     @Test func aToolChoiceWithoutToolsIsAccepted() async throws {
         try await GatewayHarness.run { client, _ in
             let response = try await client.chat(["messages": [["role": "user", "content": "hi"]], "tool_choice": "auto"])

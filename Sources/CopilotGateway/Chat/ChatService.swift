@@ -346,8 +346,12 @@ public struct ChatService: Sendable {
         let key = ConversationDirectory.key(scope: turn.scope, instructions: turn.instructions, entries: turn.history)
         guard let record = await directory.claim(key) else { return nil }
         let sendsCatalogue = turn.tools.map { $0.digest != record.toolsDigest } ?? false
+        // Copilot knows a catalogue from an earlier turn: without tools this turn (or with
+        // `tool_choice: "none"`) it must be told so, or it may call one from memory.
+        let noToolsThisTurn = turn.tools == nil && record.toolsDigest != nil
         return Target(
-            conversationID: record.conversationID, request: request(for: turn, seeded: false, withCatalogue: sendsCatalogue),
+            conversationID: record.conversationID,
+            request: request(for: turn, seeded: false, withCatalogue: sendsCatalogue, noToolsThisTurn: noToolsThisTurn),
             claimedKey: key, turnCount: record.turnCount + 1, createdAt: record.createdAt,
             toolsDigest: turn.tools?.digest ?? record.toolsDigest)
     }
@@ -414,11 +418,13 @@ public struct ChatService: Sendable {
 
     /// The Graph body for `turn`. A new conversation also gets the system prompt and the earlier turns
     /// as `additionalContext`, so Copilot can continue a conversation that began elsewhere.
-    func request(for turn: PreparedTurn, seeded: Bool, withCatalogue: Bool) -> GraphChatRequest {
+    func request(for turn: PreparedTurn, seeded: Bool, withCatalogue: Bool, noToolsThisTurn: Bool = false) -> GraphChatRequest {
         var context: [GraphChatRequest.ContextEntry] = []
         if let tools = turn.tools {
             if withCatalogue { context.append(.init(text: tools.text, description: "tools")) }
             context.append(.init(text: tools.choiceText, description: "tool choice for this message"))
+        } else if noToolsThisTurn {
+            context.append(.init(text: ToolCatalogue.noneForThisMessage, description: "tool choice for this message"))
         }
         if let instruction = turn.responseFormat.instruction {
             context.append(.init(text: instruction, description: "answer format"))

@@ -18,7 +18,8 @@ public struct GatewayConfiguration: Sendable {
     /// Idle time after which a session's Copilot conversation is not reused (sliding).
     public var sessionTTL: Duration
     public var alwaysNewConversation: Bool
-    /// Accepted for compatibility with the original's `.env`; see the README.
+    /// Whether a turn that fails before any text (5xx, timeout, broken connection, empty reply) is
+    /// tried once more on a fresh conversation (`COPILOT_RETRY_ON_5XX`).
     public var retryOn5xx: Bool
     public var stateDirectory: String
     public var tokenCachePath: String
@@ -36,12 +37,12 @@ public struct GatewayConfiguration: Sendable {
     public var keepAliveInterval: Duration
     /// Keys clients must present (`GATEWAY_API_KEYS` and the lines of `GATEWAY_API_KEY_FILE`); empty: none needed.
     public var apiKeys: [String]
-    /// Opens `/login` to other machines (`GATEWAY_ADMIN_KEY`).
+    /// Opens `/metrics` and `/login` (`GATEWAY_ADMIN_KEY`; see `AdminAccess`).
     public var adminKey: String?
     /// The delegated scopes a sign-in asks for (`COPILOT_SCOPES`, space- or comma-separated).
     public var scopes: [String]
     /// How long Copilot may take to start answering (a whole `chat` answer, or a stream's first byte).
-    /// A stream that has started is bounded by the HTTP client's 120 s idle read timeout instead.
+    /// A stream that has started is bounded by `streamIdleTimeout` instead.
     public var upstreamTimeout: Duration
     /// How long a started stream from Copilot may stay silent before it counts as broken.
     public var streamIdleTimeout: Duration

@@ -94,7 +94,7 @@ public struct GraphClient: Sendable {
         request.headers.add(name: "client-request-id", value: UUID().uuidString.lowercased())
         request.body = .bytes(body)
         do {
-            let response = try await httpClient.execute(request, deadline: .now() + .nanoseconds(timeout.nanoseconds), logger: logger)
+            let response = try await httpClient.execute(request, deadline: .now() + TimeAmount(timeout), logger: logger)
             await health.record(reachable: response.status.code < 500)
             return response
         } catch {
@@ -132,13 +132,6 @@ public struct GraphClient: Sendable {
             if clientError == .cancelled { return CancellationError() }
         }
         return UpstreamError.transport(String(describing: error))
-    }
-}
-
-extension Duration {
-    var nanoseconds: Int64 {
-        let (seconds, attoseconds) = components
-        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
     }
 }
 

@@ -25,11 +25,6 @@ struct ReplyFormatter: Sendable {
     /// The longest label read as a citation marker (`[^external^]` has 8 characters).
     static let longestMarkerLabel = 16
 
-    /// The `markdown` text of `raw` without sources, as the gateway formatted replies before citations had links.
-    static func format(_ raw: String, isComplete: Bool) -> String {
-        ReplyFormatter(citations: .markdown).format(raw, sources: [], isComplete: isComplete)
-    }
-
     /// The chat text for `raw`, whose `[^n^]` markers point at `sources[n - 1]`.
     /// With `isComplete: false` unfinished trailing markup is left out and no definitions are added.
     func format(_ raw: String, sources: [ReplySource], isComplete: Bool) -> String {

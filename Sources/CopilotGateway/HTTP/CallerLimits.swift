@@ -71,10 +71,6 @@ public final class CallerLimits: Sendable {
         }
     }
 
-    /// Requests of `caller` running now.
-    public func running(_ caller: String) -> Int {
-        usage.withLock { $0[caller]?.running ?? 0 }
-    }
 }
 
 /// Holds one admitted request's place until it is dropped: when the response (a stream's body

@@ -1,4 +1,5 @@
 import CoreMetrics
+import Metrics
 import Prometheus
 
 /// The gateway's metrics, recorded through swift-metrics into one Prometheus registry that
@@ -53,7 +54,7 @@ public struct GatewayMetrics: Sendable {
         let dimensions = [("route", route), ("status", String(status)), ("stream", stream ? "true" : "false")]
         Counter(label: "copilot_gateway_requests_total", dimensions: dimensions, factory: factory).increment()
         Timer(label: "copilot_gateway_request_duration_seconds", dimensions: [("route", route), ("stream", stream ? "true" : "false")], factory: factory)
-            .recordNanoseconds(duration.nanoseconds)
+            .record(duration: duration)
     }
 
     func rejected(_ reason: Rejection) {
@@ -63,13 +64,13 @@ public struct GatewayMetrics: Sendable {
     /// One call to Graph (`create`, `chat` or `stream`), from sending it to its status line.
     func upstreamCall(_ call: String, status: String, duration: Duration) {
         Timer(label: "copilot_gateway_upstream_duration_seconds", dimensions: [("call", call), ("status", status)], factory: factory)
-            .recordNanoseconds(duration.nanoseconds)
+            .record(duration: duration)
     }
 
     /// From the client's request to the first piece of the reply it gets.
     func timeToFirstToken(_ duration: Duration, stream: Bool) {
         Timer(label: "copilot_gateway_time_to_first_token_seconds", dimensions: [("stream", stream ? "true" : "false")], factory: factory)
-            .recordNanoseconds(duration.nanoseconds)
+            .record(duration: duration)
     }
 
     func retried(_ reason: String) {

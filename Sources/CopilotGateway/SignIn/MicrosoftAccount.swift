@@ -218,17 +218,6 @@ public actor MicrosoftAccount: AccessTokenProvider {
     /// A problem reading the token cache at start-up, if there was one.
     public var cacheError: TokenCacheError? { cacheProblem }
 
-    /// Forgets the account and removes the token cache.
-    @discardableResult
-    public func signOut() throws(TokenCacheError) -> Bool {
-        signIn = nil
-        signInTask?.cancel()
-        progress = .none
-        let removed = try cache.remove()
-        cacheModified = nil
-        return removed
-    }
-
     func notSignedInError() -> UpstreamError {
         var parts = ["The gateway is not signed in to Microsoft 365."]
         if let reason = signIn?.signedOutReason { parts.append(reason) }
