@@ -4,6 +4,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
+import NIOHTTP1
 import NIOEmbedded
 import Testing
 
@@ -73,6 +74,18 @@ import Testing
         case .complete(let buffer): #expect(buffer.readableBytes == 10 && budget.inUse == 10)
         default: Issue.record("a body that fits must be read")
         }
+    }
+
+    @Test func aBodyCutShortByTheClientGivesItsMemoryBack() async {
+        let budget = BodyBudget(capacity: 1000)
+        let (chunks, source) = AsyncThrowingStream<ByteBuffer, any Error>.makeStream()
+        source.yield(ByteBuffer(string: "{\"messages\":"))
+        source.finish(throwing: HTTPParserError.invalidEOFState)  // the client hung up half-way
+        switch await RequestBodyReader.collect(RequestBody(asyncSequence: chunks), maxSize: 100, drainLimit: 100, budget: budget) {
+        case .malformed(let reason): #expect(reason == "the connection ended before the body did")
+        default: Issue.record("a body cut short must be refused as malformed")
+        }
+        #expect(budget.inUse == 0)
     }
 
     @Test func aRouteThatAnsweredBeforeTheBodyBrokeGetsNoSecondAnswer() async throws {
