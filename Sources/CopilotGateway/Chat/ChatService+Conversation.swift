@@ -1,7 +1,5 @@
 import Foundation
-import HTTPTypes
 import Logging
-import Synchronization
 
 /// Which Copilot conversation a turn goes to, and the one retry policy before any text reached the client.
 extension ChatService {

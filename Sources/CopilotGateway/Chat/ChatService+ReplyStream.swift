@@ -1,7 +1,5 @@
 import Foundation
-import HTTPTypes
 import Logging
-import Synchronization
 
 extension ChatService {
     /// A started streamed reply.

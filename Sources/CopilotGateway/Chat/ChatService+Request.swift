@@ -1,7 +1,4 @@
 import Foundation
-import HTTPTypes
-import Logging
-import Synchronization
 
 extension ChatService {
     /// The Graph body for `turn`. A new conversation also gets the system prompt and the earlier turns

@@ -1,7 +1,6 @@
 import Foundation
 import HTTPTypes
 import Logging
-import Synchronization
 
 /// One chat turn against Copilot: finds the conversation that continues the client's history or
 /// starts one seeded with it, sends the turn, retries once on a fresh conversation when Copilot

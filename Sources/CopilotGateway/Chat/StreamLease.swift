@@ -1,6 +1,3 @@
-import Foundation
-import HTTPTypes
-import Logging
 import Synchronization
 
 /// See `ChatService.ReplyStream.lease`.

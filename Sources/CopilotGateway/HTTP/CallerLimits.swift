@@ -70,7 +70,6 @@ public final class CallerLimits: Sendable {
             usage[caller] = entry
         }
     }
-
 }
 
 /// Holds one admitted request's place until it is dropped: when the response (a stream's body

@@ -1,10 +1,6 @@
-import Hummingbird
-import HTTPTypes
-import Logging
+import Foundation
 import NIOCore
 import NIOPosix
-import ServiceLifecycle
-import Foundation
 
 extension ChatCompletionsController {
     /// Bodies larger than this are decoded on the thread pool, away from the event loops that serve

@@ -2,7 +2,6 @@ import Hummingbird
 import HTTPTypes
 import Logging
 import NIOCore
-import NIOPosix
 import ServiceLifecycle
 
 import Foundation
