@@ -26,7 +26,7 @@ struct DoctorCommand: AsyncParsableCommand {
         logger.logLevel = .critical
         let httpClient = HTTPClient(eventLoopGroupProvider: .singleton)
         let account = configuration.clientID.isEmpty || configuration.accessToken != nil
-            ? nil : makeAccount(configuration, httpClient: httpClient, logger: logger, signsInWhenNeeded: false)
+            ? nil : MicrosoftAccount(configuration: configuration, httpClient: httpClient, logger: logger, signsInWhenNeeded: false)
         let doctor = Doctor(configuration: configuration, httpClient: httpClient, account: account, unknownSettings: dotEnv.unknownSettingNames)
         let findings = await doctor.run()
         try await httpClient.shutdown()

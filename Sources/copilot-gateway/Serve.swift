@@ -77,49 +77,29 @@ struct Serve: AsyncParsableCommand {
 
     private func serve(_ configuration: GatewayConfiguration, httpClient: HTTPClient, logger: Logger) async throws {
         let metrics = GatewayMetrics()
+        if simulator || !configuration.hasMicrosoftCredentials {
+            return try await runWithSimulator(configuration, httpClient: httpClient, metrics: metrics, logger: logger)
+        }
+        let dependencies: GatewayDependencies
         do {
-            if simulator || !configuration.hasMicrosoftCredentials {
-                try await runWithSimulator(configuration, httpClient: httpClient, metrics: metrics, logger: logger)
+            dependencies = try await .live(configuration: configuration, httpClient: httpClient, logger: logger, metrics: metrics)
+        } catch let error as ConversationStoreError {
+            printError("\(error)")
+            throw ExitCode(73)  // EX_CANTCREAT
+        }
+        let account = dependencies.account
+        let app = try await buildApplication(configuration: configuration, dependencies: dependencies) { port in
+            logger.info("copilot-gateway listening on http://\(configuration.host):\(port)/v1 (Graph: \(configuration.graphBaseURL))")
+            guard let account else { return }
+            if let signIn = await account.currentSignIn, signIn.isSignedIn {
+                logger.notice("Signed in as \(signIn.account?.displayName ?? "an unnamed account")")
             } else {
-                let account: MicrosoftAccount?
-                let tokens: any AccessTokenProvider
-                if let token = configuration.accessToken {
-                    (account, tokens) = (nil, StaticAccessTokenProvider(token: token))
-                    logger.notice("Using the access token in COPILOT_ACCESS_TOKEN; it is not refreshed")
-                } else if configuration.clientID.isEmpty {
-                    (account, tokens) = (nil, MissingAccessTokenProvider())
-                    logger.warning("CLIENT_ID is not set: the gateway cannot sign in to Microsoft 365 and chat requests answer 401")
-                } else {
-                    let signIn = makeAccount(configuration, httpClient: httpClient, logger: logger, signsInWhenNeeded: true, metrics: metrics)
-                    if let problem = await signIn.cacheError { logger.error("\(problem.description)") }
-                    (account, tokens) = (signIn, signIn)
-                }
-                let graph = GraphClient(
-                    httpClient: httpClient, baseURL: configuration.graphBaseURL, tokens: tokens,
-                    timeout: configuration.upstreamTimeout, logger: logger)
-                let store: any ConversationStore
-                do {
-                    store = try SQLiteConversationStore(path: configuration.stateDirectory + "/conversations.sqlite")
-                } catch {
-                    printError("\(error)")
-                    throw ExitCode(73)  // EX_CANTCREAT
-                }
-                let app = try await buildApplication(
-                    configuration: configuration, graph: graph, account: account, conversations: store, metrics: metrics, logger: logger
-                ) { port in
-                    logger.info("copilot-gateway listening on http://\(configuration.host):\(port)/v1 (Graph: \(configuration.graphBaseURL))")
-                    guard let account else { return }
-                    if let signIn = await account.currentSignIn, signIn.isSignedIn {
-                        logger.notice("Signed in as \(signIn.account?.displayName ?? "an unnamed account")")
-                    } else {
-                        // Under systemd the code appears in the journal; /login shows it too.
-                        _ = await account.beginSignIn()
-                    }
-                }
-                let group = ServiceGroup(configuration: Self.serviceGroupConfiguration([.init(service: app)], configuration, logger: logger))
-                try await group.run()
+                // Under systemd the code appears in the journal; /login shows it too.
+                _ = await account.beginSignIn()
             }
         }
+        let group = ServiceGroup(configuration: Self.serviceGroupConfiguration([.init(service: app)], configuration, logger: logger))
+        try await group.run()
     }
 
     /// SIGTERM or SIGINT stops taking connections and lets running replies go on for the grace period
@@ -156,14 +136,12 @@ struct Serve: AsyncParsableCommand {
         let gateway = GatewayAfterSimulator(ports: ports) { port in
             var configuration = configuration
             configuration.graphBaseURL = "http://127.0.0.1:\(port)"
-            let graph = GraphClient(
-                httpClient: httpClient, baseURL: configuration.graphBaseURL, tokens: StaticAccessTokenProvider(token: token),
-                timeout: configuration.upstreamTimeout, logger: logger)
             let host = configuration.host
             // The simulator forgets its conversations when it stops, so the gateway's map need not outlive it.
-            return try await buildApplication(
-                configuration: configuration, graph: graph, conversations: MemoryConversationStore(), metrics: metrics, logger: logger
-            ) { gatewayPort in
+            let dependencies = try await GatewayDependencies.live(
+                configuration: configuration, httpClient: httpClient, logger: logger, metrics: metrics, signIn: .token(token),
+                conversations: MemoryConversationStore())
+            return try await buildApplication(configuration: configuration, dependencies: dependencies) { gatewayPort in
                 logger.notice(
                     "copilot-gateway listening on http://\(host):\(gatewayPort)/v1 in DEMO MODE: answers come from the built-in Copilot simulator (http://127.0.0.1:\(port), see /_sim/requests). Configure Microsoft credentials to use real Copilot."
                 )

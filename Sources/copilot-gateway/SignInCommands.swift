@@ -19,7 +19,7 @@ struct SignInOptions: ParsableArguments {
         var logger = Logger(label: "copilot-gateway")
         logger.logLevel = .warning
         let httpClient = HTTPClient(eventLoopGroupProvider: .singleton)
-        let account = makeAccount(configuration, httpClient: httpClient, logger: logger, signsInWhenNeeded: false)
+        let account = MicrosoftAccount(configuration: configuration, httpClient: httpClient, logger: logger, signsInWhenNeeded: false)
         do {
             let result = try await body(account, configuration)
             try await httpClient.shutdown()
@@ -29,22 +29,6 @@ struct SignInOptions: ParsableArguments {
             throw error
         }
     }
-}
-
-/// The account of a configuration: its identity endpoints and its token cache.
-func makeAccount(
-    _ configuration: GatewayConfiguration, httpClient: HTTPClient, logger: Logger, signsInWhenNeeded: Bool, metrics: GatewayMetrics? = nil
-) -> MicrosoftAccount {
-    let identity = IdentityClient(
-        httpClient: httpClient, baseURL: configuration.loginBaseURL, tenant: configuration.signInTenant,
-        clientID: configuration.clientID, logger: logger)
-    let loginHost = ["0.0.0.0", "::", ""].contains(configuration.host) ? "127.0.0.1" : configuration.host
-    return MicrosoftAccount(
-        identity: identity, cache: TokenCacheFile(path: configuration.tokenCachePath),
-        settings: .init(
-            tenant: configuration.signInTenant, clientID: configuration.clientID, scopes: configuration.scopes,
-            loginPageURL: "http://\(loginHost):\(configuration.port)/login", signsInWhenNeeded: signsInWhenNeeded),
-        logger: logger, metrics: metrics)
 }
 
 func printError(_ message: String) {

@@ -235,7 +235,7 @@ struct ChatScript: Sendable {
             #expect(try response.streamedText.isEmpty == false)
             let turn = try #require(try await simulator.recordedBodies(pathSuffix: "/chatOverStream").first)
             let context = (turn["additionalContext"] as? [[String: Any]])?.compactMap { $0["text"] as? String } ?? []
-            #expect(context.contains(ImageRequest.instruction))
+            #expect(context.contains(CopilotPrompt.imageRequestNote))
         }
     }
 }
@@ -259,17 +259,18 @@ actor Script {
                 httpClient: .shared, baseURL: "http://127.0.0.1:\(port)", tokens: StaticAccessTokenProvider(token: "t"), timeout: .seconds(10),
                 logger: logger)
             let directory = try await ConversationDirectory(store: MemoryConversationStore(), ttl: .seconds(600), capacity: 10, logger: logger)
-            let chat = ChatService(
-                graph: graph, settings: .init(timeZone: "UTC", webEnabled: false, alwaysNewConversation: false, retryOnServerError: true, citations: .markdown),
+            let turns = TurnPipeline(
+                upstream: graph, settings: .init(timeZone: "UTC", webEnabled: false, alwaysNewConversation: false, retryOnServerError: true, citations: .markdown),
                 directory: directory, logger: logger)
-            func turn(_ messages: [[String: String]]) throws -> PreparedTurn {
-                let body = try JSONSerialization.data(withJSONObject: ["messages": messages])
-                return try PreparedTurn.prepare(try JSONDecoder().decode(ChatCompletionRequest.self, from: body), sessionKey: nil)
+            func turn(_ messages: [[String: String]], stream: Bool = false) throws -> TurnRequest {
+                let body = try JSONSerialization.data(withJSONObject: ["messages": messages, "stream": stream])
+                return try JSONDecoder().decode(ChatCompletionRequest.self, from: body).turnRequest(caller: "anonymous", sessionKey: nil)
             }
-            let first = try await chat.complete(try turn([["role": "user", "content": "first"]]))
+            let first = try await turns.start(try turn([["role": "user", "content": "first"]])).run { _ in }
             #expect(await directory.count == 1)
-            let continuing = try turn([["role": "user", "content": "first"], ["role": "assistant", "content": first.text], ["role": "user", "content": "second"]])
-            var stream: ChatService.ReplyStream? = try await chat.stream(continuing)
+            let continuing = try turn(
+                [["role": "user", "content": "first"], ["role": "assistant", "content": first.text], ["role": "user", "content": "second"]], stream: true)
+            var stream: StartedTurn? = try await turns.start(continuing)
             #expect(stream != nil)
             stream = nil
             let deadline = ContinuousClock.now + .seconds(3)

@@ -77,12 +77,4 @@ import Testing
         #expect(await directory.claim("k0") == nil, "the oldest went")
         #expect(await store.loadAll().count == directory.count)
     }
-
-    @Test func theFingerprintIgnoresWhitespaceAndTheGatewaysCitationMarkers() {
-        let sent = [PreparedTurn.Entry(role: .user, text: "hi"), .init(role: .assistant, text: "Due Friday [1].\n\n[1]: <https://a> \"Plan\"")]
-        let returned = [PreparedTurn.Entry(role: .user, text: " hi "), .init(role: .assistant, text: "Due   Friday.")]
-        #expect(ConversationDirectory.key(scope: "s", instructions: "P", entries: sent) == ConversationDirectory.key(scope: "s", instructions: "P ", entries: returned))
-        #expect(ConversationDirectory.key(scope: "s", instructions: "P", entries: sent) != ConversationDirectory.key(scope: "t", instructions: "P", entries: sent))
-        #expect(ConversationDirectory.key(scope: "s", instructions: "P", entries: sent) != ConversationDirectory.key(scope: "s", instructions: "Q", entries: sent))
-    }
 }

@@ -54,12 +54,9 @@ enum GatewayHarness {
             let configuration = try GatewayConfiguration(reader: .gateway(environment: settings), environment: ["HOME": "/tmp"])
             // A short connect timeout: an unreachable Copilot is tried twice (the retry).
             let httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(timeout: .init(connect: .seconds(2))))
-            let tokens: any AccessTokenProvider = configuration.accessToken.map { StaticAccessTokenProvider(token: $0) } ?? MissingAccessTokenProvider()
-            let graph = GraphClient(
-                httpClient: httpClient, baseURL: configuration.graphBaseURL, tokens: tokens,
-                timeout: configuration.upstreamTimeout, logger: logger)
-            let app = try await buildApplication(
-                configuration: configuration, graph: graph, conversations: conversations, metrics: metrics, logger: logger)
+            let dependencies = try await GatewayDependencies.live(
+                configuration: configuration, httpClient: httpClient, logger: logger, metrics: metrics, conversations: conversations)
+            let app = try await buildApplication(configuration: configuration, dependencies: dependencies)
             do {
                 try await app.test(.live) { client in try await $simulatorPort.withValue(port) { try await body(client, simulator) } }
             } catch {

@@ -132,7 +132,7 @@ import Testing
     }
 
     @Test func instructionAsksForADescriptionAndAPromptInTheUsersLanguage() {
-        let instruction = ImageRequest.instruction
+        let instruction = CopilotPrompt.imageRequestNote
         #expect(instruction.contains("cannot create"))
         #expect(instruction.contains("describe the picture"))
         #expect(instruction.contains("prompt for an image generator"))

@@ -54,15 +54,13 @@ import Testing
     }
 
     @Test func metricsNeedTheAdminKeyWhereverTheRequestComesFrom() async throws {
-        let graph = GraphClient(
-            httpClient: .shared, baseURL: "http://127.0.0.1:9", tokens: StaticAccessTokenProvider(token: "t"), timeout: .seconds(1),
-            logger: Logger(label: "test"))
         let directory = try await ConversationDirectory(store: MemoryConversationStore(), ttl: .seconds(60), capacity: 10, logger: Logger(label: "test"))
-        let chat = ChatService(
-            graph: graph, settings: .init(timeZone: "UTC", webEnabled: false, alwaysNewConversation: false, retryOnServerError: true, citations: .markdown),
+        let turns = TurnPipeline(
+            upstream: FakeCopilotUpstream { _, _ in .reply("unused") },
+            settings: .init(timeZone: "UTC", webEnabled: false, alwaysNewConversation: false, retryOnServerError: true, citations: .markdown),
             directory: directory, logger: Logger(label: "test"))
         let admin = "admin-0123456789abcdef"
-        let app = Application(router: buildRouter(chat: chat, modelNames: ["copilot"], access: AdminAccess(adminKey: admin)))
+        let app = Application(router: buildRouter(turns: turns, modelNames: ["copilot"], access: AdminAccess(adminKey: admin)))
         try await app.test(.router) { client in
             let refused = try await client.execute(uri: "/metrics", method: .get)
             #expect(refused.status == .forbidden)
@@ -257,13 +255,10 @@ import Testing
                 ]),
                 environment: ["HOME": "/tmp"])
             let logger = Logger(label: "gateway")
-            let graph = GraphClient(
-                httpClient: .shared, baseURL: configuration.graphBaseURL, tokens: StaticAccessTokenProvider(token: "t"), timeout: .seconds(10),
-                logger: logger)
             let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
-            let app = try await buildApplication(configuration: configuration, graph: graph, conversations: MemoryConversationStore(), logger: logger) {
-                portContinuation.yield($0)
-            }
+            let dependencies = try await GatewayDependencies.live(
+                configuration: configuration, httpClient: .shared, logger: logger, conversations: MemoryConversationStore())
+            let app = try await buildApplication(configuration: configuration, dependencies: dependencies) { portContinuation.yield($0) }
             var groupConfiguration = ServiceGroupConfiguration(services: [.init(service: app)], logger: logger)
             groupConfiguration.maximumGracefulShutdownDuration = .seconds(grace + 5)
             let group = ServiceGroup(configuration: groupConfiguration)

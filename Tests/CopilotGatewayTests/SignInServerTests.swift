@@ -23,12 +23,10 @@ import Testing
                 "PORT": "0", "GRAPH_BASE_URL": harness.simulatorURL, "COPILOT_TIMEZONE": "UTC", "GATEWAY_ADMIN_KEY": GatewayHarness.adminKey,
             ]),
             environment: ["HOME": "/tmp"])
-        let graph = GraphClient(
-            httpClient: harness.httpClient, baseURL: harness.simulatorURL, tokens: account, timeout: .seconds(30),
-            logger: harness.logs.logger("graph"))
-        let app = try await buildApplication(
-            configuration: configuration, graph: graph, account: account, conversations: MemoryConversationStore(), metrics: metrics,
-            adminAccess: access, logger: harness.logs.logger("gateway"))
+        let dependencies = try await GatewayDependencies.live(
+            configuration: configuration, httpClient: harness.httpClient, logger: harness.logs.logger("gateway"), metrics: metrics,
+            signIn: .account(account), conversations: MemoryConversationStore(), adminAccess: access)
+        let app = try await buildApplication(configuration: configuration, dependencies: dependencies)
         try await Self.$withLoginCookie.withValue([.cookie: "copilot_gateway_login=\(access.openSession())"]) {
             try await app.test(.live) { client in try await body(client, account) }
         }

@@ -206,7 +206,7 @@ import Testing
                 try await account.accessToken()
             } throws: { error in
                 guard case .signInUnavailable = error as? UpstreamError else { return false }
-                return (error as? UpstreamError)?.openAIError.status == .serviceUnavailable
+                return (error as? UpstreamError)?.failure.status == 503
             }
             // Once Microsoft answers again, the account works without a new sign-in.
             harness.clock.advance(by: 5)

@@ -47,7 +47,7 @@ import Testing
         "",
     ])
     func neverTurnsOtherRepliesIntoCalls(reply: String) {
-        #expect(ToolCallReader.read(reply, catalogue: catalogue()) == .text)
+        #expect(ToolCallReader.read(reply, catalogue: catalogue()) == .answer(reply))
     }
 
     @Test func keepsTheProseBeforeTheCall() {
@@ -70,18 +70,19 @@ import Testing
     }
 
     @Test func theCatalogueDescribesEveryToolAndItsDigestFollowsTheTools() {
-        let text = catalogue().text
-        #expect(text.hasPrefix(ToolCatalogue.header))
+        let text = CopilotPrompt.catalogue(catalogue())
+        #expect(text.hasPrefix(CopilotPrompt.catalogueHeader))
         #expect(text.contains("### get_weather\nWeather for a city.\nParameters (JSON schema): {\"properties\":{\"city\":{\"type\":\"string\"}},\"required\":[\"city\"],\"type\":\"object\"}"))
         #expect(text.contains("<tool_call>"))
-        #expect(catalogue().digest == catalogue(.required).digest, "the choice is sent per turn, not in the catalogue")
-        #expect(catalogue().digest != ToolCatalogue(tools: [Self.weather], choice: .auto, allowsParallelCalls: true).digest)
+        let digest = CopilotPrompt.catalogueDigest
+        #expect(digest(catalogue()) == digest(catalogue(.required)), "the choice is sent per turn, not in the catalogue")
+        #expect(digest(catalogue()) != digest(ToolCatalogue(tools: [Self.weather], choice: .auto, allowsParallelCalls: true)))
     }
 
     @Test func theChoiceTextSaysWhatIsAllowed() {
-        #expect(catalogue(.required).choiceText.hasPrefix("TOOL CHOICE: required"))
-        #expect(catalogue(.named("stop")).choiceText.hasPrefix("TOOL CHOICE: stop"))
-        #expect(catalogue(.auto, parallel: false).choiceText == "TOOL CHOICE: auto (at most one call)")
+        #expect(CopilotPrompt.choice(catalogue(.required)).hasPrefix("TOOL CHOICE: required"))
+        #expect(CopilotPrompt.choice(catalogue(.named("stop"))).hasPrefix("TOOL CHOICE: stop"))
+        #expect(CopilotPrompt.choice(catalogue(.auto, parallel: false)) == "TOOL CHOICE: auto (at most one call)")
     }
 
     @Test func streamingHoldsBackOnlyWhatMayBecomeACall() {
@@ -111,13 +112,13 @@ import Testing
         #expect(ToolCallReader.textBeforePossibleCall("Here is the code:\n```python\nprint(1)\n```\nDone.") == "Here is the code:\n```python\nprint(1)\n```\nDone.")
     }
 
-    @Test func anUnusableCallIsSentBackForCorrectionEvenWhenOptional() throws {
-        var turn = try PreparedTurn.prepare(ChatCompletionRequest(messages: [.init(role: .user, content: .text("hi"))]), sessionKey: nil)
-        turn.tools = catalogue()
-        guard case .correction(let text) = ReplyReading.of(#"<tool_call>{"name": "get_weather", "arguments": {}}</tool_call>"#, turn) else {
-            Issue.record("expected a correction")
+    @Test func anUnusableCallIsSentBackForCorrectionEvenWhenOptional() {
+        let reading = ReplyReading.of(#"<tool_call>{"name": "get_weather", "arguments": {}}</tool_call>"#, tools: catalogue(), format: .text)
+        guard case .needsCorrection(let need) = reading else {
+            Issue.record("expected a correction, got \(reading)")
             return
         }
+        let text = CopilotPrompt.correction(need, format: .text)
         #expect(text.contains("calling get_weather") && text.contains("city"))
         #expect(ToolCallReader.withoutCallBlocks("Sure. <tool_call>{}</tool_call> Bye.") == "Sure.  Bye.")
     }
@@ -130,13 +131,13 @@ import Testing
         #expect(ToolCallReader.readJSON(#"{"ok": True, "none": None}"#, schema: nil) == #"{"none":null,"ok":true}"#)
     }
 
-    @Test func aRequiredCallThatIsMissingAsksAgain() throws {
-        var turn = try PreparedTurn.prepare(ChatCompletionRequest(messages: [.init(role: .user, content: .text("hi"))]), sessionKey: nil)
-        turn.tools = catalogue(.required)
-        guard case .correction(let text) = ReplyReading.of("Just text.", turn) else {
-            Issue.record("expected a correction")
+    @Test func aRequiredCallThatIsMissingAsksAgain() {
+        let reading = ReplyReading.of("Just text.", tools: catalogue(.required), format: .text)
+        guard case .needsCorrection(let need) = reading else {
+            Issue.record("expected a correction, got \(reading)")
             return
         }
-        #expect(text.hasPrefix("GATEWAY CORRECTION:"))
+        #expect(need == .callRequired(nil))
+        #expect(CopilotPrompt.correction(need, format: .text).hasPrefix("GATEWAY CORRECTION:"))
     }
 }

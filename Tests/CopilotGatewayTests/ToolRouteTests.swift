@@ -165,7 +165,7 @@ import Testing
             #expect(Set(await simulator.turnConversations()).count == 1)
             let bodies = try await simulator.recordedBodies(pathSuffix: "/chat")
             let texts = bodies.map { body in ((body["additionalContext"] as? [[String: Any]]) ?? []).compactMap { $0["text"] as? String } }
-            #expect(texts.count == 2 && texts[1] == [ToolCatalogue.noneForThisMessage])
+            #expect(texts.count == 2 && texts[1] == [CopilotPrompt.noToolsThisMessage])
         }
     }
 

@@ -1,7 +1,7 @@
 /// Tells whether a message asks for a picture to be drawn or generated, in English or Chinese.
 ///
 /// Copilot Chat cannot create images through this API, so for such a turn the gateway sends
-/// ``instruction`` along: Copilot then describes the picture and writes a prompt for an image
+/// `CopilotPrompt.imageRequestNote` along: Copilot then describes the picture and writes a prompt for an image
 /// generator instead of failing or pretending. A message that only talks about images ("how do I
 /// resize a picture", "这张图片是什么意思") or uses the words in another sense ("draw a conclusion",
 /// "动画", "画重点") is not a request.
@@ -22,14 +22,6 @@
 ///   already made) or 图表, 流程图, 地图-like compounds, nor image software (图片上传, 图片格式).
 /// - The terms 文生图, 出图, 生图, AI绘画/作画 when asked for.
 enum ImageRequest {
-    /// The note the gateway adds as `additionalContext` to a turn that asks for a picture.
-    static let instruction = """
-        The user is asking for a picture. Copilot Chat cannot create or show images here, so do not \
-        claim to make one. Instead, in the user's language, describe the picture in detail (subject, \
-        composition, style, colours, lighting) and then give a ready-to-use prompt for an image \
-        generator in a code block.
-        """
-
     /// Whether `text` asks for a picture to be drawn or generated.
     /// Only clauses up to this many bytes are read: a request for a picture is short, and the checks
     /// grow with a clause's length, which a client controls.

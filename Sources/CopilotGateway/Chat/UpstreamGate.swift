@@ -1,5 +1,3 @@
-import Synchronization
-
 /// At most `limit` turns talk to Copilot at once for the one Microsoft account: Copilot throttles a
 /// user who asks too much at once, and a queue here is kinder than its 429s. Turns beyond the limit
 /// wait in order, for `maxWait` at most; then they are answered 429.
@@ -20,7 +18,7 @@ actor UpstreamGate {
     var waiting: Int { waiters.count }
 
     /// Waits for a place; true once the caller holds one (give it back with `leave`), false when the wait
-    /// ran out or the task was cancelled.
+    /// ran out or the task was cancelled. A `TurnTicket` holds the place.
     func enter() async -> Bool {
         if running < limit, waiters.isEmpty {
             running += 1
@@ -59,23 +57,4 @@ actor UpstreamGate {
         timers.removeValue(forKey: id)?.cancel()
         waiter.continuation.resume(returning: false)
     }
-}
-
-/// One turn's place in the `UpstreamGate`, given back once: by `leave()`, or when the turn is dropped
-/// without it (a stream whose client went away before it began).
-final class UpstreamPlace: Sendable {
-    private let gate: UpstreamGate
-    private let held = Mutex(true)
-
-    init(gate: UpstreamGate) {
-        self.gate = gate
-    }
-
-    func leave() {
-        guard held.withLock({ held in defer { held = false }; return held }) else { return }
-        let gate = gate
-        Task { await gate.leave() }
-    }
-
-    deinit { leave() }
 }

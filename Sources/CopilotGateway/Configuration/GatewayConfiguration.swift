@@ -150,22 +150,22 @@ public struct GatewayConfiguration: Sendable {
         self.alwaysNewConversation = flag("COPILOT_ALWAYS_NEW_CONVERSATION", default: false)
         self.retryOn5xx = flag("COPILOT_RETRY_ON_5XX", default: true)
         self.upstreamTimeout = seconds("COPILOT_TIMEOUT", default: 300, range: 1...3600)
-        self.keepAliveInterval = seconds("COPILOT_KEEPALIVE_SECONDS", default: 15, range: 0...300)
+        self.keepAliveInterval = seconds("COPILOT_KEEPALIVE_SECONDS", default: Defaults.keepAliveSeconds, range: 0...300)
         self.streamIdleTimeout = seconds("COPILOT_STREAM_IDLE_SECONDS", default: 120, range: 5...3600)
         self.clientIdleTimeout = seconds("GATEWAY_IDLE_TIMEOUT_SECONDS", default: 60, range: 1...3600)
-        self.bodyTimeout = seconds("GATEWAY_BODY_TIMEOUT_SECONDS", default: 30, range: 1...3600)
+        self.bodyTimeout = seconds("GATEWAY_BODY_TIMEOUT_SECONDS", default: Defaults.bodyTimeoutSeconds, range: 1...3600)
         self.writeTimeout = seconds("GATEWAY_WRITE_TIMEOUT_SECONDS", default: 60, range: 1...3600)
-        self.shutdownGrace = seconds("GATEWAY_SHUTDOWN_GRACE_SECONDS", default: 30, range: 0...3600)
-        self.upstreamQueueWait = seconds("COPILOT_QUEUE_SECONDS", default: 30, range: 0...600)
+        self.shutdownGrace = seconds("GATEWAY_SHUTDOWN_GRACE_SECONDS", default: Defaults.shutdownGraceSeconds, range: 0...3600)
+        self.upstreamQueueWait = seconds("COPILOT_QUEUE_SECONDS", default: Defaults.queueSeconds, range: 0...600)
         func count(_ name: String, default defaultValue: Int, range: ClosedRange<Int>) -> Int {
             parsed(name, default: defaultValue, expected: "a whole number from \(range.lowerBound) to \(range.upperBound)") {
                 Int($0).flatMap { range.contains($0) ? $0 : nil }
             }
         }
-        self.maxBodySize = count("GATEWAY_MAX_BODY_MB", default: 8, range: 1...256) << 20
+        self.maxBodySize = count("GATEWAY_MAX_BODY_MB", default: Defaults.maxBodyMB, range: 1...256) << 20
         self.maxConcurrentPerKey = count("GATEWAY_MAX_CONCURRENT_PER_KEY", default: 16, range: 0...100_000)
         self.requestsPerMinute = count("GATEWAY_REQUESTS_PER_MINUTE", default: 0, range: 0...1_000_000)
-        self.maxConcurrentTurns = count("COPILOT_MAX_CONCURRENT", default: 4, range: 1...100_000)
+        self.maxConcurrentTurns = count("COPILOT_MAX_CONCURRENT", default: Defaults.maxConcurrentTurns, range: 1...100_000)
 
         self.stateDirectory = string("STATE_DIR") ?? Self.defaultStateDirectory(environment: environment)
         self.tokenCachePath = string("TOKEN_CACHE") ?? self.stateDirectory + "/token-cache.json"
@@ -265,16 +265,6 @@ public struct GatewayConfiguration: Sendable {
         let home = environment["HOME"] ?? NSHomeDirectory()
         return home + "/.local/state/copilot-gateway"
     }
-}
-
-/// How Copilot's citation markers (`[^1^]`) are written in replies.
-public enum CitationStyle: String, Sendable, CaseIterable {
-    /// `[1]` in the text and, at the end, Markdown reference links `[1]: <url> "title"` from Copilot's attributions.
-    case markdown
-    /// Markers removed.
-    case strip
-    /// Markers as Copilot sent them.
-    case raw
 }
 
 /// One start-up error that names every invalid setting.

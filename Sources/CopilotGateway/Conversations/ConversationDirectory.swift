@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import Logging
 
@@ -113,36 +112,4 @@ actor ConversationDirectory {
     }
 
     var count: Int { records.count }
-
-    /// The fingerprint of a caller's history: what a request before its new message, or the next
-    /// request after a reply, carries. Text is compared without what changes between clients' copies
-    /// of the same turn: whitespace and the citation markers the gateway itself wrote.
-    static func key(scope: String, instructions: String?, entries: [PreparedTurn.Entry]) -> String {
-        var hasher = SHA256()
-        func add(_ text: String) {
-            var text = text
-            text.withUTF8 { hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }
-            withUnsafeBytes(of: UInt8(0)) { hasher.update(bufferPointer: $0) }
-        }
-        add("copilot-gateway/1")
-        add(scope)
-        add(ReplyFormatter.withoutCitations(instructions ?? ""))
-        for entry in entries {
-            add(entry.role.fingerprintName)
-            add(ReplyFormatter.withoutCitations(entry.text))
-        }
-        return hasher.finalize().lowercaseHex
-    }
-}
-
-extension ChatMessage.Role {
-    /// Roles that mean the same thing in a transcript.
-    var fingerprintName: String {
-        switch self {
-        case .system, .developer: "system"
-        case .user: "user"
-        case .assistant: "assistant"
-        case .tool, .function: "tool"
-        }
-    }
 }

@@ -205,14 +205,14 @@ public struct Doctor: Sendable {
             _ = try await graph.createConversation()
             return [.init(.ok, "copilot", "Copilot answers for this account: a new conversation was created at \(url).")]
         } catch let error as UpstreamError {
-            let openAI = error.openAIError
-            let fix: String = switch openAI.status.code {
+            let failure = error.failure
+            let fix: String = switch failure.status {
             case 401: "Run `copilot-gateway login` again."
             case 403: "The account needs a Microsoft 365 Copilot licence, and the app registration the delegated Graph permissions in the README (with admin consent where the tenant requires it)."
             case 429, 503: "Copilot is busy or throttling; try again in a minute."
             default: "Check the network, a proxy, or GRAPH_BASE_URL."
             }
-            return [.init(.problem, "copilot", "Copilot did not accept a new conversation: \(openAI.message)", fix: fix)]
+            return [.init(.problem, "copilot", "Copilot did not accept a new conversation: \(failure.message)", fix: fix)]
         } catch {
             return [.init(.problem, "copilot", "Copilot could not be asked: \(Self.describe(error)).", fix: "Check the network, a proxy, or GRAPH_BASE_URL.")]
         }
@@ -242,8 +242,7 @@ public struct Doctor: Sendable {
     }
 
     static func describe(_ error: any Error) -> String {
-        if let error = error as? OpenAIError { return error.message }
-        if let error = error as? UpstreamError { return error.openAIError.message }
+        if let error = error as? any ClientFacingError { return error.failure.message }
         if let error = error as? IdentityError { return error.message }
         return String(describing: error)
     }

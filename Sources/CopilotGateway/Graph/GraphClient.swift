@@ -8,7 +8,7 @@ import Foundation
 /// The Microsoft 365 Copilot Chat API (`/beta/copilot/conversations`) on AsyncHTTPClient.
 ///
 /// HTTP/2 is used when the server offers it over TLS (AsyncHTTPClient's default).
-public struct GraphClient: Sendable {
+public struct GraphClient: CopilotUpstream {
     let httpClient: HTTPClient
     let baseURL: String
     let tokens: any AccessTokenProvider
@@ -50,7 +50,7 @@ public struct GraphClient: Sendable {
 
     /// `POST …/{id}/chatOverStream`: returns once Graph has accepted the turn (status 200), so a failure
     /// before that is still an ordinary HTTP error for the client. The snapshots follow from `snapshots`.
-    func openStream(conversationID: String, request: GraphChatRequest) async throws -> GraphSnapshotStream {
+    func openStream(conversationID: String, request: GraphChatRequest) async throws -> any ReplySnapshots {
         let response = try await send(
             url: turnURL(conversationID, "chatOverStream"), body: try encode(request), accept: "text/event-stream")
         return GraphSnapshotStream(body: response.body, logger: logger)
@@ -136,7 +136,7 @@ public struct GraphClient: Sendable {
 }
 
 /// The snapshots of one `chatOverStream` response, decoded as they arrive.
-struct GraphSnapshotStream: Sendable {
+struct GraphSnapshotStream: ReplySnapshots {
     let body: HTTPClientResponse.Body
     let logger: Logger
 
@@ -144,9 +144,7 @@ struct GraphSnapshotStream: Sendable {
     /// from the network have all been handled (snapshots that arrive together are then acted on once);
     /// returns when Graph closes the stream. An in-band error event throws `UpstreamError.inBand`;
     /// events that are not JSON are skipped and logged.
-    func forEach(
-        _ handle: (GraphConversation) async throws -> Void, afterEachRead: () async throws -> Void = {}
-    ) async throws {
+    func forEach(_ handle: (GraphConversation) async throws -> Void, afterEachRead: () async throws -> Void) async throws {
         var decoder = ServerSentEventDecoder()
         let jsonDecoder = JSONDecoder()
         func process(_ events: [ServerSentEventDecoder.Event]) async throws {

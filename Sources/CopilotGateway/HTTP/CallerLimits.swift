@@ -72,18 +72,24 @@ public final class CallerLimits: Sendable {
     }
 }
 
-/// Holds one admitted request's place until it is dropped: when the response (a stream's body
-/// included) has been written, or when it is thrown away unwritten.
+/// One admitted request's place among its caller's running requests, given back once: by `end()`
+/// (when the turn it carries ends, or after its response has been written), or when it is dropped.
 private final class Admission: Sendable {
     let limits: CallerLimits
     let caller: String
+    private let held = Mutex(true)
 
     init(limits: CallerLimits, caller: String) {
         self.limits = limits
         self.caller = caller
     }
 
-    deinit { limits.release(caller) }
+    func end() {
+        guard held.withLock({ held in defer { held = false }; return held }) else { return }
+        limits.release(caller)
+    }
+
+    deinit { end() }
 }
 
 /// Applies `CallerLimits` to every request of the OpenAI API: 429 with `Retry-After` when a caller has too
@@ -130,11 +136,19 @@ struct CallerLimitMiddleware: RouterMiddleware {
                 type: "rate_limit_error", code: "rate_limit_exceeded", retryAfter: retryAfter)
         }
         let admission = Admission(limits: limits, caller: context.caller)
-        var response = try await next(request, context)
+        var context = context
+        context.callerSlot = { admission.end() }
+        var response: Response
+        do {
+            response = try await next(request, context)
+        } catch {
+            admission.end()
+            throw error
+        }
         let body = response.body
-        // The body holds the admission, so a stream counts as running until it has been written.
+        // A stream counts as running until its body has been written (or its turn has ended).
         response.body = ResponseBody(contentLength: body.contentLength) { writer in
-            _ = admission
+            defer { admission.end() }
             try await body.write(writer)
         }
         return response

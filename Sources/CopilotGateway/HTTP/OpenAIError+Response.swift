@@ -44,8 +44,8 @@ struct OpenAIErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             return try await next(request, context)
         } catch let error as OpenAIError {
             return error.response()
-        } catch let error as UpstreamError {
-            return error.openAIError.response()
+        } catch let error as any ClientFacingError {
+            return OpenAIError(error.failure).response()
         } catch let error as HTTPParserError {
             // A route that read its body itself met broken framing: nothing after it can be trusted.
             var answer = OpenAIError.invalidRequest(

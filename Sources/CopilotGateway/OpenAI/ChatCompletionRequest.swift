@@ -236,11 +236,7 @@ extension ToolChoice: Decodable {
 }
 
 /// `response_format`.
-public enum ResponseFormat: Decodable, Sendable, Equatable {
-    case text
-    case jsonObject
-    case jsonSchema(JSONValue?)
-
+extension ResponseFormat: Decodable {
     enum CodingKeys: String, CodingKey { case type, jsonSchema = "json_schema" }
 
     public init(from decoder: any Decoder) throws {

@@ -47,11 +47,3 @@ public struct OpenAIError: Error, Sendable, Equatable {
         }
     }
 }
-
-extension OpenAIError {
-    /// A reply cut short because the gateway is stopping (after its shutdown grace period).
-    public static let shuttingDown = OpenAIError(
-        status: .serviceUnavailable,
-        message: "The gateway is shutting down and ended this reply before Copilot finished it. Send the message again in a moment.",
-        type: "api_error", code: "gateway_shutting_down")
-}

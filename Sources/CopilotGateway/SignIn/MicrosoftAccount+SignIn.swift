@@ -36,16 +36,27 @@ extension MicrosoftAccount {
         }
         progress = .waiting(grant, expiresAt: now().addingTimeInterval(Double(grant.expiresIn)))
         logger.notice("Microsoft sign-in: \(grant.instructions)")
-        signInTask?.cancel()
-        signInTask = Task { [identity, sleep] in
+        // A newer sign-in ends the poll of the one before at its next pause.
+        let userCode = grant.userCode
+        signInPolls.start { [identity, sleep] in
+            let pause: @Sendable (Duration) async throws -> Void = { duration in
+                try await sleep(duration)
+                guard await self.isWaiting(for: userCode) else { throw CancellationError() }
+            }
             do {
-                let response = try await DeviceCodePolling.waitForApproval(grant, client: identity, sleep: sleep)
-                self.finishBackgroundSignIn(.success(response), userCode: grant.userCode)
+                let response = try await DeviceCodePolling.waitForApproval(grant, client: identity, sleep: pause)
+                await self.finishBackgroundSignIn(.success(response), userCode: userCode)
             } catch {
-                self.finishBackgroundSignIn(.failure(error), userCode: grant.userCode)
+                await self.finishBackgroundSignIn(.failure(error), userCode: userCode)
             }
         }
         return progress
+    }
+
+    /// Whether the sign-in with `userCode` is the one waiting for its code.
+    private func isWaiting(for userCode: String) -> Bool {
+        if case .waiting(let grant, _) = progress { return grant.userCode == userCode }
+        return false
     }
 
     /// Where a server-side sign-in stands now.

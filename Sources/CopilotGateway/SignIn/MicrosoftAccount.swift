@@ -50,7 +50,8 @@ public actor MicrosoftAccount: AccessTokenProvider {
     var refreshFailures = 0
     var nextRefreshAttempt: Date?
     var progress: SignInProgress = .none
-    var signInTask: Task<Void, Never>?
+    /// Where the polls of server-side sign-ins run: a service of the gateway's application.
+    public nonisolated let signInPolls = SignInPolls()
     var signInStart: Task<SignInProgress, Never>?
     var lastSignInStart: Date?
 

@@ -15,13 +15,8 @@ public struct ToolCall: Sendable, Equatable {
 /// single quotes, trailing commas. Never a call: plain prose, a name that was not offered, arguments
 /// that are not an object or miss a required key.
 enum ToolCallReader {
-    enum Reading: Equatable {
-        case text
-        /// The calls, and the prose before the first one.
-        case calls([ToolCall], leadingText: String)
-    }
-
-    static func read(_ text: String, catalogue: ToolCatalogue) -> Reading {
+    /// The calls in `text`, with the prose before the first one; `.answer(text)` when it makes none.
+    static func read(_ text: String, catalogue: ToolCatalogue) -> ReplyReading {
         var calls: [ToolCall] = []
         var firstStart: String.Index?
         for block in taggedBlocks(in: text) {
@@ -46,7 +41,7 @@ enum ToolCallReader {
                 if !calls.isEmpty { break }
             }
         }
-        guard !calls.isEmpty, let start = firstStart else { return .text }
+        guard !calls.isEmpty, let start = firstStart else { return .answer(text) }
         if !catalogue.allowsParallelCalls { calls = Array(calls.prefix(1)) }
         return .calls(calls, leadingText: String(text[..<start]).trimmingWhitespace)
     }

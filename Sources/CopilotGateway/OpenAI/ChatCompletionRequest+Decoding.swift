@@ -2,7 +2,9 @@ import Foundation
 import NIOCore
 import NIOPosix
 
-extension ChatCompletionsController {
+extension ChatCompletionRequest {
+    // MARK: Decoding a body, with the wording of its errors
+
     /// Bodies larger than this are decoded on the thread pool, away from the event loops that serve
     /// every other connection.
     static let offloadedDecodeSize = 64 << 10

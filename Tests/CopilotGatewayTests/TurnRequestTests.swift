@@ -2,9 +2,10 @@ import Testing
 
 @testable import CopilotGateway
 
-@Suite struct PreparedTurnTests {
-    func prepare(_ messages: [ChatMessage], key: String? = nil) throws(OpenAIError) -> PreparedTurn {
-        try PreparedTurn.prepare(ChatCompletionRequest(messages: messages), sessionKey: key)
+/// The Chat Completions decoder and the neutral turn it makes.
+@Suite struct TurnRequestTests {
+    func prepare(_ messages: [ChatMessage], key: String? = nil) throws(OpenAIError) -> TurnRequest {
+        try ChatCompletionRequest(messages: messages).turnRequest(caller: "anonymous", sessionKey: key)
     }
 
     @Test func takesTheNewestUserTurnAsThePromptAndTheRestAsHistory() throws {
@@ -16,7 +17,7 @@ import Testing
         ])
         #expect(turn.prompt == "how are you?")
         #expect(turn.instructions == "You are Mika.")
-        #expect(turn.history == [.init(role: .user, text: "hi"), .init(role: .assistant, text: "hello!")])
+        #expect(turn.history == [.user([.text("hi")]), .assistant([.text("hello!")])])
         #expect(turn.model == "copilot")
     }
 
@@ -40,7 +41,7 @@ import Testing
         result.toolCallID = "call_1"
         let turn = try prepare([.init(role: .user, content: .text("time?")), call, result])
         #expect(turn.prompt == "<tool_result name=\"get_time\" id=\"call_1\">\n12:00\n</tool_result>")
-        #expect(turn.history.last?.text.contains("get_time") == true)
+        #expect(turn.history.last.flatMap(Transcript.text(of:))?.contains("get_time") == true)
     }
 
     @Test(arguments: [
@@ -54,10 +55,10 @@ import Testing
     }
 
     @Test func remindersAreFoundInAnyCaseAndOnlyWhereThereIsATag() {
-        #expect(PreparedTurn.hasReminderTag("a <System_Reminder>x</system_reminder>"))
-        #expect(PreparedTurn.hasReminderTag("<SYSTEM_REMINDER>"))
-        #expect(!PreparedTurn.hasReminderTag("<system_remind"))
-        #expect(!PreparedTurn.hasReminderTag("<Person>Ann</Person> and system_reminder without its bracket"))
-        #expect(PreparedTurn.extractReminders(from: " hi <SYSTEM_REMINDER> now 9:00 </SYSTEM_REMINDER> ") == ("hi", ["now 9:00"]))
+        #expect(SystemReminders.hasTag("a <System_Reminder>x</system_reminder>"))
+        #expect(SystemReminders.hasTag("<SYSTEM_REMINDER>"))
+        #expect(!SystemReminders.hasTag("<system_remind"))
+        #expect(!SystemReminders.hasTag("<Person>Ann</Person> and system_reminder without its bracket"))
+        #expect(SystemReminders.extract(from: " hi <SYSTEM_REMINDER> now 9:00 </SYSTEM_REMINDER> ") == ("hi", ["now 9:00"]))
     }
 }

@@ -1,0 +1,71 @@
+import Crypto
+
+/// A conversation's history as text, one way for everything that needs it: the transcript that seeds a
+/// new Copilot conversation (`CopilotPrompt`) and the fingerprint that finds the conversation a history
+/// continues (`ConversationDirectory`). The gateway writes its own replies the same way, so the history
+/// a client sends back matches what was recorded.
+enum Transcript {
+    /// One entry as text: its content without reminders, with the tools it called or the call it answers
+    /// written out; nil when nothing is left.
+    static func text(of entry: TurnEntry) -> String? {
+        var body = SystemReminders.extract(from: text(of: entry.content)).text
+        switch entry {
+        case .user:
+            break
+        case .assistant(_, let calls):
+            if !calls.isEmpty { body = assistantTurn(content: body, calls: calls.map { ($0.name ?? "?", $0.arguments ?? "{}") }) }
+        case .toolResult(let callID, let name, _):
+            body = "[result of \(callID ?? name ?? "a tool call")] \(body)"
+        }
+        return body.isEmpty ? nil : body
+    }
+
+    /// An assistant turn with tool calls as one text.
+    static func assistantTurn(content: String, calls: [(name: String, arguments: String)]) -> String {
+        let rendered = calls.map { "[called tool \($0.name) with \($0.arguments)]" }
+        return ([content] + rendered).filter { !$0.isEmpty }.joined(separator: "\n")
+    }
+
+    /// A message's content as one text; attachments become the note that says they could not be passed on.
+    static func text(of content: [TurnContent]) -> String {
+        if content.count == 1, case .text(let text) = content[0] { return text.trimmingWhitespace }
+        return content.map { part -> String in
+            switch part {
+            case .text(let text): text.trimmingWhitespace
+            case .image: CopilotPrompt.imageAttachmentNote
+            case .audio: CopilotPrompt.audioAttachmentNote
+            }
+        }
+        .filter { !$0.isEmpty }
+        .joined(separator: "\n")
+    }
+
+    /// The entries that have text, with who said them.
+    static func lines(_ entries: [TurnEntry]) -> [(speaker: TurnEntry.Speaker, text: String)] {
+        entries.compactMap { entry in text(of: entry).map { (entry.speaker, $0) } }
+    }
+
+    /// The fingerprint of a caller's history: what a request carries before its new message, or the
+    /// next request after a reply. Text is compared without what changes between clients' copies of
+    /// the same turn: whitespace and the citation markers the gateway itself wrote.
+    static func fingerprint(scope: String, instructions: String?, entries: [TurnEntry]) -> String {
+        fingerprint(scope: scope, instructions: instructions, lines: lines(entries))
+    }
+
+    static func fingerprint(scope: String, instructions: String?, lines: [(speaker: TurnEntry.Speaker, text: String)]) -> String {
+        var hasher = SHA256()
+        func add(_ text: String) {
+            var text = text
+            text.withUTF8 { hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }
+            withUnsafeBytes(of: UInt8(0)) { hasher.update(bufferPointer: $0) }
+        }
+        add("copilot-gateway/1")
+        add(scope)
+        add(ReplyFormatter.withoutCitations(instructions ?? ""))
+        for line in lines {
+            add(line.speaker.rawValue)
+            add(ReplyFormatter.withoutCitations(line.text))
+        }
+        return hasher.finalize().lowercaseHex
+    }
+}

@@ -1,0 +1,57 @@
+/// One turn as the core understands it, whatever API dialect it came through: who asks, in which
+/// session, the system prompt, the history as typed entries, the offered tools and the wanted form.
+///
+/// Clients resend the whole history; Copilot keeps it on its side. The entries after the last
+/// assistant message (the user's message, or tool results) are the new turn and become the message
+/// Copilot is asked; the system prompt and the earlier entries are there to seed a new conversation.
+public struct TurnRequest: Sendable, Equatable {
+    public var model: String
+    /// Who is asking: conversations are never shared between callers.
+    public var caller: String
+    /// Where the client said which conversation this is (`user`, `X-Session-Id`, …).
+    public var sessionKey: String?
+    /// The system and developer messages, joined.
+    public var instructions: String?
+    /// The entries before the new turn, oldest first.
+    public var history: [TurnEntry]
+    /// The entries of the new turn, as they will appear in the next request's history.
+    public var newTurn: [TurnEntry]
+    /// The tools Copilot may call this turn; nil when none are offered or none may be called.
+    public var tools: ToolCatalogue?
+    public var responseFormat: ResponseFormat
+    /// The reply is streamed (Graph `chatOverStream`) rather than answered whole.
+    public var stream: Bool
+    /// The text Copilot is asked, with `<system_reminder>` blocks taken out.
+    public private(set) var prompt: String
+    /// The `<system_reminder>` blocks' contents: context for this turn, never echoed back.
+    public private(set) var reminders: [String]
+    /// The user asks for a picture to be made.
+    public private(set) var wantsImage: Bool
+
+    /// Splits `entries` (the conversation without its system prompt) into history and new turn, or says
+    /// why there is nothing for Copilot to answer.
+    public init(
+        model: String, caller: String = "anonymous", sessionKey: String? = nil, instructions: String?, entries: [TurnEntry],
+        tools: ToolCatalogue? = nil, responseFormat: ResponseFormat = .text, stream: Bool = false
+    ) throws(TurnRequestError) {
+        guard entries.contains(where: { if case .user = $0 { true } else { false } }) else { throw .noUserMessage }
+        let lastAssistant = entries.lastIndex { if case .assistant = $0 { true } else { false } }
+        let newTurnStart = lastAssistant.map { $0 + 1 } ?? 0
+        guard newTurnStart < entries.endIndex else { throw .nothingToAnswer }
+        self.model = model
+        self.caller = caller
+        self.sessionKey = sessionKey
+        self.instructions = instructions
+        self.history = Array(entries[..<newTurnStart])
+        self.newTurn = Array(entries[newTurnStart...])
+        self.tools = tools
+        self.responseFormat = responseFormat
+        self.stream = stream
+        (prompt, reminders) = CopilotPrompt.message(newTurn: newTurn, history: history)
+        guard !prompt.isEmpty else { throw .noText }
+        wantsImage = ImageRequest.isImageGeneration(prompt)
+    }
+
+    /// Caller and session: the space a conversation belongs to.
+    var scope: String { "\(caller)\u{1}\(sessionKey ?? "")" }
+}

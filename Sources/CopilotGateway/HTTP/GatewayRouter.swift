@@ -1,0 +1,62 @@
+import Hummingbird
+
+import Foundation
+
+/// How the routes pace and bound their clients.
+public struct RouteLimits: Sendable {
+    /// How often a `: keep-alive` comment goes out while Copilot is silent; zero: never.
+    public var keepAliveInterval = GatewayConfiguration.Defaults.keepAliveInterval
+    public var maxBodySize = GatewayConfiguration.Defaults.maxBodySize
+    /// How long a request's whole body may take to arrive.
+    public var bodyTimeout = GatewayConfiguration.Defaults.bodyTimeout
+    /// After a graceful shutdown began, how long a running reply may go on.
+    public var shutdownGrace = GatewayConfiguration.Defaults.shutdownGrace
+    /// Each API key's share; no limits by default.
+    public var perCaller = CallerLimits.Settings(maxConcurrent: 0, perMinute: 0)
+
+    public init() {}
+
+    public init(_ configuration: GatewayConfiguration) {
+        keepAliveInterval = configuration.keepAliveInterval
+        maxBodySize = configuration.maxBodySize
+        bodyTimeout = configuration.bodyTimeout
+        shutdownGrace = configuration.shutdownGrace
+        perCaller = .init(maxConcurrent: configuration.maxConcurrentPerKey, perMinute: configuration.requestsPerMinute)
+    }
+}
+
+/// The gateway's routes behind the OpenAI error middleware: the OpenAI API (behind the API keys when
+/// there are any, and each key's limits), health, metrics, and sign-in (with the admin key or the
+/// sign-in link).
+func buildRouter(
+    turns: TurnPipeline, account: MicrosoftAccount? = nil, modelNames: [String], apiKeys: APIKeys = APIKeys([]),
+    access: AdminAccess = AdminAccess(adminKey: nil), announceLink: @escaping @Sendable () -> Void = {}, limits: RouteLimits = RouteLimits()
+) -> Router<GatewayRequestContext> {
+    let metrics = turns.metrics
+    let router = Router(context: GatewayRequestContext.self)
+    router.add(middleware: RequestIDMiddleware())
+    router.add(middleware: MetricsMiddleware(metrics: metrics))
+    router.add(middleware: OpenAIErrorMiddleware())
+    router.add(middleware: RequestLogMiddleware())
+
+    let api = router.group()
+        .add(middleware: APIKeyMiddleware(keys: apiKeys, metrics: metrics))
+        .add(middleware: CallerLimitMiddleware(
+            limits: CallerLimits(limits.perCaller), body: RequestBodyReader(maxSize: limits.maxBodySize, deadline: limits.bodyTimeout),
+            metrics: metrics))
+    let relay = ReplyRelay(keepAlive: limits.keepAliveInterval, shutdownGrace: limits.shutdownGrace)
+    ChatCompletionsController(turns: turns, relay: relay).addRoutes(to: api)
+    ImagesController().addRoutes(to: api)
+    let startedAt = Int(Date().timeIntervalSince1970)
+    let models = ModelList(data: modelNames.map { .init(id: $0, created: startedAt) })
+    api.get("/v1/models") { _, _ in ChatCompletionsController.json(models) }
+    api.get("/models") { _, _ in ChatCompletionsController.json(models) }
+
+    LoginController(account: account, access: access, announceLink: announceLink).addRoutes(to: router)
+    MetricsController(metrics: metrics, directory: turns.directory, gate: turns.gate, access: access).addRoutes(to: router)
+    router.get("/health") { _, _ in
+        ChatCompletionsController.json(Health(ok: true, time: Int(Date().timeIntervalSince1970)))
+    }
+    router.get("/healthz") { _, _ in ChatCompletionsController.json(["ok": true]) }
+    return router
+}

@@ -1,0 +1,39 @@
+import Hummingbird
+
+import Foundation
+
+/// `GET /health`, as the original gateway answered it.
+struct Health: Encodable {
+    var ok: Bool
+    var time: Int
+    /// The gateway's version and the commit it was built from (`BuildInfo.summary`).
+    var version = BuildInfo.summary
+}
+
+/// `GET /readyz`: 200 when the gateway can serve chats (signed in, and Graph answered its latest call),
+/// else 503 with the reason.
+struct Readiness: Sendable {
+    let account: MicrosoftAccount?
+    let tokens: any AccessTokenProvider
+    let upstream: UpstreamHealth
+
+    struct Body: Encodable {
+        var ready: Bool
+        var reason: String?
+    }
+
+    func response() async -> Response {
+        var reason: String?
+        if let account {
+            if await account.currentSignIn?.isSignedIn != true { reason = "not signed in to Microsoft 365" }
+        } else if tokens is MissingAccessTokenProvider {
+            reason = "no way to sign in: set CLIENT_ID or COPILOT_ACCESS_TOKEN"
+        }
+        if reason == nil, let since = await upstream.unreachableSince {
+            reason = "Microsoft Graph did not answer the latest call (since \(since.formatted(.iso8601)))"
+        }
+        var response = ChatCompletionsController.json(Body(ready: reason == nil, reason: reason))
+        if reason != nil { response.status = .serviceUnavailable }
+        return response
+    }
+}

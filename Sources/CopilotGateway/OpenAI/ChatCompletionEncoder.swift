@@ -1,0 +1,100 @@
+import Foundation
+import NIOCore
+
+/// The Chat Completions dialect's encoder: a reply as one `chat.completion`, or its events as
+/// `chat.completion.chunk` server-sent events.
+///
+/// A stream is a role chunk, the text deltas and tool-call pieces, one finish chunk, the usage chunk
+/// when the client asked for it (`stream_options.include_usage`), and `data: [DONE]`. A failure after
+/// the first byte is one `data: {"error":…}` event, and the stream ends.
+struct ChatCompletionEncoder: Sendable {
+    let id: String
+    let created: Int
+    let model: String
+    let includeUsage: Bool
+    private let contentChunks: ContentChunkWriter
+
+    init(model: String, includeUsage: Bool, id: String = Self.newID(), created: Int = Int(Date().timeIntervalSince1970)) {
+        self.id = id
+        self.created = created
+        self.model = model
+        self.includeUsage = includeUsage
+        self.contentChunks = ContentChunkWriter(id: id, created: created, model: model)
+    }
+
+    static func newID() -> String {
+        "chatcmpl-" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+    }
+
+    // MARK: Whole
+
+    func completion(_ reply: TurnReply) -> ChatCompletion {
+        let message: ChatCompletion.Message = reply.toolCalls.isEmpty
+            ? .init(content: reply.text)
+            : .init(content: reply.text.isEmpty ? nil : reply.text, toolCalls: reply.toolCalls.map(ChatCompletion.ToolCallObject.init))
+        return ChatCompletion(
+            id: id, created: created, model: model, choices: [.init(message: message, finishReason: Self.finishReason(reply.finishReason))],
+            usage: Usage(reply.usage))
+    }
+
+    // MARK: Stream
+
+    /// The first event: the assistant's role.
+    func opening() throws -> ByteBuffer {
+        try chunk(.init(role: "assistant", content: ""))
+    }
+
+    static let keepAlive = ByteBuffer(string: ": keep-alive\n\n")
+
+    /// One reply event as SSE bytes; `.finished` also carries the usage chunk (if asked for) and `[DONE]`.
+    func encode(_ event: ReplyEvent) throws -> ByteBuffer {
+        switch event {
+        case .textDelta(let text):
+            return contentChunks.event(content: text)
+        case .toolCallStarted(let index, let id, let name):
+            return try chunk(.init(toolCalls: [.init(index: index, id: id, type: "function", function: .init(name: name, arguments: ""))]))
+        case .toolCallArguments(let index, let fragment):
+            return try chunk(.init(toolCalls: [.init(index: index, function: .init(arguments: fragment))]))
+        case .finished(let reason, let usage):
+            var ending = try chunk(.init(), finish: Self.finishReason(reason))
+            if includeUsage {
+                let chunk = ChatCompletionChunk(id: id, created: created, model: model, choices: [], usage: Usage(usage))
+                var event = Self.event(try GatewayJSON.encoder().encode(chunk))
+                ending.writeBuffer(&event)
+            }
+            ending.writeString("data: [DONE]\n\n")
+            return ending
+        }
+    }
+
+    /// A failure after the stream began, as its last event.
+    func failure(_ error: OpenAIError) -> ByteBuffer {
+        Self.event(error.jsonBytes)
+    }
+
+    private func chunk(_ delta: ChatCompletionChunk.Delta, finish: String? = nil) throws -> ByteBuffer {
+        let value = ChatCompletionChunk(id: id, created: created, model: model, choices: [.init(delta: delta, finishReason: finish)])
+        return Self.event(try GatewayJSON.encoder().encode(value))
+    }
+
+    static func event(_ json: some Sequence<UInt8>) -> ByteBuffer {
+        var buffer = ByteBuffer(string: "data: ")
+        buffer.writeBytes(json)
+        buffer.writeString("\n\n")
+        return buffer
+    }
+
+    static func finishReason(_ reason: FinishReason) -> String {
+        switch reason {
+        case .stop: "stop"
+        case .toolCalls: "tool_calls"
+        case .contentFilter: "content_filter"
+        }
+    }
+}
+
+extension Usage {
+    init(_ usage: TokenUsage) {
+        self.init(promptTokens: usage.input, completionTokens: usage.output)
+    }
+}

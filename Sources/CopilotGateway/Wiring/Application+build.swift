@@ -1,0 +1,49 @@
+import Hummingbird
+import Logging
+import NIOCore
+
+/// Builds the gateway's HTTP application from its configuration and its dependencies (`live`, or
+/// fakes in tests): the turn pipeline, the routes, the connection guards, and the services that run
+/// beside the server (the sign-in polls of the account, when there is one).
+public func buildApplication(
+    configuration: GatewayConfiguration,
+    dependencies: GatewayDependencies,
+    onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+) async throws -> some ApplicationProtocol {
+    let (account, logger) = (dependencies.account, dependencies.logger)
+    let access = dependencies.adminAccess ?? AdminAccess(adminKey: configuration.adminKey)
+    // The secret way into /login (see AdminAccess); the journal is readable only by administrators.
+    let announceLink: @Sendable (_ needed: Bool) -> Void = { needed in
+        guard account != nil, let link = access.loginLink else { return }
+        logger.log(level: needed ? .warning : .notice, "Sign-in page for this server (the link works once; keep it private): \(link)")
+    }
+    let directory = try await ConversationDirectory(
+        store: dependencies.conversations, ttl: configuration.sessionTTL, capacity: configuration.maxConversations, logger: logger,
+        now: dependencies.now)
+    let turns = TurnPipeline(
+        upstream: dependencies.upstream, settings: .init(configuration), directory: directory, metrics: dependencies.metrics, logger: logger)
+    let router = buildRouter(
+        turns: turns, account: account, modelNames: configuration.modelNames, apiKeys: APIKeys(configuration.apiKeys),
+        access: access, announceLink: { announceLink(false) }, limits: RouteLimits(configuration))
+    let readiness = Readiness(account: account, tokens: dependencies.tokens, upstream: dependencies.upstreamHealth)
+    router.get("/readyz") { _, _ in await readiness.response() }
+    return Application(
+        router: router,
+        server: .http1(configuration: .init(
+            additionalChannelHandlers: [
+                ParseErrorBodyHandler(), CloseAfterResponseHandler(),
+                ConnectionDeadlineHandler(bodyTimeout: TimeAmount(configuration.bodyTimeout), writeTimeout: TimeAmount(configuration.writeTimeout)),
+            ],
+            idleTimeout: TimeAmount(configuration.clientIdleTimeout))),
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "copilot-gateway"),
+        services: account.map { [$0.signInPolls] } ?? [],
+        onServerRunning: { channel in
+            let port = channel.localAddress?.port ?? configuration.port
+            access.serving(host: configuration.host, port: port)
+            // A warning when the page is needed (not signed in), so that it shows at LOG_LEVEL=warning too.
+            announceLink(await account?.currentSignIn?.isSignedIn != true)
+            await onServerRunning(port)
+        },
+        logger: logger
+    )
+}
