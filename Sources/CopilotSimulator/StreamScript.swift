@@ -46,19 +46,7 @@ struct StreamScript: Sendable {
         if faults.contains(.malformed) { payloads.append(#"{"id":"x","messages":["#) }
 
         let fullText = turn.reply.text
-        var texts = Self.growingPrefixes(of: fullText, count: snapshotCount)
-        var finalText = fullText
-        if faults.contains(.rewrite), texts.count >= 2 {
-            let rewriteAt = min(2, texts.count - 1)
-            let (rewritten, offset) = Self.insertMarker(in: fullText, within: texts[rewriteAt - 1].count)
-            finalText = rewritten
-            for index in rewriteAt..<texts.count {
-                texts[index] = String(rewritten.prefix(texts[index].count + offset))
-            }
-        }
-        if faults.contains(.shrink), texts.count >= 2 {
-            texts.insert("", at: min(2, texts.count - 1))
-        }
+        let (texts, finalText) = Self.snapshotTexts(of: fullText, count: snapshotCount, faults: faults)
         if fullText.isEmpty {
             // Nothing to stream: only empty intermediate events, then the empty final snapshot.
             payloads += Array(repeating: intermediate([]), count: max(1, snapshotCount))
@@ -95,6 +83,25 @@ struct StreamScript: Sendable {
         self.payloads = payloads
         self.finalReplyText = finalText
         self.applyFraming(faults)
+    }
+
+    /// The growing texts of the reply's snapshots and the text it ends with: under `rewrite` a citation
+    /// marker appears inside text already sent, under `shrink` one snapshot is empty.
+    static func snapshotTexts(of fullText: String, count: Int, faults: FaultSet) -> (texts: [String], finalText: String) {
+        var texts = growingPrefixes(of: fullText, count: count)
+        var finalText = fullText
+        if faults.contains(.rewrite), texts.count >= 2 {
+            let rewriteAt = min(2, texts.count - 1)
+            let (rewritten, offset) = insertMarker(in: fullText, within: texts[rewriteAt - 1].count)
+            finalText = rewritten
+            for index in rewriteAt..<texts.count {
+                texts[index] = String(rewritten.prefix(texts[index].count + offset))
+            }
+        }
+        if faults.contains(.shrink), texts.count >= 2 {
+            texts.insert("", at: min(2, texts.count - 1))
+        }
+        return (texts, finalText)
     }
 
     private mutating func applyFraming(_ faults: FaultSet) {

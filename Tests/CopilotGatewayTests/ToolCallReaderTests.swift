@@ -17,8 +17,7 @@ import Testing
     }
 
     func calls(_ text: String, _ catalogue: ToolCatalogue? = nil) -> [ToolCall] {
-        guard case .calls(let calls, _) = ToolCallReader.read(text, catalogue: catalogue ?? self.catalogue()) else { return [] }
-        return calls
+        ToolCallReader.read(text, catalogue: catalogue ?? self.catalogue())?.calls ?? []
     }
 
     @Test(arguments: [
@@ -47,11 +46,11 @@ import Testing
         "",
     ])
     func neverTurnsOtherRepliesIntoCalls(reply: String) {
-        #expect(ToolCallReader.read(reply, catalogue: catalogue()) == .answer(reply))
+        #expect(ToolCallReader.read(reply, catalogue: catalogue()) == nil)
     }
 
     @Test func keepsTheProseBeforeTheCall() {
-        guard case .calls(_, let leading) = ToolCallReader.read("Let me look.\n<tool_call>{\"name\":\"stop\",\"arguments\":{}}</tool_call>", catalogue: catalogue()) else {
+        guard let (_, leading) = ToolCallReader.read("Let me look.\n<tool_call>{\"name\":\"stop\",\"arguments\":{}}</tool_call>", catalogue: catalogue()) else {
             Issue.record("expected a call")
             return
         }

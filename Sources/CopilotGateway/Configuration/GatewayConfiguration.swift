@@ -91,129 +91,99 @@ public struct GatewayConfiguration: Sendable {
 
     /// Reads and validates every setting; all problems are reported together in one error.
     public init(reader: ConfigReader, environment: [String: String] = ProcessInfo.processInfo.environment) throws(ConfigurationError) {
-        var problems: [ConfigurationError.Problem] = []
-        func string(_ name: String) -> String? {
-            guard let value = reader.string(forKey: ConfigKey(name), isSecret: Self.secretNames.contains(name)) else { return nil }
-            let trimmed = value.trimmingCharacters(in: .whitespaces)
-            return trimmed.isEmpty ? nil : trimmed
-        }
-        func flag(_ name: String, default defaultValue: Bool) -> Bool {
-            guard let value = string(name) else { return defaultValue }
-            switch value.lowercased() {
-            case "1", "true", "yes", "on": return true
-            case "0", "false", "no", "off": return false
-            default:
-                problems.append(.init(name: name, value: value, expected: "1 or 0 (also true/false, yes/no, on/off)"))
-                return defaultValue
-            }
-        }
-        func seconds(_ name: String, default defaultValue: Int, range: ClosedRange<Int>) -> Duration {
-            guard let value = string(name) else { return .seconds(defaultValue) }
-            guard let number = Int(value), range.contains(number) else {
-                problems.append(.init(name: name, value: value, expected: "a whole number of seconds from \(range.lowerBound) to \(range.upperBound)"))
-                return .seconds(defaultValue)
-            }
-            return .seconds(number)
-        }
-        func url(_ name: String, default defaultValue: String) -> String {
-            let value = string(name) ?? defaultValue
-            guard let parsed = URL(string: value), let scheme = parsed.scheme?.lowercased(), scheme == "http" || scheme == "https",
-                  parsed.host?.isEmpty == false
-            else {
-                problems.append(.init(name: name, value: value, expected: "an http:// or https:// URL such as \(defaultValue)"))
-                return defaultValue
-            }
-            return value.hasSuffix("/") ? String(value.dropLast()) : value
-        }
+        var settings = SettingReader(reader)
+        self.host = settings.string("HOST") ?? "127.0.0.1"
+        self.port = settings.parsed("PORT", default: 9000, expected: "a port number from 0 to 65535") { Int($0).flatMap { (0...65535).contains($0) ? $0 : nil } }
+        self.tenantID = settings.string("TENANT_ID") ?? ""
+        self.clientID = settings.string("CLIENT_ID") ?? ""
 
-        /// A setting that `parse` turns into a value, or nil when the text is not valid.
-        func parsed<Value>(_ name: String, default defaultValue: Value, expected: String, _ parse: (String) -> Value?) -> Value {
-            guard let text = string(name) else { return defaultValue }
-            guard let value = parse(text) else {
-                problems.append(.init(name: name, value: text, expected: expected))
-                return defaultValue
-            }
-            return value
-        }
-
-        self.host = string("HOST") ?? "127.0.0.1"
-        self.port = parsed("PORT", default: 9000, expected: "a port number from 0 to 65535") { Int($0).flatMap { (0...65535).contains($0) ? $0 : nil } }
-        self.tenantID = string("TENANT_ID") ?? ""
-        self.clientID = string("CLIENT_ID") ?? ""
-
-        self.timeZone = parsed("COPILOT_TIMEZONE", default: Self.machineTimeZone(), expected: "an IANA time zone such as Asia/Shanghai or Europe/Berlin") {
+        self.timeZone = settings.parsed("COPILOT_TIMEZONE", default: Self.machineTimeZone(), expected: "an IANA time zone such as Asia/Shanghai or Europe/Berlin") {
             Self.isIANATimeZone($0) ? $0 : nil
         }
 
-        self.webEnabled = !flag("COPILOT_DISABLE_WEB", default: true)
-        self.sessionTTL = seconds("COPILOT_SESSION_TTL", default: 1800, range: 0...31_536_000)
-        self.alwaysNewConversation = flag("COPILOT_ALWAYS_NEW_CONVERSATION", default: false)
-        self.retryOn5xx = flag("COPILOT_RETRY_ON_5XX", default: true)
-        self.upstreamTimeout = seconds("COPILOT_TIMEOUT", default: 300, range: 1...3600)
-        self.keepAliveInterval = seconds("COPILOT_KEEPALIVE_SECONDS", default: Defaults.keepAliveSeconds, range: 0...300)
-        self.streamIdleTimeout = seconds("COPILOT_STREAM_IDLE_SECONDS", default: 120, range: 5...3600)
-        self.clientIdleTimeout = seconds("GATEWAY_IDLE_TIMEOUT_SECONDS", default: 60, range: 1...3600)
-        self.bodyTimeout = seconds("GATEWAY_BODY_TIMEOUT_SECONDS", default: Defaults.bodyTimeoutSeconds, range: 1...3600)
-        self.writeTimeout = seconds("GATEWAY_WRITE_TIMEOUT_SECONDS", default: 60, range: 1...3600)
-        self.shutdownGrace = seconds("GATEWAY_SHUTDOWN_GRACE_SECONDS", default: Defaults.shutdownGraceSeconds, range: 0...3600)
-        self.upstreamQueueWait = seconds("COPILOT_QUEUE_SECONDS", default: Defaults.queueSeconds, range: 0...600)
-        func count(_ name: String, default defaultValue: Int, range: ClosedRange<Int>) -> Int {
-            parsed(name, default: defaultValue, expected: "a whole number from \(range.lowerBound) to \(range.upperBound)") {
-                Int($0).flatMap { range.contains($0) ? $0 : nil }
-            }
-        }
-        self.maxBodySize = count("GATEWAY_MAX_BODY_MB", default: Defaults.maxBodyMB, range: 1...256) << 20
-        self.maxConcurrentPerKey = count("GATEWAY_MAX_CONCURRENT_PER_KEY", default: 16, range: 0...100_000)
-        self.requestsPerMinute = count("GATEWAY_REQUESTS_PER_MINUTE", default: 0, range: 0...1_000_000)
-        self.maxConcurrentTurns = count("COPILOT_MAX_CONCURRENT", default: Defaults.maxConcurrentTurns, range: 1...100_000)
+        self.webEnabled = !settings.flag("COPILOT_DISABLE_WEB", default: true)
+        self.sessionTTL = settings.seconds("COPILOT_SESSION_TTL", default: 1800, range: 0...31_536_000)
+        self.alwaysNewConversation = settings.flag("COPILOT_ALWAYS_NEW_CONVERSATION", default: false)
+        self.retryOn5xx = settings.flag("COPILOT_RETRY_ON_5XX", default: true)
+        self.upstreamTimeout = settings.seconds("COPILOT_TIMEOUT", default: 300, range: 1...3600)
+        self.keepAliveInterval = settings.seconds("COPILOT_KEEPALIVE_SECONDS", default: Defaults.keepAliveSeconds, range: 0...300)
+        self.streamIdleTimeout = settings.seconds("COPILOT_STREAM_IDLE_SECONDS", default: 120, range: 5...3600)
+        self.clientIdleTimeout = settings.seconds("GATEWAY_IDLE_TIMEOUT_SECONDS", default: 60, range: 1...3600)
+        self.bodyTimeout = settings.seconds("GATEWAY_BODY_TIMEOUT_SECONDS", default: Defaults.bodyTimeoutSeconds, range: 1...3600)
+        self.writeTimeout = settings.seconds("GATEWAY_WRITE_TIMEOUT_SECONDS", default: 60, range: 1...3600)
+        self.shutdownGrace = settings.seconds("GATEWAY_SHUTDOWN_GRACE_SECONDS", default: Defaults.shutdownGraceSeconds, range: 0...3600)
+        self.upstreamQueueWait = settings.seconds("COPILOT_QUEUE_SECONDS", default: Defaults.queueSeconds, range: 0...600)
+        self.maxBodySize = settings.count("GATEWAY_MAX_BODY_MB", default: Defaults.maxBodyMB, range: 1...256) << 20
+        self.maxConcurrentPerKey = settings.count("GATEWAY_MAX_CONCURRENT_PER_KEY", default: 16, range: 0...100_000)
+        self.requestsPerMinute = settings.count("GATEWAY_REQUESTS_PER_MINUTE", default: 0, range: 0...1_000_000)
+        self.maxConcurrentTurns = settings.count("COPILOT_MAX_CONCURRENT", default: Defaults.maxConcurrentTurns, range: 1...100_000)
 
-        self.stateDirectory = string("STATE_DIR") ?? Self.defaultStateDirectory(environment: environment)
-        self.tokenCachePath = string("TOKEN_CACHE") ?? self.stateDirectory + "/token-cache.json"
-        self.graphBaseURL = url("GRAPH_BASE_URL", default: "https://graph.microsoft.com")
-        self.loginBaseURL = url("LOGIN_BASE_URL", default: "https://login.microsoftonline.com")
-        self.accessToken = string("COPILOT_ACCESS_TOKEN")
-        self.modelAliases = (string("COPILOT_MODEL_ALIASES") ?? "")
+        self.stateDirectory = settings.string("STATE_DIR") ?? Self.defaultStateDirectory(environment: environment)
+        self.tokenCachePath = settings.string("TOKEN_CACHE") ?? self.stateDirectory + "/token-cache.json"
+        self.graphBaseURL = settings.url("GRAPH_BASE_URL", default: "https://graph.microsoft.com")
+        self.loginBaseURL = settings.url("LOGIN_BASE_URL", default: "https://login.microsoftonline.com")
+        self.accessToken = settings.string("COPILOT_ACCESS_TOKEN")
+        self.modelAliases = (settings.string("COPILOT_MODEL_ALIASES") ?? "")
             .split(separator: ",")
             .map { $0.trimmingCharacters(in: .whitespaces) }
             .filter { !$0.isEmpty && $0 != "copilot" }
 
-        self.citations = parsed("COPILOT_CITATIONS", default: .markdown, expected: "markdown, strip or raw") { CitationStyle(rawValue: $0.lowercased()) }
-        self.maxConversations = parsed("COPILOT_MAX_CONVERSATIONS", default: 10_000, expected: "a whole number from 1 to 10000000") {
+        self.citations = settings.parsed("COPILOT_CITATIONS", default: .markdown, expected: "markdown, strip or raw") { CitationStyle(rawValue: $0.lowercased()) }
+        self.maxConversations = settings.parsed("COPILOT_MAX_CONVERSATIONS", default: 10_000, expected: "a whole number from 1 to 10000000") {
             Int($0).flatMap { (1...10_000_000).contains($0) ? $0 : nil }
         }
-        var keys = (string("GATEWAY_API_KEYS") ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-        if let file = string("GATEWAY_API_KEY_FILE") {
+        self.apiKeys = Self.apiKeys(&settings)
+        self.adminKey = Self.adminKey(&settings, apiKeys: apiKeys)
+        self.scopes = Self.scopes(&settings)
+
+        self.logLevel = settings.parsed("LOG_LEVEL", default: .info, expected: "one of trace, debug, info, notice, warning, error, critical") {
+            Logger.Level(rawValue: $0.lowercased())
+        }
+        self.logsMessageText = settings.flag("LOG_MESSAGE_TEXT", default: false)
+
+        if !settings.problems.isEmpty { throw ConfigurationError(problems: settings.problems) }
+    }
+
+    /// `GATEWAY_API_KEYS` and the keys in `GATEWAY_API_KEY_FILE`, each at least 16 characters.
+    static func apiKeys(_ settings: inout SettingReader) -> [String] {
+        var keys = (settings.string("GATEWAY_API_KEYS") ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        if let file = settings.string("GATEWAY_API_KEY_FILE") {
             if let contents = try? String(contentsOfFile: file, encoding: .utf8) {
                 keys += contents.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.hasPrefix("#") }
             } else {
-                problems.append(.init(name: "GATEWAY_API_KEY_FILE", value: file, expected: "a readable file with one API key per line"))
+                settings.report("GATEWAY_API_KEY_FILE", file, expected: "a readable file with one API key per line")
             }
         }
-        self.apiKeys = keys.filter { !$0.isEmpty }
-        if let short = apiKeys.first(where: { $0.count < 16 }) {
-            problems.append(.init(name: "GATEWAY_API_KEYS", value: "a key of \(short.count) characters", expected: "keys of at least 16 characters (try: openssl rand -hex 24)"))
+        keys = keys.filter { !$0.isEmpty }
+        if let short = keys.first(where: { $0.count < 16 }) {
+            settings.report("GATEWAY_API_KEYS", "a key of \(short.count) characters", expected: "keys of at least 16 characters (try: openssl rand -hex 24)")
         }
-        self.adminKey = string("GATEWAY_ADMIN_KEY")
+        return keys
+    }
+
+    /// `GATEWAY_ADMIN_KEY`: at least 16 characters, and none of the API keys.
+    static func adminKey(_ settings: inout SettingReader, apiKeys: [String]) -> String? {
+        let adminKey = settings.string("GATEWAY_ADMIN_KEY")
         if let adminKey, adminKey.count < 16 {
-            problems.append(.init(name: "GATEWAY_ADMIN_KEY", value: "a key of \(adminKey.count) characters", expected: "a key of at least 16 characters (try: openssl rand -hex 24)"))
+            settings.report("GATEWAY_ADMIN_KEY", "a key of \(adminKey.count) characters", expected: "a key of at least 16 characters (try: openssl rand -hex 24)")
         }
         if let adminKey, apiKeys.contains(adminKey) {
-            problems.append(.init(
-                name: "GATEWAY_ADMIN_KEY", value: "one of the API keys",
-                expected: "a key of its own: every client with that API key could open /login and /metrics"))
+            settings.report(
+                "GATEWAY_ADMIN_KEY", "one of the API keys",
+                expected: "a key of its own: every client with that API key could open /login and /metrics")
         }
-        self.scopes = string("COPILOT_SCOPES")
-            .map { $0.split(whereSeparator: { $0 == " " || $0 == "," }).map(String.init) } ?? Self.defaultScopes
-        if scopes.contains(where: { $0.hasSuffix("/.default") }), scopes.contains(where: { $0.hasPrefix("https://graph.microsoft.com/") && !$0.hasSuffix("/.default") }) {
-            problems.append(.init(name: "COPILOT_SCOPES", value: scopes.joined(separator: " "), expected: "either https://graph.microsoft.com/.default or explicit Graph scopes, not both"))
-        }
+        return adminKey
+    }
 
-        self.logLevel = parsed("LOG_LEVEL", default: .info, expected: "one of trace, debug, info, notice, warning, error, critical") {
-            Logger.Level(rawValue: $0.lowercased())
+    /// `COPILOT_SCOPES`, split on spaces and commas; `.default` and explicit Graph scopes do not mix.
+    static func scopes(_ settings: inout SettingReader) -> [String] {
+        let scopes = settings.string("COPILOT_SCOPES").map { $0.split(whereSeparator: { $0 == " " || $0 == "," }).map(String.init) } ?? defaultScopes
+        if scopes.contains(where: { $0.hasSuffix("/.default") }),
+            scopes.contains(where: { $0.hasPrefix("https://graph.microsoft.com/") && !$0.hasSuffix("/.default") })
+        {
+            settings.report("COPILOT_SCOPES", scopes.joined(separator: " "), expected: "either https://graph.microsoft.com/.default or explicit Graph scopes, not both")
         }
-        self.logsMessageText = flag("LOG_MESSAGE_TEXT", default: false)
-
-        if !problems.isEmpty { throw ConfigurationError(problems: problems) }
+        return scopes
     }
 
     /// Whether Microsoft credentials of any kind are configured; without them `serve` runs the simulator.

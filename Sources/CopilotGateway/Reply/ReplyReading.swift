@@ -19,8 +19,7 @@ enum ReplyReading: Equatable {
     /// Reads `text` for a turn that offered `tools` and wants `format`.
     static func of(_ text: String, tools: ToolCatalogue?, format: ResponseFormat) -> ReplyReading {
         if let tools {
-            let reading = ToolCallReader.read(text, catalogue: tools)
-            if case .calls = reading { return reading }
+            if let (calls, leading) = ToolCallReader.read(text, catalogue: tools) { return .calls(calls, leadingText: leading) }
             if let attempt = ToolCallReader.failedAttempt(in: text, catalogue: tools) {
                 return .needsCorrection(.unusableCall(tool: attempt.tool, missing: attempt.missing))
             }

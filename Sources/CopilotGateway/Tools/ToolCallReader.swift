@@ -15,8 +15,8 @@ public struct ToolCall: Sendable, Equatable {
 /// single quotes, trailing commas. Never a call: plain prose, a name that was not offered, arguments
 /// that are not an object or miss a required key.
 enum ToolCallReader {
-    /// The calls in `text`, with the prose before the first one; `.answer(text)` when it makes none.
-    static func read(_ text: String, catalogue: ToolCatalogue) -> ReplyReading {
+    /// The calls in `text`, with the prose before the first one; nil when it makes none.
+    static func read(_ text: String, catalogue: ToolCatalogue) -> (calls: [ToolCall], leadingText: String)? {
         var calls: [ToolCall] = []
         var firstStart: String.Index?
         for block in taggedBlocks(in: text) {
@@ -41,9 +41,9 @@ enum ToolCallReader {
                 if !calls.isEmpty { break }
             }
         }
-        guard !calls.isEmpty, let start = firstStart else { return .answer(text) }
+        guard !calls.isEmpty, let start = firstStart else { return nil }
         if !catalogue.allowsParallelCalls { calls = Array(calls.prefix(1)) }
-        return .calls(calls, leadingText: String(text[..<start]).trimmingWhitespace)
+        return (calls, String(text[..<start]).trimmingWhitespace)
     }
 
     /// `{"name": …, "arguments": {…}}` (also `parameters`, a JSON string of arguments, or a `function` wrapper).
