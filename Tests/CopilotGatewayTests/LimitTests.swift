@@ -101,11 +101,19 @@ import Testing
             let port = try #require(client.port)
             try await withHTTPClient { http in
                 async let slow = http.execute(Self.request(port: port, text: "first"), timeout: .seconds(10))
-                try await Task.sleep(for: .milliseconds(150))
+                // The second is sent once the first holds the only place (Copilot has its turn), however busy the machine.
+                let deadline = ContinuousClock.now + .seconds(2)
+                while try await simulator.recordedBodies(pathSuffix: "/chat").isEmpty, ContinuousClock.now < deadline {
+                    try await Task.sleep(for: .milliseconds(10))
+                }
                 async let queued = http.execute(Self.request(port: port, text: "second"), timeout: .seconds(10))
-                try await Task.sleep(for: .milliseconds(300))
-                let scraped = PrometheusText(String(buffer: try await client.execute(uri: "/metrics", method: .get, headers: GatewayHarness.admin).body))
-                #expect(scraped.value("copilot_gateway_upstream_queue_waiting") == 1)
+                var waiting: Double?
+                while waiting != 1, ContinuousClock.now < deadline + .seconds(1) {
+                    try await Task.sleep(for: .milliseconds(20))
+                    let scraped = PrometheusText(String(buffer: try await client.execute(uri: "/metrics", method: .get, headers: GatewayHarness.admin).body))
+                    waiting = scraped.value("copilot_gateway_upstream_queue_waiting")
+                }
+                #expect(waiting == 1)
                 let refused = try await queued
                 #expect(refused.status == .tooManyRequests)
                 #expect(refused.headers.first(name: "Retry-After") != nil)

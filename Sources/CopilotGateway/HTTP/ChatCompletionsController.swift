@@ -40,7 +40,7 @@ struct ChatCompletionsController: Sendable {
         }
         let reply = try await relay.run({ _ in try await turns.start(turn, callerSlot: context.callerSlot).run { _ in } }, write: { _ in })
         metrics.timeToFirstToken(.now - start, stream: false)
-        return Self.json(encoder.completion(reply))
+        return try encoder.completion(reply).response(from: request, context: context)
     }
 
     /// The SSE response. A failure after the first byte is sent as a `data: {"error":…}` event.
@@ -80,10 +80,5 @@ struct ChatCompletionsController: Sendable {
             }
             try await writer.finish(nil)
         })
-    }
-
-    static func json(_ value: some Encodable) -> Response {
-        let bytes = (try? GatewayJSON.encoder().encode(value)) ?? Data()
-        return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 }

@@ -20,6 +20,9 @@ public struct GatewayRequestContext: RequestContext, RemoteAddressRequestContext
         self.remoteAddress = source.channel.remoteAddress
     }
 
+    /// Returned values are written as the gateway's JSON.
+    public var responseEncoder: GatewayResponseEncoder { GatewayResponseEncoder() }
+
     /// The API routes read their body under `GATEWAY_MAX_BODY_MB` before anything else (see
     /// `RequestBodyReader`); other routes take small bodies.
     public var maxUploadSize: Int { 1 << 20 }

@@ -49,14 +49,12 @@ func buildRouter(
     ImagesController().addRoutes(to: api)
     let startedAt = Int(Date().timeIntervalSince1970)
     let models = ModelList(data: modelNames.map { .init(id: $0, created: startedAt) })
-    api.get("/v1/models") { _, _ in ChatCompletionsController.json(models) }
-    api.get("/models") { _, _ in ChatCompletionsController.json(models) }
+    api.get("/v1/models") { _, _ in models }
+    api.get("/models") { _, _ in models }
 
     LoginController(account: account, access: access, announceLink: announceLink).addRoutes(to: router)
     MetricsController(metrics: metrics, directory: turns.directory, gate: turns.gate, access: access).addRoutes(to: router)
-    router.get("/health") { _, _ in
-        ChatCompletionsController.json(Health(ok: true, time: Int(Date().timeIntervalSince1970)))
-    }
-    router.get("/healthz") { _, _ in ChatCompletionsController.json(["ok": true]) }
+    router.get("/health") { _, _ in Health(ok: true, time: Int(Date().timeIntervalSince1970)) }
+    router.get("/healthz") { _, _ in Liveness() }
     return router
 }

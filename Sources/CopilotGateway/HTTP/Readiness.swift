@@ -3,11 +3,16 @@ import Hummingbird
 import Foundation
 
 /// `GET /health`, as the original gateway answered it.
-struct Health: Encodable {
+struct Health: ResponseEncodable {
     var ok: Bool
     var time: Int
     /// The gateway's version and the commit it was built from (`BuildInfo.summary`).
     var version = BuildInfo.summary
+}
+
+/// `GET /healthz`: the process answers.
+struct Liveness: ResponseEncodable {
+    var ok = true
 }
 
 /// `GET /readyz`: 200 when the gateway can serve chats (signed in, and Graph answered its latest call),
@@ -17,12 +22,12 @@ struct Readiness: Sendable {
     let tokens: any AccessTokenProvider
     let upstream: UpstreamHealth
 
-    struct Body: Encodable {
+    struct Body: ResponseEncodable {
         var ready: Bool
         var reason: String?
     }
 
-    func response() async -> Response {
+    func response() async -> EditedResponse<Body> {
         var reason: String?
         if let account {
             if await account.currentSignIn?.isSignedIn != true { reason = "not signed in to Microsoft 365" }
@@ -32,8 +37,6 @@ struct Readiness: Sendable {
         if reason == nil, let since = await upstream.unreachableSince {
             reason = "Microsoft Graph did not answer the latest call (since \(since.formatted(.iso8601)))"
         }
-        var response = ChatCompletionsController.json(Body(ready: reason == nil, reason: reason))
-        if reason != nil { response.status = .serviceUnavailable }
-        return response
+        return EditedResponse(status: reason == nil ? .ok : .serviceUnavailable, response: Body(ready: reason == nil, reason: reason))
     }
 }

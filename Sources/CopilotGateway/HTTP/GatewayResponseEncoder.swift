@@ -1,0 +1,20 @@
+import Hummingbird
+import NIOCore
+
+import Foundation
+
+/// How the gateway's routes write the values they return: JSON as `GatewayJSON` writes it (stable key
+/// order, slashes unescaped), with the plain `application/json` type OpenAI answers with.
+public struct GatewayResponseEncoder: ResponseEncoder {
+    public init() {}
+
+    public func encode(_ value: some Encodable, from request: Request, context: some RequestContext) throws -> Response {
+        let data = try GatewayJSON.encoder().encode(value)
+        return Response(
+            status: .ok, headers: [.contentType: "application/json"],
+            body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}
+
+extension ChatCompletion: ResponseEncodable {}
+extension ModelList: ResponseEncodable {}
