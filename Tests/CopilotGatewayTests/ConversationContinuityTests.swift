@@ -250,32 +250,25 @@ actor Script {
 /// conversation reserved: Copilot got the turn, so the history is forgotten.
 @Suite struct DroppedStreamTests {
     @Test func aStreamDroppedUnreadForgetsTheConversationItContinued() async throws {
-        let simulator = CopilotSimulator(options: .init(snapshotCount: 3, eventDelay: .zero))
-        let app = buildSimulatorApplication(simulator: simulator, host: "127.0.0.1", port: 0, logger: Logger(label: "simulator"))
-        try await app.test(.live) { client in
-            let port = try #require(client.port)
-            let logger = Logger(label: "test")
-            let graph = GraphClient(
-                httpClient: .shared, baseURL: "http://127.0.0.1:\(port)", tokens: StaticAccessTokenProvider(token: "t"), timeout: .seconds(10),
-                logger: logger)
-            let directory = try await ConversationDirectory(store: MemoryConversationStore(), ttl: .seconds(600), capacity: 10, logger: logger)
-            let turns = TurnPipeline(
-                upstream: graph, settings: .init(timeZone: "UTC", webEnabled: false, alwaysNewConversation: false, retryOnServerError: true, citations: .markdown),
-                directory: directory, logger: logger)
-            func turn(_ messages: [[String: String]], stream: Bool = false) throws -> TurnRequest {
-                let body = try JSONSerialization.data(withJSONObject: ["messages": messages, "stream": stream])
-                return try JSONDecoder().decode(ChatCompletionRequest.self, from: body).turnRequest(caller: "anonymous", sessionKey: nil)
-            }
-            let first = try await turns.start(try turn([["role": "user", "content": "first"]])).run { _ in }
-            #expect(await directory.count == 1)
-            let continuing = try turn(
-                [["role": "user", "content": "first"], ["role": "assistant", "content": first.text], ["role": "user", "content": "second"]], stream: true)
-            var stream: StartedTurn? = try await turns.start(continuing)
-            #expect(stream != nil)
-            stream = nil
-            let deadline = ContinuousClock.now + .seconds(3)
-            while await directory.count > 0, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
-            #expect(await directory.count == 0, "the dropped turn's conversation is forgotten, not held for 15 minutes")
+        let logger = Logger(label: "test")
+        let directory = try await ConversationDirectory(store: MemoryConversationStore(), ttl: .seconds(600), capacity: 10, logger: logger)
+        let turns = TurnPipeline(
+            upstream: FakeCopilotUpstream { message, _ in .reply("You said \(message).") },
+            settings: .init(timeZone: "UTC", webEnabled: false, alwaysNewConversation: false, retryOnServerError: true, citations: .markdown),
+            directory: directory, logger: logger)
+        func turn(_ messages: [[String: String]], stream: Bool = false) throws -> TurnRequest {
+            let body = try JSONSerialization.data(withJSONObject: ["messages": messages, "stream": stream])
+            return try JSONDecoder().decode(ChatCompletionRequest.self, from: body).turnRequest(caller: "anonymous", sessionKey: nil)
         }
+        let first = try await turns.start(try turn([["role": "user", "content": "first"]])).run { _ in }
+        #expect(await directory.count == 1)
+        let continuing = try turn(
+            [["role": "user", "content": "first"], ["role": "assistant", "content": first.text], ["role": "user", "content": "second"]], stream: true)
+        var stream: StartedTurn? = try await turns.start(continuing)
+        #expect(stream != nil)
+        stream = nil
+        let deadline = ContinuousClock.now + .seconds(3)
+        while await directory.count > 0, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(await directory.count == 0, "the dropped turn's conversation is forgotten, not held for 15 minutes")
     }
 }
