@@ -100,4 +100,20 @@ import Testing
         }
         #expect(started != nil, "the dropped turn's place came free")
     }
+
+    @Test func aWholeReplyThatFormatsToNothingIsRetriedOnceOnANewConversation() async throws {
+        let upstream = FakeCopilotUpstream { _, number in number == 1 ? .reply("<Person></Person>") : .reply("Hello.") }
+        let (_, reply) = try await run(try await pipeline(upstream), try turn([.user([.text("hi")])], stream: false))
+        #expect(reply.text == "Hello.")
+        #expect(upstream.conversationsCreated == 2)
+    }
+
+    @Test func aCorrectionThatFailsIsNotRetriedOnAnotherConversation() async throws {
+        let upstream = FakeCopilotUpstream { _, number in number == 1 ? .reply("") : .failure(.status(500, code: nil, message: nil, retryAfter: nil)) }
+        let pipeline = try await pipeline(upstream)
+        let json = try TurnRequest(model: "copilot", instructions: nil, entries: [.user([.text("mood?")])], responseFormat: .jsonObject, stream: false)
+        await #expect(throws: UpstreamError.status(500, code: nil, message: nil, retryAfter: nil)) { try await pipeline.start(json).run { _ in } }
+        #expect(upstream.sent.count == 2, "the turn and the correction, nothing on a new conversation")
+        #expect(upstream.sent.map(\.conversationID) == ["conversation-1", "conversation-1"])
+    }
 }

@@ -27,7 +27,7 @@ struct ConversationPlan: Sendable {
     /// The recorded conversation that continues this history, if there is one and it is free.
     func continuing(_ turn: TurnRequest) async -> Target? {
         guard !alwaysNewConversation else { return nil }
-        let key = Transcript.fingerprint(scope: turn.scope, instructions: turn.instructions, entries: turn.history)
+        let key = Transcript.fingerprint(scope: turn.scope, instructions: turn.instructions, lines: turn.historyLines)
         guard let record = await directory.claim(key) else { return nil }
         let digest = turn.tools.map(CopilotPrompt.catalogueDigest)
         // Copilot knows a catalogue from an earlier turn: without tools this turn (or with
@@ -57,9 +57,9 @@ struct ConversationPlan: Sendable {
     /// ends with `reply`.
     func record(_ turn: TurnRequest, _ target: Target, reply: TurnEntry) async {
         guard !alwaysNewConversation else { return }
-        let next = turn.history + turn.newTurn + [reply]
+        let next = turn.historyLines + turn.newTurnLines + Transcript.lines([reply])
         await directory.finish(
             claimed: target.claimedKey, conversationID: target.conversationID, turnCount: target.turnCount, createdAt: target.createdAt,
-            nextKey: Transcript.fingerprint(scope: turn.scope, instructions: turn.instructions, entries: next), toolsDigest: target.toolsDigest)
+            nextKey: Transcript.fingerprint(scope: turn.scope, instructions: turn.instructions, lines: next), toolsDigest: target.toolsDigest)
     }
 }

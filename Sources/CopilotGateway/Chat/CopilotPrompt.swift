@@ -34,7 +34,7 @@ struct CopilotPrompt: Sendable {
                 let kept = Self.limited(instructions, to: Self.instructionsLimit)
                 context.append(.init(text: "Instructions for this conversation (follow them):\n\(kept)", description: "system prompt"))
             }
-            if let transcript = Self.seedingTranscript(turn.history, limit: Self.transcriptLimit) {
+            if let transcript = Self.seedingTranscript(turn.historyLines, limit: Self.transcriptLimit) {
                 context.append(.init(text: transcript, description: "earlier turns of this conversation"))
             }
         }
@@ -99,8 +99,7 @@ struct CopilotPrompt: Sendable {
     }
 
     /// The earlier turns as text, newest kept when over `limit` characters.
-    static func seedingTranscript(_ history: [TurnEntry], limit: Int) -> String? {
-        let entries = Transcript.lines(history)
+    static func seedingTranscript(_ entries: [Transcript.Line], limit: Int) -> String? {
         guard !entries.isEmpty else { return nil }
         var lines: [String] = []
         var length = 0

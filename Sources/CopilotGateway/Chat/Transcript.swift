@@ -40,9 +40,15 @@ enum Transcript {
         .joined(separator: "\n")
     }
 
+    /// An entry that has text, and who said it.
+    struct Line: Sendable, Equatable {
+        var speaker: TurnEntry.Speaker
+        var text: String
+    }
+
     /// The entries that have text, with who said them.
-    static func lines(_ entries: [TurnEntry]) -> [(speaker: TurnEntry.Speaker, text: String)] {
-        entries.compactMap { entry in text(of: entry).map { (entry.speaker, $0) } }
+    static func lines(_ entries: [TurnEntry]) -> [Line] {
+        entries.compactMap { entry in text(of: entry).map { Line(speaker: entry.speaker, text: $0) } }
     }
 
     /// The fingerprint of a caller's history: what a request carries before its new message, or the
@@ -52,7 +58,7 @@ enum Transcript {
         fingerprint(scope: scope, instructions: instructions, lines: lines(entries))
     }
 
-    static func fingerprint(scope: String, instructions: String?, lines: [(speaker: TurnEntry.Speaker, text: String)]) -> String {
+    static func fingerprint(scope: String, instructions: String?, lines: [Line]) -> String {
         var hasher = SHA256()
         func add(_ text: String) {
             var text = text

@@ -12,6 +12,7 @@ extension TurnPipeline {
     func deliver(_ turn: TurnRequest, _ attempt: Attempt, progress: inout ReplyProgress, emit: (ReplyEvent) async throws -> Void) async throws -> TurnReply {
         let holdsEverything = attempt.isWhole || turn.responseFormat != .text || turn.tools?.requiresCall == true
         progress.tracker = ReplyTracker(prompt: attempt.target.request.message.text)
+        progress.isWhole = attempt.isWhole
         var changed = false
         try await attempt.snapshots.forEach { snapshot in
             if progress.tracker.ingest(snapshot) { changed = true }
@@ -30,7 +31,8 @@ extension TurnPipeline {
         if tracker.disengaged {
             reply = try await refusal(complete, attempt.target, progress: &progress, emit: emit)
         } else {
-            reply = try await answer(try await read(complete, turn, attempt.target), turn, attempt.target, progress: &progress, emit: emit)
+            let reading = try await read(complete, turn, attempt.target, progress: &progress)
+            reply = try await answer(reading, turn, attempt.target, progress: &progress, emit: emit)
         }
         try await emit(.finished(reply.finishReason, reply.usage))
         return reply
@@ -78,10 +80,11 @@ extension TurnPipeline {
 
     /// What a complete reply means for the client: an answer, or tool calls. When the turn demands a
     /// call or JSON and the reply is neither, Copilot is asked once more in the same conversation.
-    func read(_ text: String, _ turn: TurnRequest, _ target: ConversationPlan.Target) async throws -> ReplyReading {
+    func read(_ text: String, _ turn: TurnRequest, _ target: ConversationPlan.Target, progress: inout ReplyProgress) async throws -> ReplyReading {
         let first = ReplyReading.of(text, tools: turn.tools, format: turn.responseFormat)
         guard case .needsCorrection(let need) = first else { return first }
         logger.info("Copilot's reply did not have the required form; asking once more")
+        progress.askedAgain = true
         let instruction = CopilotPrompt.correction(need, format: turn.responseFormat)
         let snapshot = try await upstream.chat(conversationID: target.conversationID, request: plan.prompt.followUp(instruction))
         var tracker = ReplyTracker(prompt: instruction)
@@ -119,9 +122,14 @@ extension TurnPipeline {
 struct ReplyProgress {
     var tracker = ReplyTracker(prompt: "")
     var differ = StreamingTextDiffer()
+    /// Answered whole: nothing reaches the client before the reply is complete.
+    var isWhole = false
+    /// Copilot was asked again for the required form, in the same conversation.
+    var askedAgain = false
 
-    /// Text reached the client, or arrived from Copilot: a failure now is no longer retried.
-    var sawText: Bool { !differ.sent.isEmpty || !tracker.rawText.isEmpty }
+    /// Whether a failure now is past retrying: text reached the client, Copilot was asked again, or
+    /// (streamed) text arrived from Copilot.
+    var sawText: Bool { !differ.sent.isEmpty || askedAgain || (!isWhole && !tracker.rawText.isEmpty) }
 
     /// Emits what `text` adds to what was sent.
     mutating func send(_ text: String, _ emit: (ReplyEvent) async throws -> Void) async throws {

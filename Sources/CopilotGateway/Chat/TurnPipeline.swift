@@ -71,14 +71,13 @@ public struct TurnPipeline: Sendable {
     /// Starts `turn`: waits for a place among the turns that may talk to Copilot (429 when none comes
     /// free in time), chooses the conversation, and sends the turn. Returns once Copilot has accepted it
     /// (a stream's status 200, or the whole answer), so that failures up to here are ordinary HTTP errors.
-    /// `callerSlot` gives the caller's own slot back when the turn ends.
-    public func start(_ turn: TurnRequest, callerSlot: (@Sendable () -> Void)? = nil) async throws -> StartedTurn {
+    public func start(_ turn: TurnRequest) async throws -> StartedTurn {
         guard await gate.enter() else {
             try Task.checkCancellation()
             metrics.rejected(.upstreamBusy)
             throw TurnError.upstreamBusy(limit: settings.maxConcurrentTurns, waitedSeconds: settings.maxQueueWait.components.seconds)
         }
-        let ticket = TurnTicket(gate: gate, directory: directory, callerSlot: callerSlot)
+        let ticket = TurnTicket(gate: gate, directory: directory)
         var retries = RetryState()
         do {
             let attempt = try await open(turn, ticket: ticket, retries: &retries)

@@ -13,9 +13,9 @@ public struct TurnRequest: Sendable, Equatable {
     /// The system and developer messages, joined.
     public var instructions: String?
     /// The entries before the new turn, oldest first.
-    public var history: [TurnEntry]
+    public private(set) var history: [TurnEntry]
     /// The entries of the new turn, as they will appear in the next request's history.
-    public var newTurn: [TurnEntry]
+    public private(set) var newTurn: [TurnEntry]
     /// The tools Copilot may call this turn; nil when none are offered or none may be called.
     public var tools: ToolCatalogue?
     public var responseFormat: ResponseFormat
@@ -27,6 +27,9 @@ public struct TurnRequest: Sendable, Equatable {
     public private(set) var reminders: [String]
     /// The user asks for a picture to be made.
     public private(set) var wantsImage: Bool
+    /// `history` and `newTurn` as text (`Transcript`), written once for the fingerprints and the seeding.
+    private(set) var historyLines: [Transcript.Line]
+    private(set) var newTurnLines: [Transcript.Line]
 
     /// Splits `entries` (the conversation without its system prompt) into history and new turn, or says
     /// why there is nothing for Copilot to answer.
@@ -47,6 +50,8 @@ public struct TurnRequest: Sendable, Equatable {
         self.tools = tools
         self.responseFormat = responseFormat
         self.stream = stream
+        self.historyLines = Transcript.lines(history)
+        self.newTurnLines = Transcript.lines(newTurn)
         (prompt, reminders) = CopilotPrompt.message(newTurn: newTurn, history: history)
         guard !prompt.isEmpty else { throw .noText }
         wantsImage = ImageRequest.isImageGeneration(prompt)

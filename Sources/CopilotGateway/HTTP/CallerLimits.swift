@@ -73,7 +73,8 @@ public final class CallerLimits: Sendable {
 }
 
 /// One admitted request's place among its caller's running requests, given back once: by `end()`
-/// (when the turn it carries ends, or after its response has been written), or when it is dropped.
+/// once its response (a stream's body included) has been written or has failed, or when it is dropped
+/// unwritten.
 private final class Admission: Sendable {
     let limits: CallerLimits
     let caller: String
@@ -136,8 +137,6 @@ struct CallerLimitMiddleware: RouterMiddleware {
                 type: "rate_limit_error", code: "rate_limit_exceeded", retryAfter: retryAfter)
         }
         let admission = Admission(limits: limits, caller: context.caller)
-        var context = context
-        context.callerSlot = { admission.end() }
         var response: Response
         do {
             response = try await next(request, context)
@@ -146,7 +145,7 @@ struct CallerLimitMiddleware: RouterMiddleware {
             throw error
         }
         let body = response.body
-        // A stream counts as running until its body has been written (or its turn has ended).
+        // A stream counts as running until its body has been written.
         response.body = ResponseBody(contentLength: body.contentLength) { writer in
             defer { admission.end() }
             try await body.write(writer)

@@ -35,10 +35,10 @@ struct ChatCompletionsController: Sendable {
         let encoder = ChatCompletionEncoder(model: turn.model, includeUsage: completion.includeUsage)
         let turns = turns
         if turn.stream {
-            let started = try await turns.start(turn, callerSlot: context.callerSlot)
-            return streamResponse(started, encoder: encoder, start: start, logger: context.logger)
+            let started = try await turns.start(turn)
+            return streamResponse(started, encoder: encoder.streaming(), start: start, logger: context.logger)
         }
-        let reply = try await relay.run({ _ in try await turns.start(turn, callerSlot: context.callerSlot).run { _ in } }, write: { _ in })
+        let reply = try await relay.run({ _ in try await turns.start(turn).run { _ in } }, write: { _ in })
         metrics.timeToFirstToken(.now - start, stream: false)
         return try encoder.completion(reply).response(from: request, context: context)
     }

@@ -11,9 +11,6 @@ public struct GatewayRequestContext: RequestContext, RemoteAddressRequestContext
     public var caller = "anonymous"
     /// What a handler learns about the request that the middleware around it reports (`/metrics`).
     let facts = RequestFacts()
-    /// Gives the caller's place among its running requests back (see `CallerLimitMiddleware`); a turn
-    /// ends it with itself, the middleware after the response at the latest.
-    var callerSlot: (@Sendable () -> Void)?
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)

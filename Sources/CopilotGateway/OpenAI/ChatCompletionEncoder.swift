@@ -12,14 +12,14 @@ struct ChatCompletionEncoder: Sendable {
     let created: Int
     let model: String
     let includeUsage: Bool
-    private let contentChunks: ContentChunkWriter
+    /// Writes the text chunks of a stream (made only for a stream).
+    private var contentChunks: ContentChunkWriter?
 
     init(model: String, includeUsage: Bool, id: String = Self.newID(), created: Int = Int(Date().timeIntervalSince1970)) {
         self.id = id
         self.created = created
         self.model = model
         self.includeUsage = includeUsage
-        self.contentChunks = ContentChunkWriter(id: id, created: created, model: model)
     }
 
     static func newID() -> String {
@@ -39,6 +39,13 @@ struct ChatCompletionEncoder: Sendable {
 
     // MARK: Stream
 
+    /// The same encoder, ready to write a stream.
+    func streaming() -> ChatCompletionEncoder {
+        var encoder = self
+        encoder.contentChunks = ContentChunkWriter(id: id, created: created, model: model)
+        return encoder
+    }
+
     /// The first event: the assistant's role.
     func opening() throws -> ByteBuffer {
         try chunk(.init(role: "assistant", content: ""))
@@ -50,7 +57,8 @@ struct ChatCompletionEncoder: Sendable {
     func encode(_ event: ReplyEvent) throws -> ByteBuffer {
         switch event {
         case .textDelta(let text):
-            return contentChunks.event(content: text)
+            if let contentChunks { return contentChunks.event(content: text) }
+            return try chunk(.init(content: text))
         case .toolCallStarted(let index, let id, let name):
             return try chunk(.init(toolCalls: [.init(index: index, id: id, type: "function", function: .init(name: name, arguments: ""))]))
         case .toolCallArguments(let index, let fragment):
