@@ -8,7 +8,8 @@ extension StringProtocol {
         guard let first = scalars.firstIndex(where: { !$0.isWhitespace }),
               let last = scalars.lastIndex(where: { !$0.isWhitespace })
         else { return "" }
-        return String(String.UnicodeScalarView(scalars[first...last]))
+        // Scalar indices are string indices: the slice is copied whole, not scalar by scalar.
+        return String(self[first..<scalars.index(after: last)])
     }
 }
 
