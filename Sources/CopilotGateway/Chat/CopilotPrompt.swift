@@ -44,7 +44,7 @@ struct CopilotPrompt: Sendable {
         if turn.wantsImage {
             context.append(.init(text: Self.imageRequestNote, description: "note from the gateway"))
         }
-        return GraphChatRequest(text: turn.prompt, timeZone: timeZone, webEnabled: webEnabled, additionalContext: context)
+        return GraphChatRequest(text: turn.prompt, timeZone: timeZone, webEnabled: turn.webSearch ?? webEnabled, additionalContext: context)
     }
 
     /// A second message in the same conversation, when the reply lacked the required form.
@@ -80,8 +80,14 @@ struct CopilotPrompt: Sendable {
         return (parts.joined(separator: "\n\n"), reminders)
     }
 
+    /// A tool result the client marked as an error.
+    static func failedToolResult(_ text: String) -> String {
+        "(The tool reported an error.)\n\(text)"
+    }
+
     static let imageAttachmentNote = "(An image was attached here; images cannot be passed on to Copilot.)"
     static let audioAttachmentNote = "(An audio clip was attached here; audio cannot be passed on to Copilot.)"
+    static let documentAttachmentNote = "(A document was attached here; documents cannot be passed on to Copilot.)"
 
     /// The note added to a turn that asks for a picture (see `ImageRequest`).
     static let imageRequestNote = """

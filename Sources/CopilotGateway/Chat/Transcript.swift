@@ -34,6 +34,7 @@ enum Transcript {
             case .text(let text): text.trimmingWhitespace
             case .image: CopilotPrompt.imageAttachmentNote
             case .audio: CopilotPrompt.audioAttachmentNote
+            case .document: CopilotPrompt.documentAttachmentNote
             }
         }
         .filter { !$0.isEmpty }

@@ -32,6 +32,7 @@ public enum TurnContent: Sendable, Equatable {
     case text(String)
     case image
     case audio
+    case document
 }
 
 /// A tool call made earlier in the conversation, as the client sent it back.

@@ -21,6 +21,10 @@ public struct TurnRequest: Sendable, Equatable {
     public var responseFormat: ResponseFormat
     /// The reply is streamed (Graph `chatOverStream`) rather than answered whole.
     public var stream: Bool
+    /// Web grounding for this turn; nil: as configured (`COPILOT_DISABLE_WEB`).
+    public var webSearch: Bool?
+    /// The API the turn came through: a conversation is only ever continued through the same one.
+    public var dialect: Dialect
     /// The text Copilot is asked, with `<system_reminder>` blocks taken out.
     public private(set) var prompt: String
     /// The `<system_reminder>` blocks' contents: context for this turn, never echoed back.
@@ -35,7 +39,8 @@ public struct TurnRequest: Sendable, Equatable {
     /// why there is nothing for Copilot to answer.
     public init(
         model: String, caller: String = "anonymous", sessionKey: String? = nil, instructions: String?, entries: [TurnEntry],
-        tools: ToolCatalogue? = nil, responseFormat: ResponseFormat = .text, stream: Bool = false
+        tools: ToolCatalogue? = nil, responseFormat: ResponseFormat = .text, stream: Bool = false, webSearch: Bool? = nil,
+        dialect: Dialect = .chatCompletions
     ) throws(TurnRequestError) {
         guard entries.contains(where: { if case .user = $0 { true } else { false } }) else { throw .noUserMessage }
         let lastAssistant = entries.lastIndex { if case .assistant = $0 { true } else { false } }
@@ -50,6 +55,8 @@ public struct TurnRequest: Sendable, Equatable {
         self.tools = tools
         self.responseFormat = responseFormat
         self.stream = stream
+        self.webSearch = webSearch
+        self.dialect = dialect
         self.historyLines = Transcript.lines(history)
         self.newTurnLines = Transcript.lines(newTurn)
         (prompt, reminders) = CopilotPrompt.message(newTurn: newTurn, history: history)
@@ -57,6 +64,16 @@ public struct TurnRequest: Sendable, Equatable {
         wantsImage = ImageRequest.isImageGeneration(prompt)
     }
 
-    /// Caller and session: the space a conversation belongs to.
-    var scope: String { "\(caller)\u{1}\(sessionKey ?? "")" }
+    /// Caller, session and dialect: the space a conversation belongs to. (Chat Completions, the first
+    /// dialect, adds nothing, so that the conversations earlier versions recorded are found again.)
+    var scope: String {
+        let base = "\(caller)\u{1}\(sessionKey ?? "")"
+        return dialect == .chatCompletions ? base : base + "\u{1}" + dialect.rawValue
+    }
+
+    /// The API dialects the gateway speaks.
+    public enum Dialect: String, Sendable {
+        case chatCompletions = "chat.completions"
+        case anthropicMessages = "anthropic.messages"
+    }
 }

@@ -25,8 +25,8 @@ public struct RouteLimits: Sendable {
     }
 }
 
-/// The gateway's routes behind the OpenAI error middleware: the OpenAI API (behind the API keys when
-/// there are any, and each key's limits), health, metrics, and sign-in (with the admin key or the
+/// The gateway's routes behind the error middleware: the OpenAI and Anthropic APIs (behind the API keys
+/// when there are any, and each key's limits), health, metrics, and sign-in (with the admin key or the
 /// sign-in link).
 func buildRouter(
     turns: TurnPipeline, account: MicrosoftAccount? = nil, modelNames: [String], apiKeys: APIKeys = APIKeys([]),
@@ -36,7 +36,7 @@ func buildRouter(
     let router = Router(context: GatewayRequestContext.self)
     router.add(middleware: RequestIDMiddleware())
     router.add(middleware: MetricsMiddleware(metrics: metrics))
-    router.add(middleware: OpenAIErrorMiddleware())
+    router.add(middleware: ErrorMiddleware())
     router.add(middleware: RequestLogMiddleware())
 
     let api = router.group()
@@ -46,11 +46,10 @@ func buildRouter(
             metrics: metrics))
     let relay = ReplyRelay(keepAlive: limits.keepAliveInterval, shutdownGrace: limits.shutdownGrace)
     ChatCompletionsController(turns: turns, relay: relay).addRoutes(to: api)
+    MessagesController(turns: turns, relay: relay).addRoutes(to: api)
     ImagesController().addRoutes(to: api)
-    let startedAt = Int(Date().timeIntervalSince1970)
-    let models = ModelList(data: modelNames.map { .init(id: $0, created: startedAt) })
-    api.get("/v1/models") { _, _ in models }
-    api.get("/models") { _, _ in models }
+    let models = ModelsController(names: modelNames, startedAt: Date())
+    models.addRoutes(to: api)
 
     LoginController(account: account, access: access, announceLink: announceLink).addRoutes(to: router)
     MetricsController(metrics: metrics, directory: turns.directory, gate: turns.gate, access: access).addRoutes(to: router)

@@ -15,6 +15,8 @@ struct RequestIDMiddleware<Context: RequestContext>: RouterMiddleware {
         let id = context.id
         var response = try await next(request, context)
         response.headers[Self.header] = id
+        // Anthropic's clients read the id from `request-id`.
+        if AnthropicError.isAnthropic(request) { response.headers[HTTPField.Name("request-id")!] = id }
         return response
     }
 }

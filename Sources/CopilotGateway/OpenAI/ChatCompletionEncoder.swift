@@ -7,7 +7,7 @@ import NIOCore
 /// A stream is a role chunk, the text deltas and tool-call pieces, one finish chunk, the usage chunk
 /// when the client asked for it (`stream_options.include_usage`), and `data: [DONE]`. A failure after
 /// the first byte is one `data: {"error":…}` event, and the stream ends.
-struct ChatCompletionEncoder: Sendable {
+struct ChatCompletionEncoder: ReplyStreamEncoder {
     let id: String
     let created: Int
     let model: String
@@ -54,7 +54,7 @@ struct ChatCompletionEncoder: Sendable {
     static let keepAlive = ByteBuffer(string: ": keep-alive\n\n")
 
     /// One reply event as SSE bytes; `.finished` also carries the usage chunk (if asked for) and `[DONE]`.
-    func encode(_ event: ReplyEvent) throws -> ByteBuffer {
+    mutating func encode(_ event: ReplyEvent) throws -> ByteBuffer {
         switch event {
         case .textDelta(let text):
             if let contentChunks { return contentChunks.event(content: text) }
@@ -76,8 +76,8 @@ struct ChatCompletionEncoder: Sendable {
     }
 
     /// A failure after the stream began, as its last event.
-    func failure(_ error: OpenAIError) -> ByteBuffer {
-        Self.event(error.jsonBytes)
+    func failure(_ failure: ClientFailure) -> ByteBuffer {
+        Self.event(OpenAIError(failure).jsonBytes)
     }
 
     private func chunk(_ delta: ChatCompletionChunk.Delta, finish: String? = nil) throws -> ByteBuffer {

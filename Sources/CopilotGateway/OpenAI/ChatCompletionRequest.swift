@@ -86,15 +86,9 @@ public struct ChatCompletionRequest: Decodable, Sendable {
 
         /// OpenAI's rule for function names: `^[a-zA-Z0-9_-]{1,64}$`.
         static func isValidName(_ name: String) -> Bool {
-            (1...64).contains(name.utf8.count) && name.utf8.allSatisfy { byte in
-                switch byte {
-                case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                    UInt8(ascii: "_"), UInt8(ascii: "-"):
-                    true
-                default: false
-                }
-            }
+            OfferedTool.isValidName(name, maxLength: 64)
         }
+
         var offered: OfferedTool {
             OfferedTool(name: name, description: description ?? "", parameters: parameters ?? .object(["type": .string("object"), "properties": .object([:])]))
         }

@@ -3,6 +3,19 @@ public struct OfferedTool: Sendable, Equatable {
     public var name: String
     public var description: String
     public var parameters: JSONValue
+
+    /// Whether `name` is 1 to `maxLength` ASCII letters, digits, underscores or hyphens, as the APIs
+    /// require of tool names.
+    static func isValidName(_ name: String, maxLength: Int) -> Bool {
+        (1...maxLength).contains(name.utf8.count) && name.utf8.allSatisfy { byte in
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                UInt8(ascii: "_"), UInt8(ascii: "-"):
+                true
+            default: false
+            }
+        }
+    }
 }
 
 /// `tool_choice`: what the client allows or demands this turn.

@@ -1,0 +1,120 @@
+import Foundation
+import NIOCore
+
+/// The Anthropic Messages dialect's encoder: a reply as one `message`, or its events as Anthropic's
+/// server-sent events, each with its `event:` line (Claude Code routes on that name alone):
+/// `message_start`, then per content block `content_block_start`, its `content_block_delta`s
+/// (`text_delta`, or `input_json_delta` for a tool's input) and `content_block_stop`, then
+/// `message_delta` (stop reason, usage) and `message_stop`. Keep-alives are `ping` events; a failure
+/// after the stream began is an `error` event.
+struct MessagesEncoder: ReplyStreamEncoder {
+    let id: String
+    let model: String
+    /// The input tokens `message_start` announces (the final count follows in `message_delta`).
+    let estimatedInputTokens: Int
+    /// The open content block's index, and whether it is text.
+    private var openBlock: (index: Int, isText: Bool)?
+    private var nextIndex = 0
+
+    init(model: String, estimatedInputTokens: Int = 0, id: String = Self.newID()) {
+        self.id = id
+        self.model = model
+        self.estimatedInputTokens = estimatedInputTokens
+    }
+
+    static func newID() -> String {
+        "msg_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+    }
+
+    /// The gateway's call ids (`call_…`) as Anthropic spells tool-use ids (`toolu_…`).
+    static func toolUseID(_ id: String) -> String {
+        id.hasPrefix("call_") ? "toolu_" + id.dropFirst(5) : id
+    }
+
+    static func stopReason(_ reason: FinishReason) -> String {
+        switch reason {
+        case .stop: "end_turn"
+        case .toolCalls: "tool_use"
+        case .contentFilter: "refusal"
+        }
+    }
+
+    // MARK: Whole
+
+    func message(_ reply: TurnReply) -> AnthropicMessage {
+        var content: [AnthropicMessage.ContentBlock] = reply.text.isEmpty ? [] : [.text(reply.text)]
+        for call in reply.toolCalls {
+            let input = (try? JSONDecoder().decode(JSONValue.self, from: Data(call.arguments.utf8))) ?? .object([:])
+            content.append(.toolUse(id: Self.toolUseID(call.id), name: call.name, input: input))
+        }
+        return AnthropicMessage(
+            id: id, model: model, content: content, stopReason: Self.stopReason(reply.finishReason), usage: .init(reply.usage))
+    }
+
+    // MARK: Stream
+
+    static let keepAlive = event("ping", #"{"type":"ping"}"#)
+
+    /// `message_start`: the message without content or stop reason.
+    func opening() throws -> ByteBuffer {
+        let message = AnthropicMessage(
+            id: id, model: model, content: [], stopReason: nil, usage: .init(inputTokens: estimatedInputTokens, outputTokens: 1))
+        return try Self.event("message_start", Start(message: message))
+    }
+
+    /// One reply event as SSE bytes: the events that open and close content blocks come with it.
+    mutating func encode(_ event: ReplyEvent) throws -> ByteBuffer {
+        var buffer = ByteBuffer()
+        switch event {
+        case .textDelta(let text):
+            if openBlock?.isText != true {
+                try close(into: &buffer)
+                try open(.text(""), isText: true, into: &buffer)
+            }
+            try write("content_block_delta", Delta(index: openBlock?.index ?? 0, delta: .text(text)), into: &buffer)
+        case .toolCallStarted(_, let id, let name):
+            try close(into: &buffer)
+            try open(.toolUse(id: Self.toolUseID(id), name: name, input: .object([:])), isText: false, into: &buffer)
+        case .toolCallArguments(_, let fragment):
+            try write("content_block_delta", Delta(index: openBlock?.index ?? 0, delta: .json(fragment)), into: &buffer)
+        case .finished(let reason, let usage):
+            try close(into: &buffer)
+            try write("message_delta", MessageDelta(stopReason: Self.stopReason(reason), usage: .init(usage)), into: &buffer)
+            buffer.writeImmutableBuffer(Self.event("message_stop", #"{"type":"message_stop"}"#))
+        }
+        return buffer
+    }
+
+    /// A failure after the stream began, as its last event.
+    func failure(_ failure: ClientFailure) -> ByteBuffer {
+        Self.event("error", String(decoding: AnthropicError(failure).jsonBytes, as: UTF8.self))
+    }
+
+    private mutating func open(_ block: AnthropicMessage.ContentBlock, isText: Bool, into buffer: inout ByteBuffer) throws {
+        let index = nextIndex
+        nextIndex += 1
+        openBlock = (index, isText)
+        try write("content_block_start", BlockStart(index: index, contentBlock: block), into: &buffer)
+        // Anthropic sends a ping after the first block begins; clients expect to skip it.
+        if index == 0 { buffer.writeImmutableBuffer(Self.keepAlive) }
+    }
+
+    private mutating func close(into buffer: inout ByteBuffer) throws {
+        guard let block = openBlock else { return }
+        openBlock = nil
+        try write("content_block_stop", BlockStop(index: block.index), into: &buffer)
+    }
+
+    private func write(_ name: String, _ value: some Encodable, into buffer: inout ByteBuffer) throws {
+        var event = try Self.event(name, value)
+        buffer.writeBuffer(&event)
+    }
+
+    static func event(_ name: String, _ value: some Encodable) throws -> ByteBuffer {
+        event(name, String(decoding: try GatewayJSON.encoder().encode(value), as: UTF8.self))
+    }
+
+    static func event(_ name: String, _ json: String) -> ByteBuffer {
+        ByteBuffer(string: "event: \(name)\ndata: \(json)\n\n")
+    }
+}

@@ -1,0 +1,67 @@
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+
+/// What a dialect's stream encoder gives the shared SSE response.
+protocol ReplyStreamEncoder: Sendable {
+    /// The first event, written at once (Chat Completions' role chunk, Anthropic's `message_start`).
+    func opening() throws -> ByteBuffer
+    /// One reply event as SSE bytes.
+    mutating func encode(_ event: ReplyEvent) throws -> ByteBuffer
+    /// What is written while Copilot is silent, so that proxies and clients keep the connection.
+    static var keepAlive: ByteBuffer { get }
+    /// A failure after the stream began, as its last event.
+    func failure(_ failure: ClientFailure) -> ByteBuffer
+}
+
+/// The server-sent-events response of a started turn, the same for every dialect: the opening event,
+/// the reply's events as the encoder writes them (through `ReplyRelay`: keep-alives, the shutdown
+/// grace, a client that hangs up), and a failure after the first byte as the dialect's error event.
+struct EventStreamResponse<Encoder: ReplyStreamEncoder> {
+    let started: StartedTurn
+    let encoder: Encoder
+    let relay: ReplyRelay
+    let metrics: GatewayMetrics
+    let logger: Logger
+    /// When the request arrived, for the time to the first token.
+    let start: ContinuousClock.Instant
+
+    var response: Response {
+        let headers: HTTPFields = [
+            .contentType: "text/event-stream", .cacheControl: "no-cache", HTTPField.Name("X-Accel-Buffering")!: "no",
+        ]
+        return Response(status: .ok, headers: headers, body: ResponseBody { writer in try await write(to: &writer) })
+    }
+
+    private func write(to writer: inout any ResponseBodyWriter) async throws {
+        metrics.streamStarted()
+        var end = GatewayMetrics.StreamEnd.clientGone
+        defer { metrics.streamEnded(end) }
+        var encoder = encoder
+        var waitingForFirstEvent = true
+        try await writer.write(encoder.opening())
+        do {
+            let started = started
+            _ = try await relay.run({ emit in try await started.run(emit: emit) }) { event in
+                guard let event else { return try await writer.write(Encoder.keepAlive) }
+                if waitingForFirstEvent {
+                    waitingForFirstEvent = false
+                    metrics.timeToFirstToken(.now - start, stream: true)
+                }
+                try await writer.write(encoder.encode(event))
+            }
+            end = .completed
+        } catch TurnError.shuttingDown {
+            end = .shutdown
+            logger.notice("Ended a running stream: the gateway is shutting down")
+            try await writer.write(encoder.failure(TurnError.shuttingDown.failure))
+        } catch let error where !(error is CancellationError) && !(error is ReplyRelay.ClientGone) {
+            end = .failed
+            let failure = (error as? any ClientFacingError)?.failure ?? TurnError.streamFailed.failure
+            logger.warning("Stream failed after it started", metadata: ["error.code": "\(failure.code ?? "-")"])
+            try await writer.write(encoder.failure(failure))
+        }
+        try await writer.finish(nil)
+    }
+}

@@ -1,0 +1,135 @@
+import Foundation
+import HTTPTypes
+import NIOCore
+import Testing
+
+@testable import CopilotGateway
+
+/// The Anthropic Messages dialect: its decoder, its event encoder and its error mapping.
+@Suite struct MessagesDialectTests {
+    func decode(_ json: String) throws -> MessagesRequest {
+        try JSONBody.decode(MessagesRequest.self, from: ByteBuffer(string: json), what: "a valid Messages API request")
+    }
+
+    func turn(_ json: String, session: String? = nil) throws -> TurnRequest {
+        try decode(json).turnRequest(caller: "anonymous", session: session)
+    }
+
+    @Test func everyBlockKindBecomesTheRightEntry() throws {
+        let turn = try turn(#"""
+            {"model": "claude", "max_tokens": 100, "system": [{"type": "text", "text": "Be brief.", "cache_control": {"type": "ephemeral"}}],
+             "messages": [
+              {"role": "user", "content": [{"type": "text", "text": "Look"}, {"type": "image", "source": {"type": "base64", "data": "x"}}, {"type": "document", "source": {}}]},
+              {"role": "assistant", "content": [{"type": "thinking", "thinking": "hm", "signature": "s"}, {"type": "text", "text": "Calling."},
+                {"type": "tool_use", "id": "toolu_1", "name": "get_weather", "input": {"city": "Paris"}}]},
+              {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "toolu_1", "content": [{"type": "text", "text": "sunny"}]},
+                {"type": "tool_result", "tool_use_id": "toolu_2", "content": "boom", "is_error": true},
+                {"type": "search_result", "title": "T", "source": "https://s", "content": [{"type": "text", "text": "found"}]}]},
+              {"role": "system", "content": "Agents: none."}],
+             "temperature": 0.2, "thinking": {"type": "adaptive"}, "unknown_field": [1, 2]}
+            """#)
+        #expect(turn.instructions == "Be brief.\n\nAgents: none.")
+        #expect(turn.history == [
+            .user([.text("Look"), .image, .document]),
+            .assistant([.text("Calling.")], calls: [HistoryCall(id: "toolu_1", name: "get_weather", arguments: #"{"city":"Paris"}"#)]),
+        ])
+        #expect(turn.newTurn == [
+            .toolResult(callID: "toolu_1", name: nil, [.text("sunny")]),
+            .toolResult(callID: "toolu_2", name: nil, [.text(CopilotPrompt.failedToolResult("boom"))]),
+            .user([.text("T\nhttps://s\nfound")]),
+        ])
+        #expect(turn.prompt.contains(#"<tool_result name="get_weather" id="toolu_1">"#))
+        #expect(turn.dialect == .anthropicMessages)
+    }
+
+    @Test func toolsAndToolChoiceBecomeTheCatalogueAndWebSearchTurnsGroundingOn() throws {
+        let base = #""model": "c", "max_tokens": 10, "messages": [{"role": "user", "content": "hi"}], "tools": [{"name": "a", "input_schema": {"$schema": "https://json-schema.org/draft/2020-12/schema", "type": "object"}}, {"type": "web_search_20250305", "name": "web_search"}]"#
+        let auto = try turn("{\(base)}")
+        #expect(auto.tools?.choice == .auto && auto.tools?.allowsParallelCalls == true && auto.webSearch == true)
+        #expect(auto.tools?.tools.map(\.name) == ["a"])
+        #expect(try turn(#"{\#(base), "tool_choice": {"type": "any", "disable_parallel_tool_use": true}}"#).tools?.allowsParallelCalls == false)
+        #expect(try turn(#"{\#(base), "tool_choice": {"type": "tool", "name": "a"}}"#).tools?.choice == .named("a"))
+        #expect(try turn(#"{\#(base), "tool_choice": {"type": "none"}}"#).tools == nil)
+    }
+
+    @Test(arguments: [
+        (#"{"model": "c", "messages": [{"role": "user", "content": "hi"}]}"#, "max_tokens"),
+        (#"{"model": "c", "max_tokens": 0, "messages": [{"role": "user", "content": "hi"}]}"#, "max_tokens"),
+        (#"{"model": "c", "max_tokens": 10, "messages": []}"#, "messages"),
+        (#"{"model": "c", "max_tokens": 10, "messages": [{"role": "user", "content": "hi"}], "tools": [{"type": "bash_20250124", "name": "bash"}]}"#, "bash_20250124"),
+        (#"{"model": "c", "max_tokens": 10, "messages": [{"role": "user", "content": "hi"}], "tools": [{"name": "bad name"}]}"#, "tools.0.name"),
+        (#"{"model": "c", "max_tokens": 10, "messages": [{"role": "user", "content": "hi"}], "tools": [{"name": "a"}], "tool_choice": {"type": "tool", "name": "b"}}"#, "tool_choice.name"),
+        (#"{"model": "c", "max_tokens": 10, "messages": [{"role": "assistant", "content": "hi"}]}"#, "user message"),
+    ])
+    func badRequestsAreRefusedWithAMessageThatNamesTheProblem(json: String, named: String) throws {
+        let request = try decode(json)
+        do throws(AnthropicError) {
+            _ = try request.turnRequest(caller: "anonymous")
+            Issue.record("expected an error")
+        } catch {
+            #expect(error.status == .badRequest && error.type == "invalid_request_error")
+            #expect(error.message.contains(named), "\(error.message)")
+        }
+    }
+
+    @Test func aBlockOfAnUnknownTypeIsADecodingErrorNamingIt() {
+        #expect(throws: JSONBody.Problem.self) { try decode(#"{"model": "c", "max_tokens": 1, "messages": [{"role": "user", "content": [{"type": "video"}]}]}"#) }
+        do throws(JSONBody.Problem) {
+            _ = try JSONBody.decode(
+                MessagesRequest.self, from: ByteBuffer(string: #"{"model": "c", "max_tokens": 1, "messages": [{"role": "user", "content": [{"type": "video"}]}]}"#),
+                what: "a valid Messages API request")
+        } catch {
+            #expect(error.message.contains("'video'") && error.param == "messages[0].content[0].type")
+        }
+    }
+
+    @Test func claudeCodesSessionIdIsTheSessionAndItsAttributionBlockIsNoInstruction() throws {
+        let json = #"{"model": "c", "max_tokens": 10, "system": [{"type": "text", "text": "x-anthropic-billing-header: cch=1;"}, {"type": "text", "text": "You are Claude Code."}], "metadata": {"user_id": "{\"device_id\":\"d\",\"session_id\":\"s-1\"}"}, "messages": [{"role": "user", "content": "hi"}]}"#
+        let turn = try turn(json)
+        #expect(turn.instructions == "You are Claude Code.")
+        #expect(turn.sessionKey == "session:s-1")
+        #expect(try self.turn(json, session: "header-2").sessionKey == "session:header-2")
+    }
+
+    @Test func aStreamOpensAndClosesEachBlockAndEndsWithTheStopReason() throws {
+        var encoder = MessagesEncoder(model: "claude", estimatedInputTokens: 7, id: "msg_1")
+        var text = String(buffer: try encoder.opening())
+        for event: ReplyEvent in [
+            .textDelta("Let me "), .textDelta("look."), .toolCallStarted(index: 0, id: "call_abc", name: "get_weather"),
+            .toolCallArguments(index: 0, fragment: #"{"city":"#), .toolCallArguments(index: 0, fragment: #""Paris"}"#),
+            .finished(.toolCalls, TokenUsage(input: 9, output: 4)),
+        ] {
+            text += String(buffer: try encoder.encode(event))
+        }
+        let events = text.split(separator: "\n\n").map { frame in
+            let lines = frame.split(separator: "\n")
+            return (String(lines[0].dropFirst("event: ".count)), String(lines[1].dropFirst("data: ".count)))
+        }
+        #expect(events.map(\.0) == [
+            "message_start", "content_block_start", "ping", "content_block_delta", "content_block_delta", "content_block_stop",
+            "content_block_start", "content_block_delta", "content_block_delta", "content_block_stop", "message_delta", "message_stop",
+        ])
+        #expect(events[0].1.contains(#""input_tokens":7"#))
+        #expect(events[6].1.contains(#""id":"toolu_abc""#) && events[6].1.contains(#""index":1"#))
+        #expect(events[7].1.contains(#""partial_json":"{\"city\":""#))
+        #expect(events[10].1.contains(#""stop_reason":"tool_use""#) && events[10].1.contains(#""output_tokens":4"#))
+    }
+
+    @Test(arguments: [
+        (TurnError.upstreamBusy(limit: 4, waitedSeconds: 30).failure, 529, "overloaded_error"),
+        (UpstreamError.status(503, code: nil, message: nil, retryAfter: 2).failure, 529, "overloaded_error"),
+        (UpstreamError.notSignedIn("sign in").failure, 401, "authentication_error"),
+        (UpstreamError.status(403, code: nil, message: nil, retryAfter: nil).failure, 403, "permission_error"),
+        (UpstreamError.status(429, code: nil, message: nil, retryAfter: 9).failure, 429, "rate_limit_error"),
+        (UpstreamError.status(413, code: nil, message: nil, retryAfter: nil).failure, 400, "invalid_request_error"),
+        (UpstreamError.timeout.failure, 504, "api_error"),
+    ])
+    func domainErrorsBecomeAnthropicsTypesAndStatuses(failure: ClientFailure, status: Int, type: String) throws {
+        let error = AnthropicError(failure)
+        #expect(error.status.code == status && error.type == type)
+        #expect(error.message == failure.message)
+        let body = try #require(try JSONSerialization.jsonObject(with: Data(error.jsonBytes)) as? [String: Any])
+        #expect(body["type"] as? String == "error")
+        #expect((body["error"] as? [String: Any])?["type"] as? String == type)
+    }
+}
