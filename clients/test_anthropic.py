@@ -2,11 +2,12 @@
 answers, a system prompt, history, a tool round trip, token counts and errors."""
 
 import json
+import subprocess
 
 import anthropic
 import pytest
 
-from conftest import API_KEY
+from conftest import API_KEY, readme_block
 
 WEATHER = {
     "name": "get_weather",
@@ -145,3 +146,10 @@ def test_a_conversation_is_not_continued_through_the_other_dialect(client, stack
     openai_client.chat.completions.create(model="copilot", messages=follow_up)
     conversations = [r["path"].split("/")[-2] for r in stack.recorded_requests() if r["path"].endswith("/chat")]
     assert len(conversations) == 2 and conversations[0] != conversations[1], "each dialect keeps its own conversation"
+
+
+def test_the_readme_curl_command_answers(stack):
+    command = readme_block("## Anthropic clients and Claude Code", "bash").replace("http://127.0.0.1:9000", root(stack.base_url))
+    output = subprocess.run(["bash", "-c", command], capture_output=True, text=True, timeout=30, check=True).stdout
+    message = anthropic.types.Message.model_validate(json.loads(output))
+    assert message.content[0].text == "PONG"
