@@ -130,10 +130,15 @@ def test_copilot_being_unavailable_is_an_overloaded_error(client, stack):
     assert raised.value.status_code == 529 and raised.value.body["error"]["type"] == "overloaded_error"
 
 
-def test_models_are_listed_in_anthropics_shape(client):
+def test_models_are_listed_and_retrieved_in_anthropics_shape(client):
     page = client.models.list()
     assert [model.id for model in page.data][:1] == ["copilot"]
-    assert page.data[0].type == "model"
+    for model in page.data:
+        anthropic.types.ModelInfo.model_validate(model.model_dump())  # strict: every required field
+    assert client.models.retrieve("copilot").id == "copilot"
+    with pytest.raises(anthropic.NotFoundError) as raised:
+        client.models.retrieve("no-such-model")
+    assert raised.value.body["error"]["type"] == "not_found_error"
 
 
 def test_a_conversation_is_not_continued_through_the_other_dialect(client, stack):

@@ -60,6 +60,8 @@ import Testing
         (#"{"model": "c", "max_tokens": 10, "messages": [{"role": "user", "content": "hi"}], "tools": [{"name": "bad name"}]}"#, "tools.0.name"),
         (#"{"model": "c", "max_tokens": 10, "messages": [{"role": "user", "content": "hi"}], "tools": [{"name": "a"}], "tool_choice": {"type": "tool", "name": "b"}}"#, "tool_choice.name"),
         (#"{"model": "c", "max_tokens": 10, "messages": [{"role": "assistant", "content": "hi"}]}"#, "user message"),
+        (#"{"model": "c", "max_tokens": 10, "messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "{"}]}"#, "prefill"),
+        (#"{"model": "c", "max_tokens": 10, "messages": [{"role": "user", "content": "hi"}], "tools": [{"type": "mcp_toolset", "mcp_server_name": "x"}]}"#, "mcp_toolset"),
     ])
     func badRequestsAreRefusedWithAMessageThatNamesTheProblem(json: String, named: String) throws {
         let request = try decode(json)
@@ -118,18 +120,51 @@ import Testing
     @Test(arguments: [
         (TurnError.upstreamBusy(limit: 4, waitedSeconds: 30).failure, 529, "overloaded_error"),
         (UpstreamError.status(503, code: nil, message: nil, retryAfter: 2).failure, 529, "overloaded_error"),
-        (UpstreamError.notSignedIn("sign in").failure, 401, "authentication_error"),
+        (UpstreamError.notSignedIn("sign in").failure, 502, "api_error"),
         (UpstreamError.status(403, code: nil, message: nil, retryAfter: nil).failure, 403, "permission_error"),
         (UpstreamError.status(429, code: nil, message: nil, retryAfter: 9).failure, 429, "rate_limit_error"),
         (UpstreamError.status(413, code: nil, message: nil, retryAfter: nil).failure, 400, "invalid_request_error"),
-        (UpstreamError.timeout.failure, 504, "api_error"),
+        (UpstreamError.timeout.failure, 504, "timeout_error"),
+        (UpstreamError.status(500, code: nil, message: nil, retryAfter: nil).failure, 502, "api_error"),
     ])
     func domainErrorsBecomeAnthropicsTypesAndStatuses(failure: ClientFailure, status: Int, type: String) throws {
         let error = AnthropicError(failure)
         #expect(error.status.code == status && error.type == type)
-        #expect(error.message == failure.message)
+        #expect(error.message.hasSuffix(failure.message))
         let body = try #require(try JSONSerialization.jsonObject(with: Data(error.jsonBytes)) as? [String: Any])
         #expect(body["type"] as? String == "error")
         #expect((body["error"] as? [String: Any])?["type"] as? String == type)
+    }
+
+    @Test func replayedServerBlocksToolReferencesAndTextDocumentsAreReadNotRefused() throws {
+        let turn = try turn(#"""
+            {"model": "c", "max_tokens": 10, "tools": [{"type": "tool_search_tool_regex_20251119", "name": "tool_search"}, {"name": "a"}],
+             "messages": [
+              {"role": "user", "content": [{"type": "document", "title": "Notes", "source": {"type": "text", "media_type": "text/plain", "data": "Buy milk."}}]},
+              {"role": "assistant", "content": [{"type": "server_tool_use", "id": "srvtoolu_1", "name": "web_search", "input": {"query": "q"}},
+                {"type": "web_search_tool_result", "tool_use_id": "srvtoolu_1", "content": []}, {"type": "text", "text": "Found it."},
+                {"type": "tool_use", "id": "toolu_9", "name": "tool_search", "input": {"query": "a"}}]},
+              {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "toolu_9", "content": [{"type": "tool_reference", "tool_name": "a"}, {"type": "text", "text": "loaded"}]}]}]}
+            """#)
+        #expect(turn.history == [
+            .user([.text("Notes\nBuy milk.")]),
+            .assistant([.text("Found it.")], calls: [HistoryCall(id: "toolu_9", name: "tool_search", arguments: #"{"query":"a"}"#)]),
+        ])
+        #expect(turn.newTurn == [.toolResult(callID: "toolu_9", name: nil, [.text("loaded")])])
+        #expect(turn.tools?.tools.map(\.name) == ["a"])
+    }
+
+    @Test func aMessageTooLongForCopilotIsAPromptTooLongError() {
+        let error = AnthropicError(UpstreamError.status(413, code: nil, message: nil, retryAfter: nil))
+        #expect(error.type == "invalid_request_error" && error.message.hasPrefix("prompt is too long: "))
+    }
+
+    @Test func theReportedInputIsTheConversationsEstimateAtTheStartAndTheEnd() throws {
+        var encoder = MessagesEncoder(model: "claude", estimatedInputTokens: 120, id: "msg_1")
+        let start = String(buffer: try encoder.opening())
+        let end = String(buffer: try encoder.encode(.finished(.stop, TokenUsage(input: 3, output: 4))))
+        #expect(start.contains(#""input_tokens":120"#) && end.contains(#""input_tokens":120"#) && end.contains(#""output_tokens":4"#))
+        let whole = encoder.message(TurnReply(text: "hi", finishReason: .stop, usage: TokenUsage(input: 3, output: 4)))
+        #expect(whole.usage.inputTokens == 120 && whole.usage.outputTokens == 4)
     }
 }

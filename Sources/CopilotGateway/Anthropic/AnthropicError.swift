@@ -19,13 +19,27 @@ struct AnthropicError: Error, Sendable, Equatable {
     }
 
     /// A domain failure in Anthropic's shape: the one place the core's errors become Anthropic errors.
-    /// Copilot being busy or unavailable is Anthropic's `overloaded_error` (529).
     init(_ failure: ClientFailure) {
-        if failure.code == "upstream_busy" || failure.code == "upstream_unavailable" {
-            self.init(status: .init(code: 529), type: "overloaded_error", message: failure.message, retryAfter: failure.retryAfter)
-            return
+        self.init(status: HTTPResponse.Status(code: failure.status), code: failure.code, message: failure.message, retryAfter: failure.retryAfter)
+    }
+
+    /// An error of `status` and `code` (the gateway's machine-readable code), as Anthropic's clients
+    /// understand it:
+    /// - Copilot or the gateway being busy or unavailable is `overloaded_error` (529);
+    /// - the gateway's own Microsoft sign-in failing is a server error (502), not the client's
+    ///   `authentication_error`, which clients such as Claude Code read as a wrong key;
+    /// - a message too long for Copilot begins "prompt is too long", as clients look for.
+    init(status: HTTPResponse.Status, code: String?, message: String, retryAfter: Int?) {
+        switch code {
+        case "upstream_busy", "upstream_unavailable", "server_busy":
+            self.init(status: .init(code: 529), type: "overloaded_error", message: message, retryAfter: retryAfter)
+        case "not_signed_in", "upstream_unauthorized":
+            self.init(status: .badGateway, type: "api_error", message: message, retryAfter: retryAfter)
+        case "context_length_exceeded":
+            self.init(status: status, message: "prompt is too long: " + message, retryAfter: retryAfter)
+        default:
+            self.init(status: status, message: message, retryAfter: retryAfter)
         }
-        self.init(status: HTTPResponse.Status(code: failure.status), message: failure.message, retryAfter: failure.retryAfter)
     }
 
     init(_ error: some ClientFacingError) {
@@ -51,6 +65,7 @@ struct AnthropicError: Error, Sendable, Equatable {
         case 404: "not_found_error"
         case 413: "request_too_large"
         case 429: "rate_limit_error"
+        case 504: "timeout_error"
         case 529: "overloaded_error"
         case 500...: "api_error"
         default: "invalid_request_error"

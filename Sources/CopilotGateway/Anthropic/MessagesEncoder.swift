@@ -10,11 +10,15 @@ import NIOCore
 struct MessagesEncoder: ReplyStreamEncoder {
     let id: String
     let model: String
-    /// The input tokens `message_start` announces (the final count follows in `message_delta`).
+    /// The input tokens reported (at the start, at the end and in a whole answer): the whole conversation
+    /// the client sent, estimated, which is what a client measures its context by. (Copilot is sent
+    /// less, as it keeps the conversation on its side.)
     let estimatedInputTokens: Int
     /// The open content block's index, and whether it is text.
     private var openBlock: (index: Int, isText: Bool)?
     private var nextIndex = 0
+    /// The block of each tool call, by the call's index among the reply's calls.
+    private var callBlocks: [Int: Int] = [:]
 
     init(model: String, estimatedInputTokens: Int = 0, id: String = Self.newID()) {
         self.id = id
@@ -48,7 +52,7 @@ struct MessagesEncoder: ReplyStreamEncoder {
             content.append(.toolUse(id: Self.toolUseID(call.id), name: call.name, input: input))
         }
         return AnthropicMessage(
-            id: id, model: model, content: content, stopReason: Self.stopReason(reply.finishReason), usage: .init(reply.usage))
+            id: id, model: model, content: content, stopReason: Self.stopReason(reply.finishReason), usage: usage(reply.usage))
     }
 
     // MARK: Stream
@@ -72,17 +76,23 @@ struct MessagesEncoder: ReplyStreamEncoder {
                 try open(.text(""), isText: true, into: &buffer)
             }
             try write("content_block_delta", Delta(index: openBlock?.index ?? 0, delta: .text(text)), into: &buffer)
-        case .toolCallStarted(_, let id, let name):
+        case .toolCallStarted(let call, let id, let name):
             try close(into: &buffer)
             try open(.toolUse(id: Self.toolUseID(id), name: name, input: .object([:])), isText: false, into: &buffer)
-        case .toolCallArguments(_, let fragment):
-            try write("content_block_delta", Delta(index: openBlock?.index ?? 0, delta: .json(fragment)), into: &buffer)
+            callBlocks[call] = openBlock?.index
+        case .toolCallArguments(let call, let fragment):
+            try write("content_block_delta", Delta(index: callBlocks[call] ?? openBlock?.index ?? 0, delta: .json(fragment)), into: &buffer)
         case .finished(let reason, let usage):
             try close(into: &buffer)
-            try write("message_delta", MessageDelta(stopReason: Self.stopReason(reason), usage: .init(usage)), into: &buffer)
+            try write("message_delta", MessageDelta(stopReason: Self.stopReason(reason), usage: self.usage(usage)), into: &buffer)
             buffer.writeImmutableBuffer(Self.event("message_stop", #"{"type":"message_stop"}"#))
         }
         return buffer
+    }
+
+    /// The reply's output tokens beside the conversation's estimated input tokens.
+    private func usage(_ usage: TokenUsage) -> AnthropicMessage.Usage {
+        AnthropicMessage.Usage(inputTokens: estimatedInputTokens, outputTokens: usage.output)
     }
 
     /// A failure after the stream began, as its last event.

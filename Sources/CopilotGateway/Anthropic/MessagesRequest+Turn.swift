@@ -18,6 +18,9 @@ extension MessagesRequest {
                 model: model.isEmpty ? "copilot" : model, caller: caller, sessionKey: sessionKey(header: session),
                 instructions: instructions.isEmpty ? nil : instructions.joined(separator: "\n\n"), entries: entries, tools: catalogue,
                 stream: stream, webSearch: webSearch, dialect: .anthropicMessages)
+        } catch .nothingToAnswer {
+            throw .invalidRequest(
+                "messages: the conversation ends with an assistant message (a prefill, or calls without their results); Copilot cannot continue a partial reply. End `messages` with a user message or `tool_result` blocks.")
         } catch {
             throw AnthropicError(error)
         }
@@ -40,18 +43,19 @@ extension MessagesRequest {
         var offered: [OfferedTool] = []
         var webSearch: Bool?
         for (index, tool) in tools.enumerated() {
-            if let serverTool = tool.serverToolType {
-                guard serverTool.hasPrefix("web_search") else {
+            if let type = tool.anthropicToolType {
+                if type.hasPrefix("web_search") { webSearch = true }
+                // Anthropic's tool search finds deferred tools; every tool here is offered anyway.
+                guard type.hasPrefix("web_search") || type.hasPrefix("tool_search_tool") else {
                     throw .invalidRequest(
-                        "tools.\(index): `\(serverTool)` is one of Anthropic's server tools, which Copilot cannot run through the gateway; offer it as a client tool (name, description, input_schema) instead.")
+                        "tools.\(index): `\(type)` is one of Anthropic's own tools, whose definition lives on Anthropic's servers, so the gateway cannot describe it to Copilot; offer it as a custom tool (name, description, input_schema) instead.")
                 }
-                webSearch = true
                 continue
             }
-            guard Self.isValidToolName(tool.name) else {
+            guard let name = tool.name, Self.isValidToolName(name) else {
                 throw .invalidRequest("tools.\(index).name: must be 1 to 128 letters, digits, underscores or hyphens.")
             }
-            offered.append(OfferedTool(name: tool.name, description: tool.description ?? "", parameters: tool.inputSchema ?? .object([:])))
+            offered.append(OfferedTool(name: name, description: tool.description ?? "", parameters: tool.inputSchema ?? .object([:])))
         }
         guard !offered.isEmpty else { return (nil, webSearch) }
         let choice: ToolChoice
@@ -87,7 +91,7 @@ extension MessagesRequest {
                 case .text(let text): content.append(.text(text))
                 case .attachment(let image): content.append(image ? .image : .document)
                 case .toolUse(let id, let name, let input): calls.append(HistoryCall(id: id, name: name, arguments: input.compactText))
-                case .toolResult, .thinking: break
+                case .toolResult, .ignored: break
                 }
             }
             return [.assistant(content, calls: calls)]
@@ -102,7 +106,7 @@ extension MessagesRequest {
                     if !pending.isEmpty { entries.append(.user(pending)) }
                     pending = []
                     entries.append(.toolResult(callID: id, name: nil, [.text(isError ? CopilotPrompt.failedToolResult(content) : content)]))
-                case .toolUse, .thinking: break
+                case .toolUse, .ignored: break
                 }
             }
             if !pending.isEmpty || entries.isEmpty { entries.append(.user(pending)) }

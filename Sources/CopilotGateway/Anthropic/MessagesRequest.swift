@@ -63,11 +63,11 @@ struct MessagesRequest: Decodable, Sendable {
         }
     }
 
-    /// A client tool (`name`, `description`, `input_schema`), or one of Anthropic's server tools (a
-    /// versioned `type` such as `web_search_20250305` or `bash_20250124`).
+    /// A client tool (`name`, `description`, `input_schema`), or one of Anthropic's own (a versioned
+    /// `type` such as `web_search_20250305` or `bash_20250124`, some without a name).
     struct Tool: Decodable, Sendable {
         var type: String?
-        var name: String
+        var name: String?
         var description: String?
         var inputSchema: JSONValue?
 
@@ -76,8 +76,8 @@ struct MessagesRequest: Decodable, Sendable {
             case inputSchema = "input_schema"
         }
 
-        /// A server tool: a `type` other than `custom`.
-        var serverToolType: String? {
+        /// One of Anthropic's tools: a `type` other than `custom`.
+        var anthropicToolType: String? {
             guard let type, type != "custom" else { return nil }
             return type
         }

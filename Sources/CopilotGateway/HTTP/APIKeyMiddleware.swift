@@ -49,7 +49,7 @@ struct APIKeyMiddleware: RouterMiddleware {
             throw OpenAIError(
                 status: .unauthorized,
                 message: APIKeys.presented(in: request) == nil
-                    ? "No API key: send one of the gateway's keys (GATEWAY_API_KEYS) as `Authorization: Bearer <key>`."
+                    ? "No API key: send one of the gateway's keys (GATEWAY_API_KEYS) as `Authorization: Bearer <key>` or `x-api-key: <key>`."
                     : "Incorrect API key: it is not one of the gateway's keys (GATEWAY_API_KEYS).",
                 type: "invalid_request_error", code: "invalid_api_key")
         }

@@ -13,18 +13,17 @@ extension AnthropicError {
 
     /// An error the HTTP layer words in OpenAI's terms (a missing key, a body too large), in Anthropic's shape.
     init(_ error: OpenAIError) {
-        if error.code == "upstream_busy" || error.code == "upstream_unavailable" {
-            self.init(status: .init(code: 529), type: "overloaded_error", message: error.message, retryAfter: error.retryAfter)
-        } else {
-            self.init(status: error.status, message: error.message, retryAfter: error.retryAfter)
-        }
+        self.init(status: error.status, code: error.code, message: error.message, retryAfter: error.retryAfter)
         closesConnection = error.closesConnection
     }
 
-    /// Whether a request speaks the Anthropic Messages API (`/v1/messages`, `/messages`, and their
-    /// `count_tokens`), so that its errors are Anthropic's.
+    /// Whether a request speaks the Anthropic Messages API, so that its errors are Anthropic's: one of
+    /// its routes, or any request with an `anthropic-version` header (the models list, an unknown path).
     static func isAnthropic(_ request: Request) -> Bool {
         let path = request.uri.path
-        return path.hasSuffix("/messages") || path.hasSuffix("/messages/count_tokens")
+        if routes.contains(path) { return true }
+        return !path.hasSuffix("/chat/completions") && request.headers[HTTPField.Name("anthropic-version")!] != nil
     }
+
+    static let routes: Set<String> = ["/v1/messages", "/messages", "/v1/messages/count_tokens", "/messages/count_tokens"]
 }

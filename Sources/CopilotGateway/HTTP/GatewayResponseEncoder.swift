@@ -18,3 +18,4 @@ public struct GatewayResponseEncoder: ResponseEncoder {
 
 extension ChatCompletion: ResponseEncodable {}
 extension ModelList: ResponseEncodable {}
+extension ModelList.Model: ResponseEncodable {}

@@ -45,8 +45,14 @@ struct MessagesController: Sendable {
     /// `{"input_tokens": n}`: the gateway's estimate for the system prompt, the messages and the tools.
     @Sendable func countTokens(_ request: Request, context: GatewayRequestContext) async throws -> TokenCount {
         let messages = try await Self.decode(request)
-        let texts = messages.system.map(\.text) + messages.messages.flatMap(MessagesRequest.entries(of:)).compactMap(Transcript.text(of:))
-            + messages.tools.map { [$0.name, $0.description ?? "", $0.inputSchema?.compactText ?? ""].joined(separator: "\n") }
+        var texts: [String] = messages.system.map(\.text)
+        for message in messages.messages {
+            if message.role == .system { texts.append(MessagesRequest.text(of: message)) }
+            texts += MessagesRequest.entries(of: message).compactMap(Transcript.text(of:))
+        }
+        for tool in messages.tools {
+            texts += [tool.name ?? "", tool.description ?? "", tool.inputSchema?.compactText ?? ""]
+        }
         return TokenCount(inputTokens: TokenEstimator.estimate(texts))
     }
 

@@ -11,11 +11,27 @@ struct ModelsController: Sendable {
     func addRoutes(to router: some RouterMethods<GatewayRequestContext>) {
         router.get("/v1/models", use: list)
         router.get("/models", use: list)
+        router.get("/v1/models/{id}", use: model)
+        router.get("/models/{id}", use: model)
+    }
+
+    /// `GET /v1/models/{id}`: one model, in the shape of the API the request speaks.
+    @Sendable func model(_ request: Request, context: GatewayRequestContext) throws -> Response {
+        let id = try context.parameters.require("id")
+        guard names.contains(id) else { throw HTTPError(.notFound) }
+        if request.headers[HTTPField.Name("anthropic-version")!] != nil {
+            return try anthropicModel(id).response(from: request, context: context)
+        }
+        return try ModelList.Model(id: id, created: Int(startedAt.timeIntervalSince1970)).response(from: request, context: context)
+    }
+
+    func anthropicModel(_ id: String) -> AnthropicModelList.Model {
+        AnthropicModelList.Model(id: id, displayName: id, createdAt: startedAt.formatted(.iso8601))
     }
 
     @Sendable func list(_ request: Request, context: GatewayRequestContext) throws -> Response {
         if request.headers[HTTPField.Name("anthropic-version")!] != nil {
-            let models = names.map { AnthropicModelList.Model(id: $0, displayName: $0, createdAt: startedAt.formatted(.iso8601)) }
+            let models = names.map(anthropicModel)
             return try AnthropicModelList(data: models, firstID: names.first, lastID: names.last).response(from: request, context: context)
         }
         let created = Int(startedAt.timeIntervalSince1970)
@@ -34,11 +50,28 @@ struct AnthropicModelList: ResponseEncodable {
         case data, hasMore = "has_more", firstID = "first_id", lastID = "last_id"
     }
 
-    struct Model: Encodable {
+    /// Anthropic's `ModelInfo`; Copilot has no published token limits, so those are null.
+    struct Model: ResponseEncodable {
         var type = "model"
         var id: String
         var displayName: String
         var createdAt: String
-        enum CodingKeys: String, CodingKey { case type, id, displayName = "display_name", createdAt = "created_at" }
+        var lifecycle = "active"
+
+        enum CodingKeys: String, CodingKey {
+            case type, id, lifecycle, displayName = "display_name", createdAt = "created_at"
+            case maxInputTokens = "max_input_tokens", maxTokens = "max_tokens"
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(type, forKey: .type)
+            try container.encode(id, forKey: .id)
+            try container.encode(displayName, forKey: .displayName)
+            try container.encode(createdAt, forKey: .createdAt)
+            try container.encode(lifecycle, forKey: .lifecycle)
+            try container.encodeNil(forKey: .maxInputTokens)
+            try container.encodeNil(forKey: .maxTokens)
+        }
     }
 }
