@@ -115,3 +115,25 @@ private func byKey(_ records: [ConversationRecord]) -> [ConversationRecord] { re
         }
     }
 }
+
+@Suite struct ResponseStoreTests {
+    @Test func keptResponsesSurviveAReopenAndGoWhenDeletedOrExpired() async throws {
+        try await withTemporaryFolder { folder in
+            let path = folder.appendingPathComponent("state/conversations.sqlite").path
+            let old = StoredResponse(id: "resp_old", caller: "key:a", createdAt: Date(timeIntervalSince1970: 1000), payload: Data("old".utf8))
+            let new = StoredResponse(id: "resp_new", caller: "key:b", createdAt: Date(timeIntervalSince1970: 5000), payload: Data("new".utf8))
+            do {
+                let store = try SQLiteConversationStore(path: path)
+                try await store.save(old)
+                try await store.save(new)
+            }
+            let reopened = try SQLiteConversationStore(path: path)
+            #expect(try await reopened.response(id: "resp_new") == new)
+            try await reopened.deleteResponses(before: Date(timeIntervalSince1970: 2000))
+            #expect(try await reopened.response(id: "resp_old") == nil)
+            #expect(try await reopened.deleteResponse(id: "resp_new"))
+            #expect(try await reopened.deleteResponse(id: "resp_new") == false)
+            #expect(try await reopened.response(id: "resp_new") == nil)
+        }
+    }
+}

@@ -148,6 +148,20 @@ struct CopilotPrompt: Sendable {
         return lines.joined(separator: "\n")
     }
 
+    /// A tool whose input is free text (a Responses API `custom` tool) offered as a function of one
+    /// string argument, `input`: the parameters, with the grammar the text must follow when there is one.
+    static func freeTextParameters(grammar: (syntax: String, definition: String)?) -> JSONValue {
+        var description = "The tool's whole input, as free text."
+        if let grammar {
+            description += " It must follow this \(grammar.syntax) grammar:\n\(grammar.definition)"
+        }
+        return .object([
+            "type": .string("object"),
+            "properties": .object(["input": .object(["type": .string("string"), "description": .string(description)])]),
+            "required": .array([.string("input")]),
+        ])
+    }
+
     /// Changes when the catalogue's text changes, so that it is sent again.
     static func catalogueDigest(_ tools: ToolCatalogue) -> String {
         SHA256.hash(data: Data(catalogue(tools).utf8)).prefix(16).lowercaseHex

@@ -1,6 +1,6 @@
 /// One message of a conversation as the gateway understands it, whatever API it came through.
 /// System prompts are not entries: they are a turn's `instructions`.
-public enum TurnEntry: Sendable, Equatable {
+public enum TurnEntry: Sendable, Equatable, Codable {
     case user([TurnContent])
     /// An assistant message, and the tools it called.
     case assistant([TurnContent], calls: [HistoryCall] = [])
@@ -28,7 +28,7 @@ public enum TurnEntry: Sendable, Equatable {
 }
 
 /// A piece of a message. Pictures and sound cannot reach Copilot; they become a note.
-public enum TurnContent: Sendable, Equatable {
+public enum TurnContent: Sendable, Equatable, Codable {
     case text(String)
     case image
     case audio
@@ -36,7 +36,7 @@ public enum TurnContent: Sendable, Equatable {
 }
 
 /// A tool call made earlier in the conversation, as the client sent it back.
-public struct HistoryCall: Sendable, Equatable {
+public struct HistoryCall: Sendable, Equatable, Codable {
     public var id: String?
     public var name: String?
     /// The arguments as JSON text.

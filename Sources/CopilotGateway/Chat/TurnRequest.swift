@@ -75,5 +75,6 @@ public struct TurnRequest: Sendable, Equatable {
     public enum Dialect: String, Sendable {
         case chatCompletions = "chat.completions"
         case anthropicMessages = "anthropic.messages"
+        case responses = "openai.responses"
     }
 }

@@ -14,11 +14,14 @@ extension GatewayConfiguration {
         public static let queueSeconds = 30
         /// `COPILOT_MAX_CONCURRENT`
         public static let maxConcurrentTurns = 4
+        /// `COPILOT_SESSION_TTL`
+        public static let sessionTTLSeconds = 1800
 
         public static var keepAliveInterval: Duration { .seconds(keepAliveSeconds) }
         public static var shutdownGrace: Duration { .seconds(shutdownGraceSeconds) }
         public static var bodyTimeout: Duration { .seconds(bodyTimeoutSeconds) }
         public static var maxBodySize: Int { maxBodyMB << 20 }
         public static var upstreamQueueWait: Duration { .seconds(queueSeconds) }
+        public static var sessionTTL: Duration { .seconds(sessionTTLSeconds) }
     }
 }

@@ -102,7 +102,7 @@ public struct GatewayConfiguration: Sendable {
         }
 
         self.webEnabled = !settings.flag("COPILOT_DISABLE_WEB", default: true)
-        self.sessionTTL = settings.seconds("COPILOT_SESSION_TTL", default: 1800, range: 0...31_536_000)
+        self.sessionTTL = settings.seconds("COPILOT_SESSION_TTL", default: Defaults.sessionTTLSeconds, range: 0...31_536_000)
         self.alwaysNewConversation = settings.flag("COPILOT_ALWAYS_NEW_CONVERSATION", default: false)
         self.retryOn5xx = settings.flag("COPILOT_RETRY_ON_5XX", default: true)
         self.upstreamTimeout = settings.seconds("COPILOT_TIMEOUT", default: 300, range: 1...3600)

@@ -32,7 +32,7 @@ public enum ConversationStoreError: Error, CustomStringConvertible {
 /// Reads and writes go through GRDB's async API, which runs them off the caller's thread and so never
 /// blocks a NIO event loop. A committed `apply` survives a crash of the gateway.
 public final class SQLiteConversationStore: ConversationStore {
-    private let pool: DatabasePool
+    let pool: DatabasePool
 
     /// Opens the database at `path`, creating it and its folder (mode 0700) if missing; the file is mode 0600.
     ///
@@ -89,6 +89,7 @@ public final class SQLiteConversationStore: ConversationStore {
         migrator.registerMigration("v2: tools digest") { db in
             try db.alter(table: "conversation") { table in table.add(column: "toolsDigest", .text) }
         }
+        registerResponseTable(in: &migrator)
         return migrator
     }
 

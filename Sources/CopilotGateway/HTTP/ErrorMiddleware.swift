@@ -56,7 +56,7 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         switch status {
         case .notFound:
             return OpenAIError(
-                status: .notFound, message: "Unknown path: \(request.method) \(request.uri.path). The gateway serves POST /v1/chat/completions, POST /v1/messages and GET /v1/models.",
+                status: .notFound, message: "Unknown path: \(request.method) \(request.uri.path). The gateway serves POST /v1/chat/completions, POST /v1/responses, POST /v1/messages and GET /v1/models.",
                 type: "invalid_request_error", code: "not_found")
         case .contentTooLarge:
             return OpenAIError(status: .contentTooLarge, message: "The request body is too large.", type: "invalid_request_error", code: "request_too_large")

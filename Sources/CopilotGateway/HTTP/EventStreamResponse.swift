@@ -26,6 +26,8 @@ struct EventStreamResponse<Encoder: ReplyStreamEncoder> {
     let logger: Logger
     /// When the request arrived, for the time to the first token.
     let start: ContinuousClock.Instant
+    /// Called with the reply once it has been sent whole.
+    var onFinished: @Sendable (TurnReply) async -> Void = { _ in }
 
     var response: Response {
         let headers: HTTPFields = [
@@ -43,7 +45,7 @@ struct EventStreamResponse<Encoder: ReplyStreamEncoder> {
         try await writer.write(encoder.opening())
         do {
             let started = started
-            _ = try await relay.run({ emit in try await started.run(emit: emit) }) { event in
+            let reply = try await relay.run({ emit in try await started.run(emit: emit) }) { event in
                 guard let event else { return try await writer.write(Encoder.keepAlive) }
                 if waitingForFirstEvent {
                     waitingForFirstEvent = false
@@ -52,6 +54,7 @@ struct EventStreamResponse<Encoder: ReplyStreamEncoder> {
                 try await writer.write(encoder.encode(event))
             }
             end = .completed
+            await onFinished(reply)
         } catch TurnError.shuttingDown {
             end = .shutdown
             logger.notice("Ended a running stream: the gateway is shutting down")

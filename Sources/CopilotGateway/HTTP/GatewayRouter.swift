@@ -30,7 +30,8 @@ public struct RouteLimits: Sendable {
 /// sign-in link).
 func buildRouter(
     turns: TurnPipeline, account: MicrosoftAccount? = nil, modelNames: [String], apiKeys: APIKeys = APIKeys([]),
-    access: AdminAccess = AdminAccess(adminKey: nil), announceLink: @escaping @Sendable () -> Void = {}, limits: RouteLimits = RouteLimits()
+    access: AdminAccess = AdminAccess(adminKey: nil), announceLink: @escaping @Sendable () -> Void = {}, limits: RouteLimits = RouteLimits(),
+    responses: any ResponseStore = MemoryResponseStore(), responseTTL: Duration = GatewayConfiguration.Defaults.sessionTTL
 ) -> Router<GatewayRequestContext> {
     let metrics = turns.metrics
     let router = Router(context: GatewayRequestContext.self)
@@ -47,6 +48,7 @@ func buildRouter(
     let relay = ReplyRelay(keepAlive: limits.keepAliveInterval, shutdownGrace: limits.shutdownGrace)
     ChatCompletionsController(turns: turns, relay: relay).addRoutes(to: api)
     MessagesController(turns: turns, relay: relay).addRoutes(to: api)
+    ResponsesController(turns: turns, relay: relay, store: responses, ttl: responseTTL).addRoutes(to: api)
     ImagesController().addRoutes(to: api)
     let models = ModelsController(names: modelNames, startedAt: Date())
     models.addRoutes(to: api)

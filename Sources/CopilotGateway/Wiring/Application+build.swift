@@ -24,7 +24,8 @@ public func buildApplication(
         upstream: dependencies.upstream, settings: .init(configuration), directory: directory, metrics: dependencies.metrics, logger: logger)
     let router = buildRouter(
         turns: turns, account: account, modelNames: configuration.modelNames, apiKeys: APIKeys(configuration.apiKeys),
-        access: access, announceLink: { announceLink(false) }, limits: RouteLimits(configuration))
+        access: access, announceLink: { announceLink(false) }, limits: RouteLimits(configuration),
+        responses: dependencies.responses, responseTTL: configuration.sessionTTL)
     let readiness = Readiness(account: account, tokens: dependencies.tokens, upstream: dependencies.upstreamHealth)
     router.get("/readyz") { _, _ in await readiness.response() }
     return Application(

@@ -13,6 +13,8 @@ public struct GatewayDependencies: Sendable {
     /// The signed-in account; nil with a fixed token, the simulator, or no way to sign in.
     public var account: MicrosoftAccount?
     var conversations: any ConversationStore
+    /// The Responses API's kept answers (`previous_response_id`, `GET /v1/responses/{id}`).
+    var responses: any ResponseStore
     var metrics: GatewayMetrics
     /// Who may use `/login` and `/metrics`; by default the configuration's admin key.
     var adminAccess: AdminAccess?
@@ -21,7 +23,8 @@ public struct GatewayDependencies: Sendable {
 
     init(
         upstream: any CopilotUpstream, upstreamHealth: UpstreamHealth = UpstreamHealth(), tokens: any AccessTokenProvider,
-        account: MicrosoftAccount? = nil, conversations: any ConversationStore, metrics: GatewayMetrics = GatewayMetrics(),
+        account: MicrosoftAccount? = nil, conversations: any ConversationStore, responses: (any ResponseStore)? = nil,
+        metrics: GatewayMetrics = GatewayMetrics(),
         adminAccess: AdminAccess? = nil, logger: Logger, now: @escaping @Sendable () -> Date = Date.init
     ) {
         self.upstream = upstream
@@ -29,6 +32,8 @@ public struct GatewayDependencies: Sendable {
         self.tokens = tokens
         self.account = account
         self.conversations = conversations
+        // A store that keeps conversations in SQLite keeps the responses beside them.
+        self.responses = responses ?? (conversations as? any ResponseStore) ?? MemoryResponseStore()
         self.metrics = metrics
         self.adminAccess = adminAccess
         self.logger = logger

@@ -1,0 +1,104 @@
+import HTTPTypes
+import Hummingbird
+
+import Foundation
+
+/// The OpenAI Responses API: `POST /v1/responses`, whole or as server-sent events (the Responses
+/// decoder makes a neutral turn, the turn pipeline runs it, the Responses encoder writes the reply),
+/// and `GET` and `DELETE /v1/responses/{id}` for the responses kept (unless `store: false`) for the
+/// session TTL, which `previous_response_id` continues from. Only the caller that asked sees one.
+struct ResponsesController: Sendable {
+    let turns: TurnPipeline
+    let relay: ReplyRelay
+    let store: any ResponseStore
+    /// How long a response is kept (`COPILOT_SESSION_TTL`).
+    let ttl: Duration
+    var metrics: GatewayMetrics { turns.metrics }
+
+    func addRoutes(to router: some RouterMethods<GatewayRequestContext>) {
+        for prefix in ["/v1", ""] {
+            router.post("\(prefix)/responses", use: create)
+            router.get("\(prefix)/responses/{id}", use: retrieve)
+            router.delete("\(prefix)/responses/{id}", use: delete)
+        }
+    }
+
+    @Sendable func create(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        let start = ContinuousClock.now
+        let (responses, turn) = try await decode(request, context: context)
+        let encoder = ResponsesEncoder(model: turn.model, echoed: responses.echoed, customTools: responses.customToolNames)
+        let keep: @Sendable (TurnReply) async -> Void = { [store, caller = context.caller] reply in
+            guard responses.store else { return }
+            let entry = TurnEntry.assistant(
+                reply.text.isEmpty ? [] : [.text(reply.text)], calls: reply.toolCalls.map { HistoryCall(id: $0.id, name: $0.name, arguments: $0.arguments) })
+            let record = ResponseRecord(instructions: turn.instructions, conversation: turn.history + turn.newTurn + [entry], body: encoder.response(reply))
+            guard let stored = try? record.stored(id: encoder.id, caller: caller, at: Date()) else { return }
+            try? await store.save(stored)
+        }
+        let turns = turns
+        if turn.stream {
+            let started = try await turns.start(turn)
+            var response = EventStreamResponse(started: started, encoder: encoder, relay: relay, metrics: metrics, logger: context.logger, start: start)
+            response.onFinished = keep
+            return response.response
+        }
+        let reply = try await relay.run({ _ in try await turns.start(turn).run { _ in } }, write: { _ in })
+        metrics.timeToFirstToken(.now - start, stream: false)
+        await keep(reply)
+        return try Body(encoder.response(reply)).response(from: request, context: context)
+    }
+
+    /// The request, its previous response if it names one, and the neutral turn; or the client's error.
+    private func decode(_ request: Request, context: GatewayRequestContext) async throws -> (ResponsesRequest, TurnRequest) {
+        do {
+            var request = request
+            // The body was read whole (and limited) before the request was admitted.
+            let body = try await request.collectBody(upTo: .max)
+            let responses: ResponsesRequest
+            do {
+                responses = try await JSONBody.decodeOffloaded(ResponsesRequest.self, from: body, what: "a valid Responses API request")
+            } catch let problem as JSONBody.Problem {
+                throw OpenAIError.invalidRequest(problem.message, param: problem.param)
+            }
+            context.facts.isStream = responses.stream
+            var previous: ResponseRecord?
+            if let id = responses.previousResponseID {
+                previous = try ResponseRecord(try await stored(id, context: context, param: "previous_response_id"))
+            }
+            return (responses, try responses.turnRequest(caller: context.caller, previous: previous))
+        } catch {
+            metrics.rejected(.invalidRequest)
+            throw error
+        }
+    }
+
+    @Sendable func retrieve(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        let stored = try await stored(try context.parameters.require("id"), context: context, param: nil)
+        return try Body(try ResponseRecord(stored).body).response(from: request, context: context)
+    }
+
+    @Sendable func delete(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        let stored = try await stored(try context.parameters.require("id"), context: context, param: nil)
+        _ = try await store.deleteResponse(id: stored.id)
+        let deleted: JSONValue = .object(["id": .string(stored.id), "object": .string("response.deleted"), "deleted": .bool(true)])
+        return try Body(deleted).response(from: request, context: context)
+    }
+
+    /// The caller's kept response `id`, or a 404 (another caller's, expired and unknown ones alike).
+    private func stored(_ id: String, context: GatewayRequestContext, param: String?) async throws -> StoredResponse {
+        try await store.deleteResponses(before: Date().addingTimeInterval(-Double(ttl.components.seconds)))
+        guard let stored = try await store.response(id: id), stored.caller == context.caller else {
+            throw OpenAIError(
+                status: .notFound, message: "No response with id '\(id)': it was never kept (store: false), has expired, or belongs to another API key.",
+                type: "invalid_request_error", param: param, code: param == nil ? "response_not_found" : "previous_response_not_found")
+        }
+        return stored
+    }
+
+    /// A JSON value as the route's answer.
+    struct Body: ResponseEncodable {
+        var value: JSONValue
+        init(_ value: JSONValue) { self.value = value }
+        func encode(to encoder: any Encoder) throws { try value.encode(to: encoder) }
+    }
+}

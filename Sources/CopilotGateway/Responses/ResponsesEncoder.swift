@@ -1,0 +1,120 @@
+import Foundation
+import NIOCore
+
+/// The Responses dialect's encoder: a reply as one `response` object, or its events as the Responses
+/// API streams them, each with its `event:` line and a `sequence_number`:
+/// `response.created`, `response.in_progress`; for text `response.output_item.added`,
+/// `response.content_part.added`, `response.output_text.delta`…, `response.output_text.done`,
+/// `response.content_part.done`, `response.output_item.done`; for a call `response.output_item.added`,
+/// `response.function_call_arguments.delta`… and `.done` (a custom tool's input as
+/// `response.custom_tool_call_input.delta` and `.done`), `response.output_item.done`; then
+/// `response.completed` (`incomplete` when Copilot declined). A failure after the start is
+/// `response.failed`.
+struct ResponsesEncoder: ReplyStreamEncoder {
+    let id: String
+    let createdAt: Int
+    let model: String
+    /// The request's fields the response repeats.
+    let echoed: [String: JSONValue]
+    /// Calls of these tools carry free text (`custom_tool_call`), not JSON arguments.
+    let customTools: Set<String>
+    /// The next event's sequence number (`opening` takes 0 and 1).
+    var sequence = 2
+    /// The finished output items, and the one being written.
+    var output: [JSONValue] = []
+    var open: OpenItem?
+
+    struct OpenItem {
+        var item: [String: JSONValue]
+        var text = ""
+        var isMessage: Bool { item["type"] == .string("message") }
+    }
+
+    init(model: String, echoed: [String: JSONValue], customTools: Set<String>, id: String = "resp_" + Self.hex(), createdAt: Int = Int(Date().timeIntervalSince1970)) {
+        self.id = id
+        self.createdAt = createdAt
+        self.model = model
+        self.echoed = echoed
+        self.customTools = customTools
+    }
+
+    /// The id of the response's message item (one per response).
+    var messageID: String { "msg_" + id.dropFirst("resp_".count) }
+
+    static func hex() -> String {
+        UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+    }
+
+    // MARK: Whole
+
+    /// The whole answer.
+    func response(_ reply: TurnReply) -> JSONValue {
+        var items: [JSONValue] = []
+        if !reply.text.isEmpty {
+            items.append(.object(Self.message(id: messageID, text: reply.text, status: "completed")))
+        }
+        for call in reply.toolCalls {
+            items.append(.object(callItem(call.id, name: call.name, arguments: call.arguments, status: "completed")))
+        }
+        return response(status: reply.finishReason == .contentFilter ? "incomplete" : "completed", output: items, usage: reply.usage)
+    }
+
+    /// The response object, with the echoed request fields and their defaults.
+    func response(status: String, output: [JSONValue], usage: TokenUsage?, error: ClientFailure? = nil) -> JSONValue {
+        var object: [String: JSONValue] = [
+            "id": .string(id), "object": .string("response"), "created_at": .number(Double(createdAt)), "status": .string(status),
+            "model": .string(model), "output": .array(output), "error": .null, "incomplete_details": .null,
+            "instructions": .null, "tools": .array([]), "tool_choice": .string("auto"), "parallel_tool_calls": .bool(true),
+            "text": .object(["format": .object(["type": .string("text")])]), "metadata": .object([:]), "store": .bool(false),
+            "temperature": .null, "top_p": .null, "max_output_tokens": .null, "previous_response_id": .null, "truncation": .string("disabled"),
+            "usage": usage.map(Self.usage) ?? .null,
+        ]
+        object.merge(echoed) { _, request in request }
+        if status == "incomplete" { object["incomplete_details"] = .object(["reason": .string("content_filter")]) }
+        if let error {
+            let code = error.kind == .rateLimit ? "rate_limit_exceeded" : "server_error"
+            object["error"] = .object(["code": .string(code), "message": .string(error.message)])
+        }
+        return .object(object)
+    }
+
+    static func usage(_ usage: TokenUsage) -> JSONValue {
+        .object([
+            "input_tokens": .number(Double(usage.input)), "input_tokens_details": .object(["cached_tokens": .number(0), "cache_write_tokens": .number(0)]),
+            "output_tokens": .number(Double(usage.output)), "output_tokens_details": .object(["reasoning_tokens": .number(0)]),
+            "total_tokens": .number(Double(usage.input + usage.output)),
+        ])
+    }
+
+    static func message(id: String, text: String, status: String) -> [String: JSONValue] {
+        [
+            "type": .string("message"), "id": .string(id), "status": .string(status), "role": .string("assistant"),
+            "content": .array(text.isEmpty && status == "in_progress" ? [] : [outputText(text)]),
+        ]
+    }
+
+    static func outputText(_ text: String) -> JSONValue {
+        .object(["type": .string("output_text"), "text": .string(text), "annotations": .array([]), "logprobs": .array([])])
+    }
+
+    /// A `function_call` item, or a `custom_tool_call` whose input is the call's `input` argument.
+    func callItem(_ callID: String, name: String, arguments: String, status: String) -> [String: JSONValue] {
+        var item: [String: JSONValue] = ["call_id": .string(callID), "name": .string(name), "status": .string(status)]
+        if customTools.contains(name) {
+            item["type"] = .string("custom_tool_call")
+            item["id"] = .string("ctc_" + callID)
+            item["input"] = .string(Self.freeText(arguments))
+        } else {
+            item["type"] = .string("function_call")
+            item["id"] = .string("fc_" + callID)
+            item["arguments"] = .string(arguments)
+        }
+        return item
+    }
+
+    /// A custom tool's free-text input from the arguments object Copilot wrote.
+    static func freeText(_ arguments: String) -> String {
+        guard let value = try? JSONDecoder().decode(JSONValue.self, from: Data(arguments.utf8)) else { return arguments }
+        return value["input"]?.stringValue ?? arguments
+    }
+}

@@ -1,0 +1,82 @@
+/// The Responses dialect's decoder: a request becomes the core's neutral `TurnRequest`.
+extension ResponsesRequest {
+    /// The turn this request asks for, or an OpenAI error that names the field at fault. `previous`
+    /// is the stored response `previous_response_id` names: its conversation comes before `input`,
+    /// and its instructions stand when the request gives none.
+    func turnRequest(caller: String, previous: ResponseRecord? = nil) throws(OpenAIError) -> TurnRequest {
+        guard !input.isEmpty else { throw .invalidRequest("`input` must not be empty.", param: "input") }
+        let (catalogue, webSearch) = try toolCatalogue()
+        let format = try responseFormat()
+        let given = ([instructions ?? ""] + input.compactMap(Self.systemText)).map(\.trimmingWhitespace).filter { !$0.isEmpty }
+        let instructions = given.isEmpty ? (previous?.instructions.map { [$0] } ?? []) : given
+        let entries = try self.entries(after: previous?.conversation ?? [])
+        do {
+            return try TurnRequest(
+                model: model.flatMap { $0.isEmpty ? nil : $0 } ?? "copilot", caller: caller, sessionKey: sessionKey,
+                instructions: instructions.isEmpty ? nil : instructions.joined(separator: "\n\n"), entries: entries, tools: catalogue,
+                responseFormat: format, stream: stream, webSearch: webSearch, dialect: .responses)
+        } catch {
+            throw Self.wording(error)
+        }
+    }
+
+    /// The client's own name for the conversation: `prompt_cache_key` (Codex sends one per session),
+    /// else `user` or `safety_identifier`.
+    var sessionKey: String? {
+        if let promptCacheKey, !promptCacheKey.isEmpty { return "session:\(promptCacheKey)" }
+        return [user, safetyIdentifier].compactMap { $0 }.first { !$0.isEmpty }.map { "user:\($0)" }
+    }
+
+    /// The core's request errors in this dialect's words (its field is `input`, not `messages`).
+    static func wording(_ error: TurnRequestError) -> OpenAIError {
+        let message = switch error {
+        case .noMessages: "`input` must not be empty."
+        case .noUserMessage: "`input` must contain a user message."
+        case .nothingToAnswer: "The last input item must be from the user (or a function_call_output); there is nothing for Copilot to answer."
+        case .noText: "The user message has no text for Copilot to answer."
+        }
+        return .invalidRequest(message, param: "input")
+    }
+
+    static func systemText(_ item: Item) -> String? {
+        guard case .message(let role, let content) = item, role == .system || role == .developer else { return nil }
+        return Transcript.text(of: content)
+    }
+
+    /// The items as conversation entries after `earlier` (a previous response's conversation): a call
+    /// joins the assistant message before it; every output must answer a call made before it.
+    func entries(after earlier: [TurnEntry] = []) throws(OpenAIError) -> [TurnEntry] {
+        var entries = earlier
+        var calls: Set<String> = []
+        for case .assistant(_, let made) in earlier {
+            calls.formUnion(made.compactMap(\.id))
+        }
+        func addCall(_ call: HistoryCall) {
+            if case .assistant(let content, let earlier)? = entries.last {
+                entries[entries.count - 1] = .assistant(content, calls: earlier + [call])
+            } else {
+                entries.append(.assistant([], calls: [call]))
+            }
+        }
+        for (index, item) in input.enumerated() {
+            switch item {
+            case .message(.user, let content): entries.append(.user(content))
+            case .message(.assistant, let content): entries.append(.assistant(content))
+            case .message: break
+            case .functionCall(let id, let name, let arguments):
+                calls.insert(id)
+                addCall(HistoryCall(id: id, name: name, arguments: arguments))
+            case .customToolCall(let id, let name, let input):
+                calls.insert(id)
+                addCall(HistoryCall(id: id, name: name, arguments: JSONValue.object(["input": .string(input)]).compactText))
+            case .functionCallOutput(let id, let output), .customToolCallOutput(let id, let output):
+                guard calls.contains(id) else {
+                    throw .invalidRequest("`input[\(index)].call_id` '\(id)' answers no call made earlier in `input`.", param: "input[\(index)].call_id")
+                }
+                entries.append(.toolResult(callID: id, name: nil, [.text(output)]))
+            case .ignored: break
+            }
+        }
+        return entries
+    }
+}

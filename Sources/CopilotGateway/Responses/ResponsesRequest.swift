@@ -1,0 +1,67 @@
+/// `POST /v1/responses`: an OpenAI Responses API request, as far as the gateway reads it. The fields
+/// the response echoes are kept as they came; `temperature`, `reasoning`, `include`, `truncation`,
+/// `service_tier` and any unknown field are accepted and otherwise ignored.
+struct ResponsesRequest: Decodable, Sendable {
+    var model: String?
+    var input: [Item]
+    var instructions: String?
+    var tools: [Tool]
+    var toolChoice: JSONValue?
+    var parallelToolCalls: Bool?
+    var text: JSONValue?
+    var stream: Bool
+    var user: String?
+    var promptCacheKey: String?
+    var safetyIdentifier: String?
+    var previousResponseID: String?
+    /// Whether the response is kept for `previous_response_id` and `GET` (the default).
+    var store: Bool
+    /// The request's fields a response repeats, as they came.
+    var echoed: [String: JSONValue]
+
+    enum CodingKeys: String, CodingKey {
+        case model, input, instructions, tools, text, stream, user, metadata, temperature, store, truncation, reasoning
+        case toolChoice = "tool_choice", parallelToolCalls = "parallel_tool_calls", promptCacheKey = "prompt_cache_key"
+        case safetyIdentifier = "safety_identifier", previousResponseID = "previous_response_id", topP = "top_p"
+        case maxOutputTokens = "max_output_tokens", serviceTier = "service_tier"
+    }
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        model = try container.decodeIfPresent(String.self, forKey: .model)
+        if let text = try? container.decode(String.self, forKey: .input) {
+            input = [.message(role: .user, content: [.text(text)])]
+        } else {
+            input = try container.decode([Item].self, forKey: .input)
+        }
+        instructions = try container.decodeIfPresent(String.self, forKey: .instructions)
+        tools = try container.decodeIfPresent([Tool].self, forKey: .tools) ?? []
+        toolChoice = try container.decodeIfPresent(JSONValue.self, forKey: .toolChoice)
+        parallelToolCalls = try container.decodeIfPresent(Bool.self, forKey: .parallelToolCalls)
+        text = try container.decodeIfPresent(JSONValue.self, forKey: .text)
+        stream = try container.decodeIfPresent(Bool.self, forKey: .stream) ?? false
+        user = try container.decodeIfPresent(String.self, forKey: .user)
+        promptCacheKey = try container.decodeIfPresent(String.self, forKey: .promptCacheKey)
+        safetyIdentifier = try container.decodeIfPresent(String.self, forKey: .safetyIdentifier)
+        previousResponseID = try container.decodeIfPresent(String.self, forKey: .previousResponseID)
+        store = try container.decodeIfPresent(Bool.self, forKey: .store) ?? true
+        var echoed: [String: JSONValue] = [:]
+        for key: CodingKeys in [
+            .instructions, .tools, .toolChoice, .parallelToolCalls, .text, .temperature, .topP, .maxOutputTokens, .previousResponseID,
+            .store, .metadata, .user, .truncation, .reasoning, .serviceTier, .promptCacheKey, .safetyIdentifier,
+        ] {
+            if let value = try container.decodeIfPresent(JSONValue.self, forKey: key) { echoed[key.rawValue] = value }
+        }
+        self.echoed = echoed
+    }
+
+    /// A tool in the Responses shape: `function` (`name`, `description`, `parameters`, `strict`),
+    /// `custom` (`name`, `description`, `format`: its input is free text), or a built-in tool by `type`.
+    struct Tool: Decodable, Sendable {
+        var type: String
+        var name: String?
+        var description: String?
+        var parameters: JSONValue?
+        var format: JSONValue?
+    }
+}
