@@ -162,3 +162,18 @@ def test_the_readme_curl_command_and_codex_provider_block_are_right(stack):
     config = tomllib.loads(readme_block("## The Responses API and Codex", "toml"))
     provider = config["model_providers"][config["model_provider"]]
     assert provider["wire_api"] == "responses" and provider["base_url"].endswith("/v1")
+
+
+def test_copilots_citations_are_url_citation_annotations(client):
+    # The simulator cites sources for about half of all prompts (those whose hash is even).
+    for attempt in range(12):
+        response = client.responses.create(model="copilot", input=f"Tell me about gateways, take {attempt}.")
+        annotations = response.output[0].content[0].annotations
+        if annotations:
+            break
+    else:
+        pytest.fail("no cited answer in 12 prompts")
+    text = response.output_text
+    for annotation in annotations:
+        assert annotation.type == "url_citation" and annotation.url.startswith("http")
+        assert text[annotation.start_index:annotation.end_index].startswith("[")

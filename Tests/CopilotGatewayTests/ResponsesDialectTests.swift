@@ -114,3 +114,17 @@ import Testing
         #expect(turn.newTurn == [.toolResult(callID: "call_7", name: nil, [.text("sunny")])])
     }
 }
+
+@Suite struct URLCitationTests {
+    @Test func copilotsCitationsBecomeURLCitationsAtTheirMarkers() {
+        let text = "Due Friday [1], see [2] and [3].\n\n[1]: <https://a.example/x> \"Plan \\\"A\\\"\"\n[2]: <https://b.example>"
+        let annotations = URLCitations.annotations(in: text)
+        #expect(annotations.count == 2, "[3] has no source")
+        #expect(annotations.first == .object([
+            "type": .string("url_citation"), "url": .string("https://a.example/x"), "title": .string("Plan \"A\""),
+            "start_index": .number(11), "end_index": .number(14),
+        ]))
+        #expect(annotations.last?["url"]?.stringValue == "https://b.example" && annotations.last?["start_index"] == .number(20))
+        #expect(URLCitations.annotations(in: "No sources [1].").isEmpty)
+    }
+}

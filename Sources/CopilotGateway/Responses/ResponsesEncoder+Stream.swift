@@ -20,7 +20,7 @@ extension ResponsesEncoder {
             if open?.isMessage != true {
                 try close(into: &buffer)
                 try begin(Self.message(id: messageID, text: "", status: "in_progress"), into: &buffer)
-                try emit("response.content_part.added", ["content_index": .number(0), "part": Self.outputText("")], into: &buffer)
+                try emit("response.content_part.added", ["content_index": .number(0), "part": Self.outputText("", final: false)], into: &buffer)
             }
             open?.text += text
             try emit("response.output_text.delta", ["content_index": .number(0), "delta": .string(text), "logprobs": .array([])], into: &buffer)

@@ -93,8 +93,10 @@ struct ResponsesEncoder: ReplyStreamEncoder {
         ]
     }
 
-    static func outputText(_ text: String) -> JSONValue {
-        .object(["type": .string("output_text"), "text": .string(text), "annotations": .array([]), "logprobs": .array([])])
+    /// An `output_text` part; once the text is final, Copilot's citations are its `url_citation` annotations.
+    static func outputText(_ text: String, final: Bool = true) -> JSONValue {
+        let annotations = final ? URLCitations.annotations(in: text) : []
+        return .object(["type": .string("output_text"), "text": .string(text), "annotations": .array(annotations), "logprobs": .array([])])
     }
 
     /// A `function_call` item, or a `custom_tool_call` whose input is the call's `input` argument.
