@@ -138,12 +138,13 @@ def test_previous_response_id_continues_and_stored_responses_can_be_read_and_del
     with pytest.raises(openai.NotFoundError) as gone:
         client.responses.retrieve(first.id)
     assert gone.value.body["code"] == "response_not_found"
-    with pytest.raises(openai.NotFoundError) as unknown:
+    with pytest.raises(openai.BadRequestError) as unknown:
         client.responses.create(model="copilot", previous_response_id=first.id, input="And now?")
-    assert unknown.value.body["param"] == "previous_response_id"
+    assert unknown.value.body["param"] == "previous_response_id" and unknown.value.body["code"] == "previous_response_not_found"
 
 
 def test_store_false_keeps_nothing(client):
+    assert client.responses.create(model="copilot", input="REPLY `ok` ONLY").store is True
     response = client.responses.create(model="copilot", input="REPLY `ok` ONLY", store=False)
     assert response.store is False
     with pytest.raises(openai.NotFoundError):

@@ -52,6 +52,23 @@ import Testing
         #expect(turn.tools?.choice == .named("shell") && turn.tools?.allowsParallelCalls == false && turn.webSearch == true)
         #expect(turn.tools?.tools[1].parameters["properties"]?["input"]?["description"]?.stringValue?.contains("start: x") == true)
         #expect(request.customToolNames == ["apply_patch"])
+        let cached = try decode(#"{"input": "hi", "tools": [{"type": "web_search", "external_web_access": false}]}"#)
+        #expect(try cached.turnRequest(caller: "anonymous").webSearch == nil, "Codex's cached search asks for no live web")
+    }
+
+    @Test func failuresCarryTheCodesClientsActOn() {
+        let tooLong = ResponsesEncoder.error(UpstreamError.status(413, code: nil, message: nil, retryAfter: nil).failure)
+        #expect(tooLong["code"]?.stringValue == "context_length_exceeded")
+        let throttled = ResponsesEncoder.error(UpstreamError.status(429, code: nil, message: nil, retryAfter: 7).failure)
+        #expect(throttled["code"]?.stringValue == "rate_limit_exceeded" && throttled["message"]?.stringValue?.hasSuffix("try again in 7s.") == true)
+        #expect(ResponsesEncoder.error(UpstreamError.timeout.failure)["code"]?.stringValue == "server_error")
+    }
+
+    @Test func aDeclinedAnswerEndsWithResponseCompletedMarkedIncomplete() throws {
+        var encoder = ResponsesEncoder(model: "m", echoed: [:], customTools: [], id: "resp_1", createdAt: 1)
+        let text = String(buffer: try encoder.encode(.finished(.contentFilter, TokenUsage(input: 1, output: 1))))
+        #expect(text.hasPrefix("event: response.completed\n"))
+        #expect(text.contains(#""status":"incomplete""#) && text.contains(#""reason":"content_filter""#))
     }
 
     @Test(arguments: [
@@ -62,6 +79,8 @@ import Testing
         (#"{"input": "hi", "tools": [{"type": "function", "name": "a b"}]}"#, "tools[0].name"),
         (#"{"input": "hi", "tools": [{"type": "function", "name": "a"}], "tool_choice": {"type": "function", "name": "b"}}"#, "tool_choice.name"),
         (#"{"input": "hi", "text": {"format": {"type": "yaml"}}}"#, "text.format.type"),
+        (#"{"input": "hi", "conversation": "conv_1"}"#, "conversation"),
+        (#"{"prompt": {"id": "pmpt_1"}}"#, "prompt"),
     ])
     func badRequestsNameTheField(json: String, param: String) throws {
         do {

@@ -117,7 +117,7 @@ private func byKey(_ records: [ConversationRecord]) -> [ConversationRecord] { re
 }
 
 @Suite struct ResponseStoreTests {
-    @Test func keptResponsesSurviveAReopenAndGoWhenDeletedOrExpired() async throws {
+    @Test func keptResponsesSurviveAReopenAndGoWhenDeletedExpiredOrBeyondTheCap() async throws {
         try await withTemporaryFolder { folder in
             let path = folder.appendingPathComponent("state/conversations.sqlite").path
             let old = StoredResponse(id: "resp_old", caller: "key:a", createdAt: Date(timeIntervalSince1970: 1000), payload: Data("old".utf8))
@@ -129,8 +129,11 @@ private func byKey(_ records: [ConversationRecord]) -> [ConversationRecord] { re
             }
             let reopened = try SQLiteConversationStore(path: path)
             #expect(try await reopened.response(id: "resp_new") == new)
-            try await reopened.deleteResponses(before: Date(timeIntervalSince1970: 2000))
+            try await reopened.prune(before: Date(timeIntervalSince1970: 2000), keepingAtMost: 10)
             #expect(try await reopened.response(id: "resp_old") == nil)
+            try await reopened.save(old)
+            try await reopened.prune(before: .distantPast, keepingAtMost: 1)
+            #expect(try await reopened.response(id: "resp_old") == nil, "beyond the cap, the oldest go first")
             #expect(try await reopened.deleteResponse(id: "resp_new"))
             #expect(try await reopened.deleteResponse(id: "resp_new") == false)
             #expect(try await reopened.response(id: "resp_new") == nil)

@@ -16,6 +16,8 @@ extension GatewayConfiguration {
         public static let maxConcurrentTurns = 4
         /// `COPILOT_SESSION_TTL`
         public static let sessionTTLSeconds = 1800
+        /// `COPILOT_MAX_CONVERSATIONS`
+        public static let maxConversations = 10_000
 
         public static var keepAliveInterval: Duration { .seconds(keepAliveSeconds) }
         public static var shutdownGrace: Duration { .seconds(shutdownGraceSeconds) }

@@ -129,7 +129,7 @@ public struct GatewayConfiguration: Sendable {
             .filter { !$0.isEmpty && $0 != "copilot" }
 
         self.citations = settings.parsed("COPILOT_CITATIONS", default: .markdown, expected: "markdown, strip or raw") { CitationStyle(rawValue: $0.lowercased()) }
-        self.maxConversations = settings.parsed("COPILOT_MAX_CONVERSATIONS", default: 10_000, expected: "a whole number from 1 to 10000000") {
+        self.maxConversations = settings.parsed("COPILOT_MAX_CONVERSATIONS", default: Defaults.maxConversations, expected: "a whole number from 1 to 10000000") {
             Int($0).flatMap { (1...10_000_000).contains($0) ? $0 : nil }
         }
         self.apiKeys = Self.apiKeys(&settings)

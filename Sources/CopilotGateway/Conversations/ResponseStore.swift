@@ -23,8 +23,9 @@ public protocol ResponseStore: Sendable {
     func response(id: String) async throws -> StoredResponse?
     /// Whether there was one to delete.
     func deleteResponse(id: String) async throws -> Bool
-    /// Forgets the responses made before `date` (they have outlived the session TTL).
-    func deleteResponses(before date: Date) async throws
+    /// Forgets the responses made before `date` (they have outlived the session TTL), and the oldest
+    /// beyond the newest `limit`.
+    func prune(before date: Date, keepingAtMost limit: Int) async throws
 }
 
 /// Stored responses in memory (tests, and the demo mode, whose simulator forgets its conversations too).
@@ -36,5 +37,11 @@ public actor MemoryResponseStore: ResponseStore {
     public func save(_ response: StoredResponse) { responses[response.id] = response }
     public func response(id: String) -> StoredResponse? { responses[id] }
     public func deleteResponse(id: String) -> Bool { responses.removeValue(forKey: id) != nil }
-    public func deleteResponses(before date: Date) { responses = responses.filter { $0.value.createdAt >= date } }
+    public func prune(before date: Date, keepingAtMost limit: Int) {
+        responses = responses.filter { $0.value.createdAt >= date }
+        guard responses.count > limit else { return }
+        for old in responses.values.sorted(by: { $0.createdAt < $1.createdAt }).prefix(responses.count - limit) {
+            responses[old.id] = nil
+        }
+    }
 }

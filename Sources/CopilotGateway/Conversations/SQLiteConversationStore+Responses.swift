@@ -29,9 +29,11 @@ extension SQLiteConversationStore: ResponseStore {
         }
     }
 
-    public func deleteResponses(before date: Date) async throws {
+    public func prune(before date: Date, keepingAtMost limit: Int) async throws {
         try await pool.write { db in
             try db.execute(sql: "DELETE FROM response WHERE createdAt < ?", arguments: [date.timeIntervalSince1970])
+            try db.execute(
+                sql: "DELETE FROM response WHERE id IN (SELECT id FROM response ORDER BY createdAt DESC LIMIT -1 OFFSET ?)", arguments: [max(0, limit)])
         }
     }
 

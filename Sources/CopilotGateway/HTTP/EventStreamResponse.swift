@@ -45,16 +45,23 @@ struct EventStreamResponse<Encoder: ReplyStreamEncoder> {
         try await writer.write(encoder.opening())
         do {
             let started = started
+            // The last event waits until `onFinished` has run, so that what it hands on (a kept
+            // response) is there once the client has the end.
+            var last: ByteBuffer?
             let reply = try await relay.run({ emit in try await started.run(emit: emit) }) { event in
                 guard let event else { return try await writer.write(Encoder.keepAlive) }
                 if waitingForFirstEvent {
                     waitingForFirstEvent = false
                     metrics.timeToFirstToken(.now - start, stream: true)
                 }
-                try await writer.write(encoder.encode(event))
+                let bytes = try encoder.encode(event)
+                if case .finished = event { last = bytes } else { try await writer.write(bytes) }
+            }
+            await onFinished(reply)
+            if let last {
+                do { try await writer.write(last) } catch { throw ReplyRelay.ClientGone() }
             }
             end = .completed
-            await onFinished(reply)
         } catch TurnError.shuttingDown {
             end = .shutdown
             logger.notice("Ended a running stream: the gateway is shutting down")

@@ -31,7 +31,8 @@ public struct RouteLimits: Sendable {
 func buildRouter(
     turns: TurnPipeline, account: MicrosoftAccount? = nil, modelNames: [String], apiKeys: APIKeys = APIKeys([]),
     access: AdminAccess = AdminAccess(adminKey: nil), announceLink: @escaping @Sendable () -> Void = {}, limits: RouteLimits = RouteLimits(),
-    responses: any ResponseStore = MemoryResponseStore(), responseTTL: Duration = GatewayConfiguration.Defaults.sessionTTL
+    responses: any ResponseStore = MemoryResponseStore(), responseTTL: Duration = GatewayConfiguration.Defaults.sessionTTL,
+    responseCapacity: Int = GatewayConfiguration.Defaults.maxConversations
 ) -> Router<GatewayRequestContext> {
     let metrics = turns.metrics
     let router = Router(context: GatewayRequestContext.self)
@@ -48,7 +49,7 @@ func buildRouter(
     let relay = ReplyRelay(keepAlive: limits.keepAliveInterval, shutdownGrace: limits.shutdownGrace)
     ChatCompletionsController(turns: turns, relay: relay).addRoutes(to: api)
     MessagesController(turns: turns, relay: relay).addRoutes(to: api)
-    ResponsesController(turns: turns, relay: relay, store: responses, ttl: responseTTL).addRoutes(to: api)
+    ResponsesController(turns: turns, relay: relay, store: responses, ttl: responseTTL, capacity: responseCapacity).addRoutes(to: api)
     ImagesController().addRoutes(to: api)
     let models = ModelsController(names: modelNames, startedAt: Date())
     models.addRoutes(to: api)

@@ -1,5 +1,6 @@
 import HTTPTypes
 import Hummingbird
+import Logging
 
 import Foundation
 
@@ -11,8 +12,9 @@ struct ResponsesController: Sendable {
     let turns: TurnPipeline
     let relay: ReplyRelay
     let store: any ResponseStore
-    /// How long a response is kept (`COPILOT_SESSION_TTL`).
+    /// How long a response is kept (`COPILOT_SESSION_TTL`), and how many at most (`COPILOT_MAX_CONVERSATIONS`).
     let ttl: Duration
+    let capacity: Int
     var metrics: GatewayMetrics { turns.metrics }
 
     func addRoutes(to router: some RouterMethods<GatewayRequestContext>) {
@@ -27,13 +29,17 @@ struct ResponsesController: Sendable {
         let start = ContinuousClock.now
         let (responses, turn) = try await decode(request, context: context)
         let encoder = ResponsesEncoder(model: turn.model, echoed: responses.echoed, customTools: responses.customToolNames)
-        let keep: @Sendable (TurnReply) async -> Void = { [store, caller = context.caller] reply in
+        let keep: @Sendable (TurnReply) async -> Void = { [self, caller = context.caller, logger = context.logger] reply in
             guard responses.store else { return }
             let entry = TurnEntry.assistant(
                 reply.text.isEmpty ? [] : [.text(reply.text)], calls: reply.toolCalls.map { HistoryCall(id: $0.id, name: $0.name, arguments: $0.arguments) })
             let record = ResponseRecord(instructions: turn.instructions, conversation: turn.history + turn.newTurn + [entry], body: encoder.response(reply))
-            guard let stored = try? record.stored(id: encoder.id, caller: caller, at: Date()) else { return }
-            try? await store.save(stored)
+            do {
+                try await store.save(try record.stored(id: encoder.id, caller: caller, at: Date()))
+                try await prune()
+            } catch {
+                logger.error("Could not keep the response for previous_response_id", metadata: ["error": "\(error)"])
+            }
         }
         let turns = turns
         if turn.stream {
@@ -84,12 +90,19 @@ struct ResponsesController: Sendable {
         return try Body(deleted).response(from: request, context: context)
     }
 
-    /// The caller's kept response `id`, or a 404 (another caller's, expired and unknown ones alike).
+    /// Forgets the responses past the TTL and beyond the cap.
+    private func prune() async throws {
+        try await store.prune(before: Date().addingTimeInterval(-Double(ttl.components.seconds)), keepingAtMost: capacity)
+    }
+
+    /// The caller's kept response `id` (another caller's, expired and unknown ones alike are not found):
+    /// a 404 for `GET` and `DELETE`, a 400 naming `previous_response_id` for a continuation, as OpenAI answers.
     private func stored(_ id: String, context: GatewayRequestContext, param: String?) async throws -> StoredResponse {
-        try await store.deleteResponses(before: Date().addingTimeInterval(-Double(ttl.components.seconds)))
+        try await prune()
         guard let stored = try await store.response(id: id), stored.caller == context.caller else {
             throw OpenAIError(
-                status: .notFound, message: "No response with id '\(id)': it was never kept (store: false), has expired, or belongs to another API key.",
+                status: param == nil ? .notFound : .badRequest,
+                message: "No response with id '\(id)': it was never kept (store: false), has expired, or belongs to another API key.",
                 type: "invalid_request_error", param: param, code: param == nil ? "response_not_found" : "previous_response_not_found")
         }
         return stored

@@ -34,9 +34,11 @@ extension ResponsesEncoder {
             }
         case .finished(let reason, let usage):
             try close(into: &buffer)
+            // Copilot declining ends the response `incomplete` (content_filter), announced as
+            // `response.completed` all the same: Codex reads no other end and would retry the turn.
             let status = reason == .contentFilter ? "incomplete" : "completed"
             var completed = try Self.event(
-                "response.\(status)", sequence, ["response": response(status: status, output: output, usage: usage)])
+                "response.completed", sequence, ["response": response(status: status, output: output, usage: usage)])
             sequence += 1
             buffer.writeBuffer(&completed)
         }

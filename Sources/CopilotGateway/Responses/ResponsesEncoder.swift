@@ -65,17 +65,30 @@ struct ResponsesEncoder: ReplyStreamEncoder {
             "id": .string(id), "object": .string("response"), "created_at": .number(Double(createdAt)), "status": .string(status),
             "model": .string(model), "output": .array(output), "error": .null, "incomplete_details": .null,
             "instructions": .null, "tools": .array([]), "tool_choice": .string("auto"), "parallel_tool_calls": .bool(true),
-            "text": .object(["format": .object(["type": .string("text")])]), "metadata": .object([:]), "store": .bool(false),
+            "text": .object(["format": .object(["type": .string("text")])]), "metadata": .object([:]), "store": .bool(true),
             "temperature": .null, "top_p": .null, "max_output_tokens": .null, "previous_response_id": .null, "truncation": .string("disabled"),
             "usage": usage.map(Self.usage) ?? .null,
         ]
         object.merge(echoed) { _, request in request }
         if status == "incomplete" { object["incomplete_details"] = .object(["reason": .string("content_filter")]) }
-        if let error {
-            let code = error.kind == .rateLimit ? "rate_limit_exceeded" : "server_error"
-            object["error"] = .object(["code": .string(code), "message": .string(error.message)])
-        }
+        if let error { object["error"] = Self.error(error) }
         return .object(object)
+    }
+
+    /// A failure as `response.error`, with the codes clients act on: Codex compacts its history on
+    /// `context_length_exceeded` and waits as long as a rate-limit message says ("try again in N s").
+    static func error(_ failure: ClientFailure) -> JSONValue {
+        var message = failure.message
+        let code: String
+        switch failure.kind {
+        case _ where failure.code == "context_length_exceeded": code = "context_length_exceeded"
+        case .rateLimit:
+            code = "rate_limit_exceeded"
+            if let seconds = failure.retryAfter { message += " Please try again in \(seconds)s." }
+        case .invalidRequest: code = "invalid_prompt"
+        default: code = "server_error"
+        }
+        return .object(["code": .string(code), "message": .string(message)])
     }
 
     static func usage(_ usage: TokenUsage) -> JSONValue {

@@ -21,7 +21,8 @@ extension ResponsesRequest {
                     : CopilotPrompt.freeTextParameters(grammar: Self.grammar(of: tool.format))
                 offered.append(OfferedTool(name: name, description: tool.description ?? "", parameters: parameters))
             case let type where type.hasPrefix("web_search"):
-                webSearch = true
+                // Codex's cached search (`external_web_access: false`) asks for no live web.
+                if tool.externalWebAccess != false { webSearch = true }
             default:
                 throw .invalidRequest(
                     "`tools[\(index)]` is the built-in tool `\(tool.type)`, which Copilot cannot run through the gateway; offer a function tool instead.",

@@ -4,6 +4,11 @@ extension ResponsesRequest {
     /// is the stored response `previous_response_id` names: its conversation comes before `input`,
     /// and its instructions stand when the request gives none.
     func turnRequest(caller: String, previous: ResponseRecord? = nil) throws(OpenAIError) -> TurnRequest {
+        if let field = unsupportedField {
+            throw .invalidRequest(
+                "`\(field)` (stored conversations and prompt templates) is not supported by this gateway: send the conversation in `input`, or continue with `previous_response_id`.",
+                param: field)
+        }
         guard !input.isEmpty else { throw .invalidRequest("`input` must not be empty.", param: "input") }
         let (catalogue, webSearch) = try toolCatalogue()
         let format = try responseFormat()

@@ -18,18 +18,23 @@ struct ResponsesRequest: Decodable, Sendable {
     var store: Bool
     /// The request's fields a response repeats, as they came.
     var echoed: [String: JSONValue]
+    /// A field this gateway cannot honour (`conversation`, `prompt`), if the request has one.
+    var unsupportedField: String?
 
     enum CodingKeys: String, CodingKey {
         case model, input, instructions, tools, text, stream, user, metadata, temperature, store, truncation, reasoning
         case toolChoice = "tool_choice", parallelToolCalls = "parallel_tool_calls", promptCacheKey = "prompt_cache_key"
         case safetyIdentifier = "safety_identifier", previousResponseID = "previous_response_id", topP = "top_p"
         case maxOutputTokens = "max_output_tokens", serviceTier = "service_tier"
+        case conversation, prompt
     }
 
     init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         model = try container.decodeIfPresent(String.self, forKey: .model)
-        if let text = try? container.decode(String.self, forKey: .input) {
+        if !container.contains(.input), container.contains(.prompt) {
+            input = []
+        } else if let text = try? container.decode(String.self, forKey: .input) {
             input = [.message(role: .user, content: [.text(text)])]
         } else {
             input = try container.decode([Item].self, forKey: .input)
@@ -53,6 +58,7 @@ struct ResponsesRequest: Decodable, Sendable {
             if let value = try container.decodeIfPresent(JSONValue.self, forKey: key) { echoed[key.rawValue] = value }
         }
         self.echoed = echoed
+        unsupportedField = [CodingKeys.conversation, .prompt].first { container.contains($0) && (try? container.decodeNil(forKey: $0)) == false }?.rawValue
     }
 
     /// A tool in the Responses shape: `function` (`name`, `description`, `parameters`, `strict`),
@@ -63,5 +69,11 @@ struct ResponsesRequest: Decodable, Sendable {
         var description: String?
         var parameters: JSONValue?
         var format: JSONValue?
+        var externalWebAccess: Bool?
+
+        enum CodingKeys: String, CodingKey {
+            case type, name, description, parameters, format
+            case externalWebAccess = "external_web_access"
+        }
     }
 }

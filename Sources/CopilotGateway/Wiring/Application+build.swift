@@ -25,7 +25,7 @@ public func buildApplication(
     let router = buildRouter(
         turns: turns, account: account, modelNames: configuration.modelNames, apiKeys: APIKeys(configuration.apiKeys),
         access: access, announceLink: { announceLink(false) }, limits: RouteLimits(configuration),
-        responses: dependencies.responses, responseTTL: configuration.sessionTTL)
+        responses: dependencies.responses, responseTTL: configuration.sessionTTL, responseCapacity: configuration.maxConversations)
     let readiness = Readiness(account: account, tokens: dependencies.tokens, upstream: dependencies.upstreamHealth)
     router.get("/readyz") { _, _ in await readiness.response() }
     return Application(
