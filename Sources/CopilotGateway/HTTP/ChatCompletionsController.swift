@@ -40,7 +40,7 @@ struct ChatCompletionsController: Sendable {
                 started: started, encoder: encoder.streaming(), relay: relay, metrics: metrics, logger: context.logger, start: start
             ).response
         }
-        let reply = try await relay.run({ _ in try await turns.start(turn).run { _ in } }, write: { _ in })
+        let reply = try await relay.whole { try await turns.start(turn).run { _ in } }
         metrics.timeToFirstToken(.now - start, stream: false)
         return try encoder.completion(reply).response(from: request, context: context)
     }

@@ -37,7 +37,7 @@ struct MessagesController: Sendable {
             return EventStreamResponse(started: started, encoder: encoder, relay: relay, metrics: metrics, logger: context.logger, start: start)
                 .response
         }
-        let reply = try await relay.run({ _ in try await turns.start(turn).run { _ in } }, write: { _ in })
+        let reply = try await relay.whole { try await turns.start(turn).run { _ in } }
         metrics.timeToFirstToken(.now - start, stream: false)
         return try encoder.message(reply).response(from: request, context: context)
     }

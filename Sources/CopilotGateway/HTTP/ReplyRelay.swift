@@ -21,6 +21,12 @@ struct ReplyRelay: Sendable {
         case graceOver
     }
 
+    /// A reply answered whole: nothing is written while it runs, so no keep-alive timer runs either;
+    /// only the shutdown grace applies.
+    func whole(_ reply: @escaping @Sendable () async throws -> TurnReply) async throws -> TurnReply {
+        try await ReplyRelay(keepAlive: .zero, shutdownGrace: shutdownGrace).run({ _ in try await reply() }, write: { _ in })
+    }
+
     func run(
         _ reply: @escaping @Sendable (_ emit: (ReplyEvent) async throws -> Void) async throws -> TurnReply,
         write: (ReplyEvent?) async throws -> Void

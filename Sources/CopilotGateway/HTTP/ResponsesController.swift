@@ -48,7 +48,7 @@ struct ResponsesController: Sendable {
             response.onFinished = keep
             return response.response
         }
-        let reply = try await relay.run({ _ in try await turns.start(turn).run { _ in } }, write: { _ in })
+        let reply = try await relay.whole { try await turns.start(turn).run { _ in } }
         metrics.timeToFirstToken(.now - start, stream: false)
         await keep(reply)
         return try Body(encoder.response(reply)).response(from: request, context: context)
