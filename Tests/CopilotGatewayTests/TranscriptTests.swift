@@ -30,3 +30,9 @@ import Testing
         #expect(lines.first?.text == CopilotPrompt.imageAttachmentNote + "\nlook")
     }
 }
+
+extension Transcript {
+    static func fingerprint(scope: String, instructions: String?, entries: [TurnEntry]) -> String {
+        fingerprint(scope: scope, instructions: instructions, lines: lines(entries))
+    }
+}

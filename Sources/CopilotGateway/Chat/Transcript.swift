@@ -55,10 +55,6 @@ enum Transcript {
     /// The fingerprint of a caller's history: what a request carries before its new message, or the
     /// next request after a reply. Text is compared without what changes between clients' copies of
     /// the same turn: whitespace and the citation markers the gateway itself wrote.
-    static func fingerprint(scope: String, instructions: String?, entries: [TurnEntry]) -> String {
-        fingerprint(scope: scope, instructions: instructions, lines: lines(entries))
-    }
-
     static func fingerprint(scope: String, instructions: String?, lines: [Line]) -> String {
         var hasher = SHA256()
         func add(_ text: String) {

@@ -19,13 +19,14 @@ struct ChatCompletionsController: Sendable {
 
     @Sendable func handle(_ request: Request, context: GatewayRequestContext) async throws -> Response {
         let start = ContinuousClock.now
-        // The body was read whole (and limited) before the request was admitted.
-        var request = request
-        let body = try await request.collectBody(upTo: .max)
         let completion: ChatCompletionRequest
         let turn: TurnRequest
         do {
-            completion = try await ChatCompletionRequest.decodeOffloaded(body)
+            do {
+                completion = try await request.decodeJSONBody(as: ChatCompletionRequest.self, what: "a valid chat completion request")
+            } catch let problem as JSONBody.Problem {
+                throw OpenAIError(problem)
+            }
             context.facts.isStream = completion.stream == true
             turn = try completion.turnRequest(caller: context.caller, sessionKey: completion.sessionKey(headers: request.headers))
         } catch {

@@ -63,11 +63,8 @@ struct MessagesController: Sendable {
 
     /// The body as a Messages request, or a 400 in Anthropic's shape that says what is wrong.
     static func decode(_ request: Request) async throws -> MessagesRequest {
-        var request = request
-        // The body was read whole (and limited) before the request was admitted.
-        let body = try await request.collectBody(upTo: .max)
         do {
-            return try await JSONBody.decodeOffloaded(MessagesRequest.self, from: body, what: "a valid Messages API request")
+            return try await request.decodeJSONBody(as: MessagesRequest.self, what: "a valid Messages API request")
         } catch let problem as JSONBody.Problem {
             throw AnthropicError.invalidRequest(problem.message)
         }

@@ -57,14 +57,11 @@ struct ResponsesController: Sendable {
     /// The request, its previous response if it names one, and the neutral turn; or the client's error.
     private func decode(_ request: Request, context: GatewayRequestContext) async throws -> (ResponsesRequest, TurnRequest) {
         do {
-            var request = request
-            // The body was read whole (and limited) before the request was admitted.
-            let body = try await request.collectBody(upTo: .max)
             let responses: ResponsesRequest
             do {
-                responses = try await JSONBody.decodeOffloaded(ResponsesRequest.self, from: body, what: "a valid Responses API request")
+                responses = try await request.decodeJSONBody(as: ResponsesRequest.self, what: "a valid Responses API request")
             } catch let problem as JSONBody.Problem {
-                throw OpenAIError.invalidRequest(problem.message, param: problem.param)
+                throw OpenAIError(problem)
             }
             context.facts.isStream = responses.stream
             var previous: ResponseRecord?

@@ -19,3 +19,14 @@ extension OpenAIError {
         self.init(error.failure)
     }
 }
+
+extension OpenAIError {
+    /// A body that could not be decoded: 400, naming the field at fault.
+    init(_ problem: JSONBody.Problem) {
+        self = .invalidRequest(problem.message, param: problem.param)
+    }
+}
+
+extension MessageContent: DescribedInErrors {
+    static var errorDescription: String { "a string or an array of content parts" }
+}
