@@ -158,3 +158,13 @@ def test_the_readme_curl_command_answers(stack):
     output = subprocess.run(["bash", "-c", command], capture_output=True, text=True, timeout=30, check=True).stdout
     message = anthropic.types.Message.model_validate(json.loads(output))
     assert message.content[0].text == "PONG"
+
+
+def test_a_failure_after_the_stream_started_is_an_error_event_the_sdk_raises(client, stack):
+    stack.add_fault(kind="cut", endpoint="stream", afterEvents=4)
+    with pytest.raises(anthropic.APIStatusError) as raised:
+        with client.messages.stream(model="claude-sonnet-4-5", max_tokens=64, messages=[{"role": "user", "content": "hi there"}]) as stream:
+            for _ in stream:
+                pass
+    assert raised.value.body["type"] == "error"
+    assert "ended before the answer was complete" in raised.value.body["error"]["message"]

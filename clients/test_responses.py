@@ -178,3 +178,12 @@ def test_copilots_citations_are_url_citation_annotations(client):
     for annotation in annotations:
         assert annotation.type == "url_citation" and annotation.url.startswith("http")
         assert text[annotation.start_index:annotation.end_index].startswith("[")
+
+
+def test_a_failure_after_the_stream_started_ends_with_response_failed(client, stack):
+    stack.add_fault(kind="cut", endpoint="stream", afterEvents=4)
+    events = raw_events(stack, {"model": "copilot", "input": "hi there"})
+    assert events[0]["type"] == "response.created" and events[-1]["type"] == "response.failed"
+    error = events[-1]["response"]["error"]
+    assert error["code"] == "server_error" and "ended before the answer was complete" in error["message"]
+    assert events[-1]["response"]["status"] == "failed"
