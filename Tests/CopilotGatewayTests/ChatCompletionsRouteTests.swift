@@ -79,7 +79,9 @@ import Testing
     }
 
     @Test func keepAliveCommentsFlowWhileCopilotIsSilent() async throws {
-        try await GatewayHarness.run(simulator: .init(snapshotCount: 2, eventDelay: .milliseconds(900)), environment: ["COPILOT_KEEPALIVE_SECONDS": "1"]) { client, _ in
+        // The relay looks every half interval, so only a silence longer than 1.5 intervals is sure to
+        // meet a look that finds it overdue; 1.8 s between snapshots leaves room for a slow machine.
+        try await GatewayHarness.run(simulator: .init(snapshotCount: 2, eventDelay: .milliseconds(1800)), environment: ["COPILOT_KEEPALIVE_SECONDS": "1"]) { client, _ in
             let prompt = "Take your time."
             let response = try await client.chat(["stream": true, "messages": [["role": "user", "content": prompt]]])
             #expect(String(buffer: response.body).contains("\n\n: keep-alive\n\n"))
