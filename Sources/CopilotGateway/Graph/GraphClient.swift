@@ -135,7 +135,7 @@ public struct GraphClient: CopilotUpstream {
     }
 }
 
-/// The snapshots of one `chatOverStream` response, decoded as they arrive.
+/// The snapshots of one `chatOverStream` response, read as they arrive.
 struct GraphSnapshotStream: ReplySnapshots {
     let body: HTTPClientResponse.Body
     let logger: Logger
@@ -147,8 +147,15 @@ struct GraphSnapshotStream: ReplySnapshots {
     func forEach(_ handle: (GraphConversation) async throws -> Void, afterEachRead: () async throws -> Void) async throws {
         var decoder = ServerSentEventDecoder()
         let jsonDecoder = JSONDecoder()
+        var scanner = SnapshotScanner()
         func process(_ events: [ServerSentEventDecoder.Event]) async throws {
             for event in events {
+                // The scanner reads the snapshots as they grow; the final one, and whatever the scanner
+                // does not read, is decoded whole.
+                if let snapshot = scanner.scan(event.data), !snapshot.isFinalSnapshot {
+                    try await handle(snapshot)
+                    continue
+                }
                 for value in JSONValueSplitter.split(event.data) {
                     if value.utf8.count < 32, value.trimmingWhitespace == "[DONE]" { continue }
                     guard let snapshot = try? jsonDecoder.decode(GraphConversation.self, from: Data(value.utf8)) else {

@@ -2,7 +2,7 @@
 ///
 /// Every field is optional: the API is beta and the stream's intermediate events omit or blank most of them.
 /// An SSE event may instead carry an in-band `error`.
-struct GraphConversation: Decodable, Sendable {
+struct GraphConversation: Decodable, Sendable, Equatable {
     var id: String?
     /// `active` or `disengagedForRai`; the docs' example calls it `status`, which is accepted too.
     var state: String?
@@ -29,7 +29,7 @@ struct GraphConversation: Decodable, Sendable {
 ///
 /// `attributions` (Graph) and `references` (Work IQ) are decoded leniently: a missing, malformed or
 /// oddly shaped list is read as absent and never fails the message.
-struct GraphMessage: Sendable {
+struct GraphMessage: Sendable, Equatable {
     var id: String?
     var text: String?
     var attributions: [GraphAttribution]?
@@ -98,7 +98,7 @@ struct GraphErrorEnvelope: Decodable, Sendable {
     var error: GraphErrorDetail
 }
 
-struct GraphErrorDetail: Decodable, Sendable {
+struct GraphErrorDetail: Decodable, Sendable, Equatable {
     var code: String?
     var message: String?
 }

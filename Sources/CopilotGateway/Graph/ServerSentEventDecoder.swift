@@ -17,20 +17,32 @@ struct ServerSentEventDecoder {
 
     /// Decodes what `bytes` completes; an event split across calls comes out once it is whole.
     mutating func feed(_ bytes: some Sequence<UInt8>) -> [Event] {
+        if let events = bytes.withContiguousStorageIfAvailable({ feed(buffer: $0) }) { return events }
+        return Array(bytes).withUnsafeBufferPointer { feed(buffer: $0) }
+    }
+
+    /// Lines are found a run of bytes at a time (a snapshot is one long `data:` line).
+    private mutating func feed(buffer: UnsafeBufferPointer<UInt8>) -> [Event] {
         var events: [Event] = []
-        for byte in bytes {
-            if skipLineFeed {
-                skipLineFeed = false
-                if byte == UInt8(ascii: "\n") { continue }
+        var start = 0
+        if skipLineFeed, start < buffer.count {
+            skipLineFeed = false
+            if buffer[start] == UInt8(ascii: "\n") { start += 1 }
+        }
+        while start < buffer.count {
+            guard let end = buffer[start...].firstIndex(where: { $0 == UInt8(ascii: "\n") || $0 == UInt8(ascii: "\r") }) else {
+                line.append(contentsOf: buffer[start...])
+                break
             }
-            switch byte {
-            case UInt8(ascii: "\n"):
-                if let event = endLine() { events.append(event) }
-            case UInt8(ascii: "\r"):
-                skipLineFeed = true
-                if let event = endLine() { events.append(event) }
-            default:
-                line.append(byte)
+            line.append(contentsOf: buffer[start..<end])
+            if let event = endLine() { events.append(event) }
+            start = end + 1
+            if buffer[end] == UInt8(ascii: "\r") {
+                if start == buffer.count {
+                    skipLineFeed = true
+                } else if buffer[start] == UInt8(ascii: "\n") {
+                    start += 1
+                }
             }
         }
         return events
@@ -72,7 +84,8 @@ struct ServerSentEventDecoder {
             eventID = nil
         }
         guard !dataLines.isEmpty else { return nil }
-        return Event(data: dataLines.joined(separator: "\n"), id: eventID)
+        let data = dataLines.count == 1 ? dataLines[0] : dataLines.joined(separator: "\n")
+        return Event(data: data, id: eventID)
     }
 }
 
