@@ -20,13 +20,14 @@ extension TurnPipeline {
             // Snapshots that came in one read are formatted and sent as one delta.
             guard changed, !holdsEverything else { return }
             changed = false
-            var visible = formatter.format(progress.tracker.rawText, sources: progress.tracker.sources, isComplete: false)
+            var visible = formatter.format(
+                progress.tracker.rawText, sources: progress.tracker.sources, isComplete: false, continuing: &progress.formatting)
             if turn.tools != nil { visible = ToolCallReader.textBeforePossibleCall(visible) }
             try await progress.send(visible, emit)
         }
         let tracker = progress.tracker
         guard attempt.isWhole || tracker.sawFinalSnapshot || tracker.disengaged else { throw UpstreamError.streamInterrupted }
-        let complete = formatter.format(tracker.rawText, sources: tracker.sources, isComplete: true)
+        let complete = formatter.format(tracker.rawText, sources: tracker.sources, isComplete: true, continuing: &progress.formatting)
         let reply: TurnReply
         if tracker.disengaged {
             reply = try await refusal(complete, attempt.target, progress: &progress, emit: emit)
@@ -122,6 +123,7 @@ extension TurnPipeline {
 struct ReplyProgress {
     var tracker = ReplyTracker(prompt: "")
     var differ = StreamingTextDiffer()
+    var formatting = ReplyFormatter.Progress()
     /// Answered whole: nothing reaches the client before the reply is complete.
     var isWhole = false
     /// Copilot was asked again for the required form, in the same conversation.

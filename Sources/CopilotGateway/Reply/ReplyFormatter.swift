@@ -17,7 +17,7 @@ import Foundation
 struct ReplyFormatter: Sendable {
     var citations: CitationStyle
 
-    static let entityTags: Set<Substring> = [
+    static let entityTags: Set<String> = [
         "Person", "Event", "File", "Email", "Message", "Meeting", "Chat", "Channel", "Site", "Team",
         "Task", "Place", "Organization", "Entity", "Document",
     ]
@@ -25,17 +25,41 @@ struct ReplyFormatter: Sendable {
     /// The longest label read as a citation marker (`[^external^]` has 8 characters).
     static let longestMarkerLabel = 16
 
+    /// How far the formatting of a growing text got, so that a longer version of the same text goes on
+    /// from there instead of starting over: a streamed reply costs its length, not (snapshots × length).
+    struct Progress {
+        /// The text formatted last; a text goes on from `resumeAt` only when it starts with all of it.
+        fileprivate var raw = ""
+        /// Where formatting stopped in `raw`, as a UTF-8 offset: before markup that may not be complete yet.
+        fileprivate var resumeAt = 0
+        /// The output for `raw` up to `resumeAt`.
+        fileprivate var output = ""
+        fileprivate var cited: [String] = []
+
+        init() {}
+    }
+
     /// The chat text for `raw`, whose `[^n^]` markers point at `sources[n - 1]`.
     /// With `isComplete: false` unfinished trailing markup is left out and no definitions are added.
     func format(_ raw: String, sources: [ReplySource], isComplete: Bool) -> String {
-        var output = ""
-        output.reserveCapacity(raw.utf8.count)
-        var cited: [Substring] = []
-        var index = raw.startIndex
-        scan: while index < raw.endIndex {
-            let character = raw[index]
-            if character == "<" {
-                switch Self.entityTag(in: raw, at: index) {
+        var progress = Progress()
+        return format(raw, sources: sources, isComplete: isComplete, continuing: &progress)
+    }
+
+    /// The same as ``format(_:sources:isComplete:)``, reading only what `raw` adds to the text
+    /// `progress` was last given when `raw` starts with all of that text (otherwise from the start).
+    ///
+    /// The text is read by Unicode scalars, so that reading can stop and go on anywhere between them.
+    func format(_ raw: String, sources: [ReplySource], isComplete: Bool, continuing progress: inout Progress) -> String {
+        if !raw.startsWithBytes(of: progress.raw) { progress = Progress() }
+        progress.raw = raw
+        let scalars = raw.unicodeScalars
+        var index = raw.utf8.index(raw.utf8.startIndex, offsetBy: progress.resumeAt)
+        var dropsTrailingSpace = false
+        scan: while index < scalars.endIndex {
+            let scalar = scalars[index]
+            if scalar == "<" {
+                switch Self.entityTag(in: scalars, at: index) {
                 case .complete(_, let end):
                     index = end
                     continue scan
@@ -44,46 +68,49 @@ struct ReplyFormatter: Sendable {
                 default:
                     break
                 }
-            } else if character == "[" {
-                let afterSpace = index > raw.startIndex && raw[raw.index(before: index)] == " "
-                switch Self.marker(in: raw, at: index) {
+            } else if scalar == "[" {
+                let afterSpace = index > scalars.startIndex && scalars[scalars.index(before: index)] == " "
+                switch Self.marker(in: scalars, at: index) {
                 case .complete(let label, let end):
-                    apply(marker: raw[index..<end], label: label, afterSpace: afterSpace, to: &output, cited: &cited)
+                    apply(marker: scalars[index..<end], label: label, afterSpace: afterSpace, to: &progress.output, cited: &progress.cited)
                     index = end
                     continue scan
                 case .unfinished where !isComplete:
                     // The marker may turn out to be one that is dropped with the space before it.
-                    if afterSpace, output.last == " " { output.removeLast() }
+                    dropsTrailingSpace = afterSpace && progress.output.unicodeScalars.last == " "
                     break scan
                 default:
                     break
                 }
-            } else if character == " ", !isComplete, raw.index(after: index) == raw.endIndex {
+            } else if scalar == " ", !isComplete, scalars.index(after: index) == scalars.endIndex {
                 break scan  // a marker that comes next may take this space with it
             }
-            output.append(character)
-            index = raw.index(after: index)
+            progress.output.unicodeScalars.append(scalar)
+            index = scalars.index(after: index)
         }
+        progress.resumeAt = raw.utf8.distance(from: raw.utf8.startIndex, to: index)
+        var output = progress.output
+        if dropsTrailingSpace { output.unicodeScalars.removeLast() }
         if isComplete, citations == .markdown {
-            output += Self.definitions(for: cited, sources: sources, after: output)
+            output += Self.definitions(for: progress.cited, sources: sources, after: output)
         }
         return output
     }
 
-    private func apply(marker: Substring, label: Substring, afterSpace: Bool, to output: inout String, cited: inout [Substring]) {
+    private func apply(marker: Substring.UnicodeScalarView, label: String, afterSpace: Bool, to output: inout String, cited: inout [String]) {
         switch citations {
         case .raw:
-            output += marker
-        case .markdown where label.allSatisfy(\.isASCIIDigit):
+            output.unicodeScalars.append(contentsOf: marker)
+        case .markdown where label.utf8.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }):
             output += "[\(label)]"
             if !cited.contains(label) { cited.append(label) }
         case .markdown, .strip:
-            if afterSpace, output.last == " " { output.removeLast() }
+            if afterSpace, output.unicodeScalars.last == " " { output.unicodeScalars.removeLast() }
         }
     }
 
     /// The Markdown reference definitions for the cited numbers that have a source, after a blank line.
-    static func definitions(for cited: [Substring], sources: [ReplySource], after text: String) -> String {
+    static func definitions(for cited: [String], sources: [ReplySource], after text: String) -> String {
         var lines: [String] = []
         for label in cited {
             guard let number = Int(label), number >= 1, number <= sources.count else { continue }
@@ -127,57 +154,6 @@ struct ReplyFormatter: Sendable {
         return result
     }
 
-    // MARK: Reading markup
-
-    enum Markup: Equatable {
-        /// Markup that ends before `end`; `label` is a marker's label or a tag's name.
-        case complete(label: Substring, end: String.Index)
-        /// The text ends inside what may still become markup.
-        case unfinished
-        /// Not markup: the character is ordinary text.
-        case text
-    }
-
-    /// An entity tag `<Name>` or `</Name>` at `start` (which holds `<`).
-    static func entityTag(in raw: String, at start: String.Index) -> Markup {
-        var index = raw.index(after: start)
-        if index < raw.endIndex, raw[index] == "/" { index = raw.index(after: index) }
-        let nameStart = index
-        var length = 0
-        while index < raw.endIndex, raw[index].isLetter, length <= longestEntityTag {
-            index = raw.index(after: index)
-            length += 1
-        }
-        let name = raw[nameStart..<index]
-        guard index < raw.endIndex else {
-            return entityTags.contains { $0.hasPrefix(name) } ? .unfinished : .text
-        }
-        guard raw[index] == ">", entityTags.contains(name) else { return .text }
-        return .complete(label: name, end: raw.index(after: index))
-    }
-
-    /// A citation marker `[^label^]` at `start` (which holds `[`); labels are letters and digits.
-    static func marker(in raw: String, at start: String.Index) -> Markup {
-        var index = raw.index(after: start)
-        guard index < raw.endIndex else { return .unfinished }
-        guard raw[index] == "^" else { return .text }
-        index = raw.index(after: index)
-        let labelStart = index
-        var length = 0
-        while index < raw.endIndex, raw[index].isLetter || raw[index].isNumber {
-            length += 1
-            guard length <= longestMarkerLabel else { return .text }
-            index = raw.index(after: index)
-        }
-        let label = raw[labelStart..<index]
-        guard index < raw.endIndex else { return .unfinished }
-        guard !label.isEmpty, raw[index] == "^" else { return .text }
-        index = raw.index(after: index)
-        guard index < raw.endIndex else { return .unfinished }
-        guard raw[index] == "]" else { return .text }
-        return .complete(label: label, end: raw.index(after: index))
-    }
-
     // MARK: Comparing replies
 
     /// `text` without the citations the gateway writes, for telling whether two copies of a reply are
@@ -209,6 +185,3 @@ struct ReplyFormatter: Sendable {
     }
 }
 
-extension Character {
-    fileprivate var isASCIIDigit: Bool { isASCII && isNumber }
-}

@@ -13,8 +13,10 @@ struct StreamingTextDiffer {
     private(set) var sent = ""
 
     mutating func delta(for text: String) -> String {
-        if text.hasPrefix(basis) {
-            let delta = String(text.dropFirst(basis.count))
+        // The common case, a text that extends the last one, costs a byte comparison, not a walk
+        // through the Characters of the whole text.
+        if text.startsWithBytes(of: basis) {
+            let delta = text.dropping(utf8Count: basis.utf8.count)
             accept(text, delta)
             return delta
         }

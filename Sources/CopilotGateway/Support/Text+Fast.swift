@@ -1,5 +1,7 @@
 // Small text helpers for the request path, written to avoid Foundation's slower bridges.
 
+import Foundation
+
 extension StringProtocol {
     /// The text without leading and trailing Unicode whitespace (newlines included); the same as
     /// `trimmingCharacters(in: .whitespacesAndNewlines)` without a trip through `NSString`.
@@ -31,5 +33,28 @@ extension Sequence<UInt8> {
             hex.append(digits[Int(byte & 0x0F)])
         }
         return String(decoding: hex, as: UTF8.self)
+    }
+}
+
+extension String {
+    /// Whether the text's UTF-8 bytes begin with all of `prefix`'s: a byte comparison in one pass, not
+    /// `hasPrefix`'s Character by Character one.
+    func startsWithBytes(of prefix: String) -> Bool {
+        let count = prefix.utf8.count
+        guard count > 0 else { return true }
+        guard utf8.count >= count else { return false }
+        var text = self
+        var prefix = prefix
+        return text.withUTF8 { textBytes in
+            prefix.withUTF8 { prefixBytes in
+                guard let textStart = textBytes.baseAddress, let prefixStart = prefixBytes.baseAddress else { return false }
+                return memcmp(textStart, prefixStart, count) == 0
+            }
+        }
+    }
+
+    /// The text after its first `offset` UTF-8 bytes, which end on a scalar boundary.
+    func dropping(utf8Count offset: Int) -> String {
+        String(decoding: utf8.dropFirst(offset), as: UTF8.self)
     }
 }
