@@ -53,6 +53,23 @@ import Testing
         }
     }
 
+    @Test func theOverheadMetricLeavesOutTheTimeSpentWaitingOnCopilot() async throws {
+        // Four snapshots 300 ms apart: the stream takes a second, nearly all of it waiting on Copilot.
+        try await GatewayHarness.run(simulator: .init(snapshotCount: 4, eventDelay: .milliseconds(300))) { client, _ in
+            let streamed = try await client.chat(["stream": true, "messages": [["role": "user", "content": "take your time"]]])
+            #expect(streamed.eventPayloads.last == "[DONE]")
+            let response = try await client.execute(uri: "/metrics", method: .get, headers: GatewayHarness.admin)
+            let text = PrometheusText(String(buffer: response.body))
+            let labels = ["route": "/v1/chat/completions", "stream": "true"]
+            #expect(text.value("copilot_gateway_overhead_seconds_count", labels) == 1)
+            let whole = try #require(text.value("copilot_gateway_request_duration_seconds_sum", labels))
+            let overhead = try #require(text.value("copilot_gateway_overhead_seconds_sum", labels))
+            #expect(whole >= 0.9)
+            #expect(overhead > 0)
+            #expect(overhead < whole - 0.8, "the gateway's own time is \(overhead) s of \(whole) s")
+        }
+    }
+
     @Test func metricsNeedTheAdminKeyWhereverTheRequestComesFrom() async throws {
         let directory = try await ConversationDirectory(store: MemoryConversationStore(), ttl: .seconds(60), capacity: 10, logger: Logger(label: "test"))
         let turns = TurnPipeline(

@@ -18,7 +18,7 @@ struct MeteredUpstream: CopilotUpstream {
     private func timed<T>(_ call: String, _ operation: () async throws -> T) async throws -> T {
         let start = ContinuousClock.now
         do {
-            let result = try await operation()
+            let result = try await UpstreamWaitMeter.waiting(operation)
             metrics.upstreamCall(call, status: "ok", duration: .now - start)
             return result
         } catch {

@@ -152,7 +152,7 @@ struct GraphSnapshotStream: ReplySnapshots {
             for event in events {
                 // The scanner reads the snapshots as they grow; the final one, and whatever the scanner
                 // does not read, is decoded whole.
-                if let snapshot = scanner.scan(event.data), !snapshot.isFinalSnapshot {
+                if let snapshot = scanner.scan(event.bytes), !snapshot.isFinalSnapshot {
                     try await handle(snapshot)
                     continue
                 }
@@ -173,7 +173,7 @@ struct GraphSnapshotStream: ReplySnapshots {
             // (the client went away, say) pass through as they are.
             let chunk: ByteBuffer?
             do {
-                chunk = try await chunks.next()
+                chunk = try await UpstreamWaitMeter.waiting { try await chunks.next() }
             } catch {
                 throw GraphClient.upstreamError(from: error)
             }

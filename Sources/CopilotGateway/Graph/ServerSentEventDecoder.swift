@@ -1,3 +1,5 @@
+import Foundation
+
 /// An incremental, lenient decoder of `text/event-stream` bytes as Graph's `chatOverStream` sends them.
 ///
 /// Feed it the body in whatever pieces the network delivers. Besides the standard (multi-line `data:`,
@@ -6,12 +8,25 @@
 /// event with no blank line after it (`finish()`).
 struct ServerSentEventDecoder {
     struct Event: Equatable, Sendable {
-        var data: String
+        /// The event's data as it came, its lines joined with `\n`.
+        var bytes: [UInt8]
         var id: String?
+
+        init(bytes: [UInt8], id: String?) {
+            self.bytes = bytes
+            self.id = id
+        }
+
+        init(data: String, id: String?) {
+            self.init(bytes: Array(data.utf8), id: id)
+        }
+
+        /// The data as text (bytes that are not UTF-8 are repaired).
+        var data: String { String(decoding: bytes, as: UTF8.self) }
     }
 
     private var line: [UInt8] = []
-    private var dataLines: [String] = []
+    private var dataLines: [[UInt8]] = []
     private var eventID: String?
     private var skipLineFeed = false
 
@@ -21,8 +36,9 @@ struct ServerSentEventDecoder {
         return Array(bytes).withUnsafeBufferPointer { feed(buffer: $0) }
     }
 
-    /// Lines are found a run of bytes at a time (a snapshot is one long `data:` line).
+    /// Lines are found with `memchr` (a snapshot is one long `data:` line).
     private mutating func feed(buffer: UnsafeBufferPointer<UInt8>) -> [Event] {
+        guard let base = buffer.baseAddress else { return [] }
         var events: [Event] = []
         var start = 0
         if skipLineFeed, start < buffer.count {
@@ -30,11 +46,15 @@ struct ServerSentEventDecoder {
             if buffer[start] == UInt8(ascii: "\n") { start += 1 }
         }
         while start < buffer.count {
-            guard let end = buffer[start...].firstIndex(where: { $0 == UInt8(ascii: "\n") || $0 == UInt8(ascii: "\r") }) else {
-                line.append(contentsOf: buffer[start...])
+            let rest = buffer.count - start
+            let lineFeed = memchr(base + start, Int32(UInt8(ascii: "\n")), rest).map { base.distance(to: $0.assumingMemoryBound(to: UInt8.self)) }
+            let carriageReturn = memchr(base + start, Int32(UInt8(ascii: "\r")), (lineFeed ?? buffer.count) - start)
+                .map { base.distance(to: $0.assumingMemoryBound(to: UInt8.self)) }
+            guard let end = carriageReturn ?? lineFeed else {
+                line.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[start...]))
                 break
             }
-            line.append(contentsOf: buffer[start..<end])
+            line.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[start..<end]))
             if let event = endLine() { events.append(event) }
             start = end + 1
             if buffer[end] == UInt8(ascii: "\r") {
@@ -64,16 +84,15 @@ struct ServerSentEventDecoder {
         let name = colon.map { line[..<$0] } ?? line[...]
         var value = colon.map { line[line.index(after: $0)...] } ?? []
         if value.first == UInt8(ascii: " ") { value = value.dropFirst() }
-        switch String(decoding: name, as: UTF8.self) {
-        case "data":
-            dataLines.append(String(decoding: value, as: UTF8.self))
-        case "id":
+        if name.elementsEqual("data".utf8) {
+            dataLines.append(Array(value))
+        } else if name.elementsEqual("id".utf8) {
             eventID = String(decoding: value, as: UTF8.self).trimmingSpaces()
-        case "event", "retry":
-            break
-        default:
+        } else if name.elementsEqual("event".utf8) || name.elementsEqual("retry".utf8) {
+            return nil
+        } else if !dataLines.isEmpty {
             // Not a field: inside an event it is a continuation of the data (pretty-printed JSON).
-            if !dataLines.isEmpty { dataLines.append(String(decoding: line, as: UTF8.self)) }
+            dataLines.append(line)
         }
         return nil
     }
@@ -84,8 +103,8 @@ struct ServerSentEventDecoder {
             eventID = nil
         }
         guard !dataLines.isEmpty else { return nil }
-        let data = dataLines.count == 1 ? dataLines[0] : dataLines.joined(separator: "\n")
-        return Event(data: data, id: eventID)
+        let bytes = dataLines.count == 1 ? dataLines[0] : Array(dataLines.joined(separator: [UInt8(ascii: "\n")]))
+        return Event(bytes: bytes, id: eventID)
     }
 }
 

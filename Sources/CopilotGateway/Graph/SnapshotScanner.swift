@@ -18,9 +18,13 @@ struct SnapshotScanner {
     private var previousText = ""
     private let decoder = JSONDecoder()
 
+    /// The snapshot in `json` (one event's data), or nil when `JSONDecoder` must read it.
+    mutating func scan(_ json: [UInt8]) -> GraphConversation? {
+        json.withUnsafeBufferPointer { scan(bytes: $0) }
+    }
+
     mutating func scan(_ json: String) -> GraphConversation? {
-        var json = json
-        return json.withUTF8 { scan(bytes: $0) }
+        scan(Array(json.utf8))
     }
 
     private mutating func scan(bytes: UnsafeBufferPointer<UInt8>) -> GraphConversation? {

@@ -40,6 +40,11 @@ public struct GatewayMetrics: Sendable {
             .milliseconds(500), .seconds(1), .seconds(2), .seconds(5), .seconds(10), .seconds(20), .seconds(40), .seconds(80),
         ]
         factory.defaultDurationHistogramBuckets = latencyBuckets
+        // The gateway's own share of a request is micro- to milliseconds.
+        factory.durationHistogramBuckets["copilot_gateway_overhead_seconds"] = [
+            .microseconds(100), .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2),
+            .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250), .seconds(1),
+        ]
         self.factory = factory
         activeStreams = Meter(label: "copilot_gateway_active_streams", factory: factory)
         conversationsTracked = Meter(label: "copilot_gateway_conversations_tracked", factory: factory)
@@ -54,6 +59,14 @@ public struct GatewayMetrics: Sendable {
         let dimensions = [("route", route), ("status", String(status)), ("stream", stream ? "true" : "false")]
         Counter(label: "copilot_gateway_requests_total", dimensions: dimensions, factory: factory).increment()
         Timer(label: "copilot_gateway_request_duration_seconds", dimensions: [("route", route), ("stream", stream ? "true" : "false")], factory: factory)
+            .record(duration: duration)
+    }
+
+    /// The part of a request's time the gateway spent on its own work: the request's duration to the
+    /// end of its body, less the time it waited on Copilot (the status line of each call to Graph and
+    /// each piece of a streamed reply). A client that reads slowly counts as the gateway's time.
+    func overhead(route: String, stream: Bool, duration: Duration) {
+        Timer(label: "copilot_gateway_overhead_seconds", dimensions: [("route", route), ("stream", stream ? "true" : "false")], factory: factory)
             .record(duration: duration)
     }
 

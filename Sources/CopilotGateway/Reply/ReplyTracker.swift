@@ -25,7 +25,9 @@ struct ReplyTracker {
         let replySources = reply.sources
         if !replySources.isEmpty { sources = replySources }
         let text = reply.text ?? ""
-        guard text != rawText else { return false }
+        // Bytes, not Characters, are compared: a snapshot that differs would otherwise be compared
+        // under Unicode normalization, which costs far more than reading it did.
+        guard text.utf8.count != rawText.utf8.count || !text.startsWithBytes(of: rawText) else { return false }
         rawText = text
         return true
     }
