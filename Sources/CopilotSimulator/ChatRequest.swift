@@ -5,9 +5,11 @@ struct ChatRequest: Sendable {
     var text: String
     var timeZone: String
     var additionalContext: [ContextEntry]
+    /// `responseOptions.isDeltaStreamingEnabled` (undocumented; see ``SimulatorOptions/DeltaStreaming``).
+    var asksForDeltas: Bool
 
     /// Validates a parsed body; throws the Graph 400/413 errors.
-    init(body: SimulatorJSON?, maxMessageLength: Int) throws(GraphError) {
+    init(body: SimulatorJSON?, maxMessageLength: Int, deltaStreaming: SimulatorOptions.DeltaStreaming = .honour) throws(GraphError) {
         guard let body, case .object = body else {
             throw .badRequest("The request body must be a JSON object.")
         }
@@ -35,8 +37,13 @@ struct ChatRequest: Sendable {
                 context.append(ContextEntry(text: entryText, description: entry["description"]?.stringValue))
             }
         }
+        let asksForDeltas = body["responseOptions"]?["isDeltaStreamingEnabled"]?.boolValue == true
+        if asksForDeltas, deltaStreaming == .refuse {
+            throw .badRequest("Invalid request: the property 'responseOptions' does not exist on type 'microsoft.graph.copilotConversationRequest'.")
+        }
         self.text = text
         self.timeZone = timeZone
         self.additionalContext = context
+        self.asksForDeltas = asksForDeltas && deltaStreaming == .honour
     }
 }

@@ -32,7 +32,7 @@ struct GraphHandlers: Sendable {
         let turn = try await simulator.runTurn(
             conversationID: try context.parameters.require("id"), request: chat, faults: faults, streamed: true,
             commit: !faults.contains(.inbandError), now: Date())
-        let script = StreamScript(turn: turn, snapshotCount: options.snapshotCount, faults: faults)
+        let script = StreamScript(turn: turn, snapshotCount: options.snapshotCount, faults: faults, deltas: chat.asksForDeltas)
         if script.finalReplyText != turn.reply.text {
             await simulator.updateReply(
                 conversationID: turn.conversationID, replyID: turn.reply.id, text: script.finalReplyText)
@@ -92,6 +92,6 @@ struct GraphHandlers: Sendable {
         let buffer = try await request.body.collect(upTo: context.maxUploadSize)
         let body = SimulatorJSON.parse(Data(buffer.readableBytesView))
         guard body != nil else { throw GraphError.badRequest("The request body is not valid JSON.") }
-        return try ChatRequest(body: body, maxMessageLength: options.maxMessageLength)
+        return try ChatRequest(body: body, maxMessageLength: options.maxMessageLength, deltaStreaming: options.deltaStreaming)
     }
 }

@@ -1,5 +1,16 @@
 /// Tunables for a ``CopilotSimulator``.
 public struct SimulatorOptions: Sendable {
+    /// What the simulator makes of `responseOptions.isDeltaStreamingEnabled`, whose meaning on real
+    /// Graph is unknown: each plausible answer.
+    public enum DeltaStreaming: String, Sendable, CaseIterable {
+        /// Partial snapshots carry only the text added since the previous one; the final is whole.
+        case honour
+        /// The option is accepted and changes nothing: every snapshot is cumulative.
+        case ignore
+        /// The option is an unknown property: the turn gets 400.
+        case refuse
+    }
+
     /// Number of growing partial snapshots sent in a stream before the full-text partial.
     public var snapshotCount: Int
     /// Pause between two stream events.
@@ -34,6 +45,8 @@ public struct SimulatorOptions: Sendable {
     /// How many conversations the simulator remembers (the newest); zero: all of them. An older one
     /// is forgotten as Graph forgets one, and a turn in it gets 404.
     public var conversationLimit: Int
+    /// What a request asking for delta streaming gets.
+    public var deltaStreaming: DeltaStreaming
 
     /// Creates options; the defaults suit tests and the demo mode.
     public init(
@@ -42,7 +55,7 @@ public struct SimulatorOptions: Sendable {
         deviceCodeLifetime: Duration = .seconds(900), deviceCodeInterval: Int = 5, enforceSlowDown: Bool = false,
         revokeRotatedRefreshTokens: Bool = false, checkTokens: Bool = false, autoApprove: Bool = false,
         autoApproveDelay: Duration = .milliseconds(200), messyOutput: Bool = false, requestLogLimit: Int = 1000,
-        conversationLimit: Int = 1000
+        conversationLimit: Int = 1000, deltaStreaming: DeltaStreaming = .honour
     ) {
         self.snapshotCount = max(0, snapshotCount)
         self.eventDelay = eventDelay
@@ -59,5 +72,6 @@ public struct SimulatorOptions: Sendable {
         self.messyOutput = messyOutput
         self.requestLogLimit = max(0, requestLogLimit)
         self.conversationLimit = max(0, conversationLimit)
+        self.deltaStreaming = deltaStreaming
     }
 }

@@ -26,8 +26,10 @@ struct StreamScript: Sendable {
         return frame
     }
 
-    /// Builds the script for a committed turn.
-    init(turn: TurnOutcome, snapshotCount: Int, faults: FaultSet) {
+    /// Builds the script for a committed turn. With `deltas` (the request asked for delta streaming
+    /// and the simulator honours it) a partial snapshot's reply text is only what it adds to the one
+    /// before (the whole text when it does not extend it); the final snapshot stays whole.
+    init(turn: TurnOutcome, snapshotCount: Int, faults: FaultSet, deltas: Bool = false) {
         let conversationID = turn.conversationID
         let now = turn.reply.createdDateTime
         func intermediate(_ messages: [SimulatorJSON], turnCount: Int = 0) -> String {
@@ -35,9 +37,11 @@ struct StreamScript: Sendable {
                 conversationID: conversationID, createdDateTime: now, turnCount: turnCount, messages: messages
             ).compactText
         }
+        var streamed = ""
         func partial(_ text: String, cards: [SimulatorJSON] = [], attributions: [SimulatedAttribution] = []) -> String {
             var reply = turn.reply
-            reply.text = text
+            reply.text = deltas && text.hasPrefix(streamed) ? String(text.dropFirst(streamed.count)) : text
+            streamed = text
             reply.attributions = attributions
             return intermediate([GraphPayloads.message(reply, adaptiveCards: cards)])
         }

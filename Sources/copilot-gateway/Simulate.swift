@@ -59,6 +59,9 @@ struct Simulate: AsyncParsableCommand {
     @Option(name: .customLong("conversation-limit"), help: "Conversations the simulator remembers, the newest; an older one answers 404 like a conversation Graph forgot. 0: all.")
     var conversationLimit = 1000
 
+    @Option(name: .customLong("delta-streaming"), help: "What a turn asking for delta streaming (responseOptions.isDeltaStreamingEnabled) gets: honour (partial snapshots carry only new text), ignore (cumulative as always) or refuse (400).")
+    var deltaStreaming = "honour"
+
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel = "info"
 
@@ -72,6 +75,9 @@ struct Simulate: AsyncParsableCommand {
         guard requestLogLimit >= 0, conversationLimit >= 0 else {
             throw ValidationError("--request-log-limit and --conversation-limit must not be negative")
         }
+        guard SimulatorOptions.DeltaStreaming(rawValue: deltaStreaming) != nil else {
+            throw ValidationError("--delta-streaming must be one of honour, ignore, refuse")
+        }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical") }
     }
 
@@ -84,7 +90,8 @@ struct Simulate: AsyncParsableCommand {
                 deviceCodeInterval: deviceCodeInterval, enforceSlowDown: enforceSlowDown,
                 revokeRotatedRefreshTokens: revokeRotatedRefreshTokens, checkTokens: checkTokens,
                 autoApprove: autoApprove, messyOutput: messy, requestLogLimit: requestLogLimit,
-                conversationLimit: conversationLimit))
+                conversationLimit: conversationLimit,
+                deltaStreaming: SimulatorOptions.DeltaStreaming(rawValue: deltaStreaming) ?? .honour))
         let app = buildSimulatorApplication(simulator: simulator, host: host, port: port, logger: logger) { port in
             logger.info("Copilot simulator listening on http://\(host):\(port) (Graph paths under /beta/copilot, identity under /{tenant}/oauth2/v2.0, controls under /_sim)")
         }

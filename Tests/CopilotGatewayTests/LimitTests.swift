@@ -81,7 +81,10 @@ import Testing
             try await withHTTPClient { http in
                 let started = ContinuousClock.now
                 async let slow = http.execute(Self.request(port: port, text: "first"), timeout: .seconds(10))
-                try await Task.sleep(for: .milliseconds(150))
+                // The second is sent once the first has reached Copilot (and waits there 600 ms).
+                while try await simulator.recordedBodies(pathSuffix: "/chat").isEmpty, ContinuousClock.now - started < .seconds(5) {
+                    try await Task.sleep(for: .milliseconds(10))
+                }
                 let queued = try await http.execute(Self.request(port: port, text: "second"), timeout: .seconds(10))
                 #expect(queued.status == .ok)
                 // The second turn reached Copilot only after the first one's 600 ms answer.

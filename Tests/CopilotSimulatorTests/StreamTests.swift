@@ -88,6 +88,33 @@ import Testing
         }
     }
 
+    @Test(arguments: SimulatorOptions.DeltaStreaming.allCases)
+    func aTurnAskingForDeltaStreamingGetsDeltasWholeTextsOrA400AsConfigured(mode: SimulatorOptions.DeltaStreaming) async throws {
+        let (_, app) = makeSimulatorApp(SimulatorOptions(snapshotCount: 8, eventDelay: .zero, deltaStreaming: mode))
+        try await app.test(.router) { client in
+            let id = try await client.createConversation()
+            let prompt = "Tell me about streaming"
+            let expected = SimulatedReplies.reply(to: prompt, conversationText: [])
+            let body = ByteBuffer(string: #"{"message":{"text":"\#(prompt)"},"locationHint":{"timeZone":"UTC"},"responseOptions":{"isDeltaStreamingEnabled":true}}"#)
+            let response = try await client.stream(id, body)
+            guard mode != .refuse else {
+                #expect(response.status == .badRequest)
+                #expect(response.text.contains("responseOptions"))
+                return
+            }
+            let jsons = try parseSSE(response.text).map { try #require($0.json) }
+            let partials = jsons.dropLast().compactMap { $0["messages"]?.arrayValue?.first?["text"]?.stringValue }
+            let final = try #require(jsons.last?["messages"]?.arrayValue?.last?["text"]?.stringValue)
+            #expect(final == expected.text)
+            if mode == .honour {
+                #expect(partials.joined() == expected.text)
+                #expect(partials.dropFirst().allSatisfy { !$0.hasPrefix(partials[0]) })
+            } else {
+                #expect(partials.last == expected.text)
+            }
+        }
+    }
+
     @Test func aliasPathStreamsAndTurnsAccumulateWithChat() async throws {
         let (_, app) = makeSimulatorApp()
         try await app.test(.router) { client in

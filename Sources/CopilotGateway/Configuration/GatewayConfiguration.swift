@@ -18,6 +18,9 @@ public struct GatewayConfiguration: Sendable {
     /// Idle time after which a session's Copilot conversation is not reused (sliding).
     public var sessionTTL: Duration
     public var alwaysNewConversation: Bool
+    /// Whether streamed turns ask Graph for delta streaming (`COPILOT_DELTA_STREAMING`, off by default:
+    /// the option is undocumented, see ``GraphClient``).
+    public var deltaStreaming: Bool
     /// Whether a turn that fails before any text (5xx, timeout, broken connection, empty reply) is
     /// tried once more on a fresh conversation (`COPILOT_RETRY_ON_5XX`).
     public var retryOn5xx: Bool
@@ -71,7 +74,7 @@ public struct GatewayConfiguration: Sendable {
     /// Every setting this gateway reads, for `.env` checks and the documentation.
     public static let settingNames: Set<String> = [
         "HOST", "PORT", "TENANT_ID", "CLIENT_ID", "COPILOT_TIMEZONE", "COPILOT_DISABLE_WEB",
-        "COPILOT_SESSION_TTL", "COPILOT_ALWAYS_NEW_CONVERSATION", "COPILOT_RETRY_ON_5XX", "STATE_DIR",
+        "COPILOT_SESSION_TTL", "COPILOT_ALWAYS_NEW_CONVERSATION", "COPILOT_DELTA_STREAMING", "COPILOT_RETRY_ON_5XX", "STATE_DIR",
         "TOKEN_CACHE", "GRAPH_BASE_URL", "GATEWAY_BODY_TIMEOUT_SECONDS", "GATEWAY_WRITE_TIMEOUT_SECONDS", "LOGIN_BASE_URL", "COPILOT_ACCESS_TOKEN", "COPILOT_MODEL_ALIASES",
         "COPILOT_TIMEOUT", "LOG_LEVEL", "COPILOT_SCOPES", "COPILOT_CITATIONS", "COPILOT_MAX_CONVERSATIONS",
         "GATEWAY_API_KEYS", "GATEWAY_API_KEY_FILE", "GATEWAY_ADMIN_KEY", "COPILOT_KEEPALIVE_SECONDS",
@@ -104,6 +107,7 @@ public struct GatewayConfiguration: Sendable {
         self.webEnabled = !settings.flag("COPILOT_DISABLE_WEB", default: true)
         self.sessionTTL = settings.seconds("COPILOT_SESSION_TTL", default: Defaults.sessionTTLSeconds, range: 0...31_536_000)
         self.alwaysNewConversation = settings.flag("COPILOT_ALWAYS_NEW_CONVERSATION", default: false)
+        self.deltaStreaming = settings.flag("COPILOT_DELTA_STREAMING", default: false)
         self.retryOn5xx = settings.flag("COPILOT_RETRY_ON_5XX", default: true)
         self.upstreamTimeout = settings.seconds("COPILOT_TIMEOUT", default: 300, range: 1...3600)
         self.keepAliveInterval = settings.seconds("COPILOT_KEEPALIVE_SECONDS", default: Defaults.keepAliveSeconds, range: 0...300)

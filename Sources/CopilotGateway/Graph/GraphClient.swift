@@ -8,6 +8,10 @@ import Foundation
 /// The Microsoft 365 Copilot Chat API (`/beta/copilot/conversations`) on AsyncHTTPClient.
 ///
 /// HTTP/2 is used when the server offers it over TLS (AsyncHTTPClient's default).
+///
+/// With `asksForDeltas`, streamed turns send `responseOptions.isDeltaStreamingEnabled`, an undocumented
+/// option. Whatever Graph makes of it, the snapshots handed on are cumulative (``DeltaSnapshots``); if
+/// Graph refuses a turn with 400 that it accepts without the option, the option is dropped for good.
 public struct GraphClient: CopilotUpstream {
     let httpClient: HTTPClient
     let baseURL: String
@@ -16,12 +20,18 @@ public struct GraphClient: CopilotUpstream {
     let logger: Logger
     /// Whether Graph answered lately, for `/readyz`.
     public let health = UpstreamHealth()
+    /// Whether streamed turns (still) ask for delta streaming.
+    let deltas: DeltaStreamingSwitch
 
-    public init(httpClient: HTTPClient, baseURL: String, tokens: any AccessTokenProvider, timeout: Duration, logger: Logger) {
+    public init(
+        httpClient: HTTPClient, baseURL: String, tokens: any AccessTokenProvider, timeout: Duration, asksForDeltas: Bool = false,
+        logger: Logger
+    ) {
         self.httpClient = httpClient
         self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
         self.tokens = tokens
         self.timeout = timeout
+        self.deltas = DeltaStreamingSwitch(isOn: asksForDeltas)
         self.logger = logger
     }
 
@@ -51,9 +61,23 @@ public struct GraphClient: CopilotUpstream {
     /// `POST …/{id}/chatOverStream`: returns once Graph has accepted the turn (status 200), so a failure
     /// before that is still an ordinary HTTP error for the client. The snapshots follow from `snapshots`.
     func openStream(conversationID: String, request: GraphChatRequest) async throws -> any ReplySnapshots {
-        let response = try await send(
-            url: turnURL(conversationID, "chatOverStream"), body: try encode(request), accept: "text/event-stream")
-        return GraphSnapshotStream(body: response.body, logger: logger)
+        let url = turnURL(conversationID, "chatOverStream")
+        guard deltas.isOn else {
+            let response = try await send(url: url, body: try encode(request), accept: "text/event-stream")
+            return GraphSnapshotStream(body: response.body, logger: logger)
+        }
+        var asking = request
+        asking.responseOptions = .init(isDeltaStreamingEnabled: true)
+        do {
+            let response = try await send(url: url, body: try encode(asking), accept: "text/event-stream")
+            return DeltaSnapshots(base: GraphSnapshotStream(body: response.body, logger: logger))
+        } catch UpstreamError.status(400, _, _, _, _) {
+            // Perhaps Graph does not know the option: the same turn without it tells.
+            let response = try await send(url: url, body: try encode(request), accept: "text/event-stream")
+            deltas.turnOff()
+            logger.warning("Graph refused a turn that asked for delta streaming and took it without; COPILOT_DELTA_STREAMING is ignored from now on")
+            return GraphSnapshotStream(body: response.body, logger: logger)
+        }
     }
 
     private func turnURL(_ conversationID: String, _ action: String) -> String {

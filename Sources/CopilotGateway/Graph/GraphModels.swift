@@ -109,6 +109,8 @@ struct GraphChatRequest: Encodable, Sendable, Equatable {
     var locationHint: LocationHint
     var additionalContext: [ContextEntry]?
     var contextualResources: ContextualResources?
+    /// Undocumented (the beta SDK's `CopilotChatResponseOptions`); sent only when delta streaming is on.
+    var responseOptions: ResponseOptions?
 
     struct Message: Encodable, Sendable, Equatable { var text: String }
     struct LocationHint: Encodable, Sendable, Equatable { var timeZone: String }
@@ -118,6 +120,7 @@ struct GraphChatRequest: Encodable, Sendable, Equatable {
     }
     struct ContextualResources: Encodable, Sendable, Equatable { var webContext: WebContext }
     struct WebContext: Encodable, Sendable, Equatable { var isWebEnabled: Bool }
+    struct ResponseOptions: Encodable, Sendable, Equatable { var isDeltaStreamingEnabled: Bool }
 
     init(text: String, timeZone: String, webEnabled: Bool, additionalContext: [ContextEntry]) {
         self.message = Message(text: text)

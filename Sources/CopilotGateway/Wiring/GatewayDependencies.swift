@@ -96,7 +96,9 @@ public struct GatewayDependencies: Sendable {
 extension GraphClient {
     /// The client for the configured Graph (`GRAPH_BASE_URL`, `COPILOT_TIMEOUT`).
     public init(configuration: GatewayConfiguration, httpClient: HTTPClient, tokens: any AccessTokenProvider, logger: Logger) {
-        self.init(httpClient: httpClient, baseURL: configuration.graphBaseURL, tokens: tokens, timeout: configuration.upstreamTimeout, logger: logger)
+        self.init(
+            httpClient: httpClient, baseURL: configuration.graphBaseURL, tokens: tokens, timeout: configuration.upstreamTimeout,
+            asksForDeltas: configuration.deltaStreaming, logger: logger)
     }
 }
 
