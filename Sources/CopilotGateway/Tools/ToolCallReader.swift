@@ -98,38 +98,14 @@ enum ToolCallReader {
     /// The part of a streaming reply that cannot become a call any more, so it can be sent now: text
     /// up to a `<tool_call` tag (or what may be the start of one), an unfinished code fence, or a fence
     /// that may hold a call written as JSON. A reply that starts with `{` is held whole.
+    ///
+    /// It runs on every read of a streamed reply when tools are offered, so it reads bytes (all it looks
+    /// for is ASCII) in a few linear passes rather than Characters through Foundation.
     static func textBeforePossibleCall(_ text: String) -> String {
-        if text.drop(while: \.isWhitespace).first == "{" { return "" }
-        var cut = text.endIndex
-        if let tag = text.range(of: "<tool_call", options: .caseInsensitive) { cut = tag.lowerBound }
-        // What may be the start of a tag, or of a fence, at the very end.
-        let marker = "<tool_call"
-        for length in stride(from: min(marker.count, text.count), to: 0, by: -1) {
-            let suffix = text.suffix(length)
-            if marker.hasPrefix(suffix.lowercased()) {
-                cut = min(cut, suffix.startIndex)
-                break
-            }
-        }
-        for partial in ["``", "`"] where text.hasSuffix(partial) {
-            cut = min(cut, text.index(text.endIndex, offsetBy: -partial.count))
-            break
-        }
-        // An unfinished fence, or a finished one that may hold a call written as JSON.
-        var index = text.startIndex
-        while index < cut, let open = text.range(of: "```", range: index..<cut) {
-            guard let close = text.range(of: "```", range: open.upperBound..<text.endIndex) else {
-                cut = open.lowerBound
-                break
-            }
-            let body = text[open.upperBound..<close.lowerBound]
-            if body.contains("\"name\"") || body.contains("'name'") {
-                cut = min(cut, open.lowerBound)
-                break
-            }
-            index = close.upperBound
-        }
-        return String(text[..<cut])
+        if text.unicodeScalars.first(where: { !$0.isWhitespace }) == "{" { return "" }
+        var copy = text
+        let cut = copy.withUTF8 { PossibleCallScan(bytes: $0).safeLength() }
+        return cut == text.utf8.count ? text : String(decoding: text.utf8.prefix(cut), as: UTF8.self)
     }
 
     /// When a reply tried to call a tool but the call cannot be used: the tool it named (if it is
