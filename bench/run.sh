@@ -3,7 +3,14 @@
 #   (a) a static Graph upstream that costs nearly nothing (nginx answering the three Graph
 #       endpoints with fixed bodies, see graph_upstream.py), and
 #   (b) the built-in simulator (`copilot-gateway simulate`),
-# each compared in the same run with the same Graph calls sent straight to that upstream.
+# each compared in the same run with the same Graph calls sent straight to that upstream; then
+#   (c) the gateway's CPU per streamed request for replies of 5,000 to 40,000 characters in 10 to 400
+#       snapshots, beside the CPU a minimal client spends merely reading the same stream (the floor),
+#   (d) the time to the first content and the gaps between chunks of a paced stream (64 snapshots
+#       20 ms apart), through the gateway and straight from the simulator, and, when ORIGINAL_GATEWAY
+#       is set,
+#   (e) the original Python gateway (gateway.py of copilot-chat-gateway, run by uvicorn) measured the
+#       same way beside ours: in the static-upstream phases (first turns) and in the table of (c).
 #
 # Usage:
 #   bench/run.sh [GATEWAY_BINARY]
@@ -11,8 +18,8 @@
 #   GATEWAY_BINARY defaults to .build-release/release/copilot-gateway, which is built when
 #   missing (or, with BUILD=1, brought up to date with the working tree first) by
 #   `swift build -c release --product copilot-gateway --scratch-path .build-release`.
-#   Needs nginx, wrk and python3 (Debian: apt-get install -y nginx-light wrk python3).
-#   With no settings the whole run takes about 5 minutes and writes bench/RESULTS.md.
+#   Needs nginx, wrk and python3 (Debian: apt-get install -y nginx-light wrk python3 python3-venv).
+#   With no settings the whole run takes about 12 minutes (15 with ORIGINAL_GATEWAY) and writes bench/RESULTS.md.
 #
 # Settings (environment):
 #   BUILD=1                    rebuild the default binary from the working tree first (incremental)
@@ -24,7 +31,16 @@
 #   GATEWAY_LOG_LEVEL=info     the gateway's LOG_LEVEL (info is its default)
 #   GATEWAY_ENV="NAME=value ..."   more settings for the gateway (split on spaces)
 #   GATEWAY_COMMIT=<commit>    what the report says the binary was built from (default: git HEAD)
-#   SKIP_SIM=1, SKIP_STREAMS=1 leave out part (b) or the open-streams test
+#   SKIP_STATIC=1, SKIP_SIM=1, SKIP_STREAMS=1   leave out part (a), part (b) or the open-streams test
+#   SKIP_SCALE=1, SKIP_PACED=1 leave out part (c) or part (d)
+#   SCALE_N=15                 streamed requests per row of (c) (each side), after SCALE_WARM=2 unmeasured
+#   SCALE_SNAPSHOTS="10 100 400" SCALE_LENGTHS="5000 20000 40000"   the rows of (c)
+#   PACED_N=30 PACED_SNAPSHOTS=64 PACED_DELAY_MS=20 PACED_LENGTH=5000   part (d)
+#   ORIGINAL_GATEWAY=DIR       a folder with the original's gateway.py and requirements.txt: adds (e).
+#                              Its venv (its requirements plus h2, which its http2=True client needs) is
+#                              made once under ORIGINAL_VENV=~/.cache/copilot-bench/original-venv, in a
+#                              folder named after a hash of the requirements; pip needs PyPI.
+#   ORIGINAL_N1=1000 ORIGINAL_N32=5000   its requests per static phase at concurrency 1 / 32
 #   OUT=bench/RESULTS.md       where the report goes; RAW=path keeps the raw JSON lines
 #
 # What is measured (see RESULTS.md for the method): for non-streamed and streamed requests,
@@ -32,7 +48,9 @@
 # turns (the history continues a known conversation: 1 upstream call), at concurrency 1 and 32:
 # p50/p99 latency through the gateway and direct, requests per second, the gateway's CPU seconds
 # per 1,000 requests (utime+stime from /proc/PID/stat), and its RSS idle, after the run and with
-# STREAMS streams open at once. The gateway's own admission limits are lifted
+# STREAMS streams open at once. Parts (c) and (d) send one streamed request at a time from
+# streaming.py (Python's http.client) and read the gateway's CPU time from its process CPU clock
+# (nanoseconds, all threads). The gateway's own admission limits are lifted
 # (GATEWAY_MAX_CONCURRENT_PER_KEY=0, COPILOT_MAX_CONCURRENT=100000), so they are not what is
 # measured; everything else keeps its default. The load generator is wrk (one thread) with openai.lua and
 # graph.lua. Not part of CI. bench/profile.sh profiles the same request path with perf.
@@ -55,6 +73,21 @@ SLOW_DELAY_MS=${SLOW_DELAY_MS:-1000}
 GATEWAY_LOG_LEVEL=${GATEWAY_LOG_LEVEL:-info}
 SKIP_SIM=${SKIP_SIM:-0}
 SKIP_STREAMS=${SKIP_STREAMS:-0}
+SKIP_STATIC=${SKIP_STATIC:-0}
+SKIP_SCALE=${SKIP_SCALE:-0}
+SKIP_PACED=${SKIP_PACED:-0}
+SCALE_N=${SCALE_N:-15}
+SCALE_WARM=${SCALE_WARM:-2}
+SCALE_SNAPSHOTS=${SCALE_SNAPSHOTS:-10 100 400}
+SCALE_LENGTHS=${SCALE_LENGTHS:-5000 20000 40000}
+PACED_N=${PACED_N:-30}
+PACED_SNAPSHOTS=${PACED_SNAPSHOTS:-64}
+PACED_DELAY_MS=${PACED_DELAY_MS:-20}
+PACED_LENGTH=${PACED_LENGTH:-5000}
+ORIGINAL_GATEWAY=${ORIGINAL_GATEWAY:-}
+ORIGINAL_VENV=${ORIGINAL_VENV:-$HOME/.cache/copilot-bench/original-venv}
+ORIGINAL_N1=${ORIGINAL_N1:-1000}
+ORIGINAL_N32=${ORIGINAL_N32:-5000}
 OUT=${OUT:-$BENCH_DIR/RESULTS.md}
 WRK_LIMIT=${WRK_LIMIT:-120s}
 
@@ -70,6 +103,11 @@ if [[ $# -eq 0 && ( ${BUILD:-0} == 1 || ! -x $GATEWAY_BIN ) ]]; then
     (cd "$REPO_DIR" && swift build -c release --product copilot-gateway --scratch-path "$REPO_DIR/.build-release")
 fi
 [[ -x $GATEWAY_BIN ]] || die "$GATEWAY_BIN is not an executable"
+if [[ -n $ORIGINAL_GATEWAY ]]; then
+    ORIGINAL_GATEWAY=$(cd "$ORIGINAL_GATEWAY" && pwd)
+    [[ -f $ORIGINAL_GATEWAY/gateway.py && -f $ORIGINAL_GATEWAY/requirements.txt ]] ||
+        die "ORIGINAL_GATEWAY=$ORIGINAL_GATEWAY has no gateway.py and requirements.txt"
+fi
 
 # Room for thousands of sockets in the gateway, wrk and the stream client.
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
@@ -164,6 +202,39 @@ stop_pid() {
     wait "$1" 2>/dev/null || true
 }
 
+# --- the original Python gateway (part e) ----------------------------------------------------------
+
+ORIGINAL_PYTHON=
+original_venv() { # -> ORIGINAL_PYTHON: a venv with its requirements (made once, then reused)
+    local key venv
+    key=$( (cat "$ORIGINAL_GATEWAY/requirements.txt"; echo h2) | sha256sum | cut -c1-16)
+    venv=$ORIGINAL_VENV/$key
+    if [[ ! -f $venv/.complete ]]; then
+        log "making the original gateway's venv in $venv"
+        rm -rf "$venv"
+        mkdir -p "$ORIGINAL_VENV"
+        python3 -m venv "$venv" || die "python3 -m venv failed (Debian: apt-get install -y python3-venv)"
+        # h2 as well: its httpx.AsyncClient(http2=True) will not start without it, and its
+        # requirements.txt names plain httpx.
+        "$venv/bin/pip" install -q -r "$ORIGINAL_GATEWAY/requirements.txt" h2 >&2 || die "pip install failed"
+        touch "$venv/.complete"
+    fi
+    ORIGINAL_PYTHON=$venv/bin/python
+}
+
+start_original() { # NAME GRAPH_BASE_URL -> ORIGINAL_PID, ORIGINAL_PORT
+    ORIGINAL_PORT=$(free_port)
+    mkdir -p "$WORK/$1"
+    # Its defaults, except the time zone (ours sends UTC) and the token cache's path; no .env.
+    (cd "$WORK/$1" && exec env -i PATH="$PATH" HOME="$WORK/$1" PYTHONUNBUFFERED=1 COPILOT_TIMEZONE=UTC \
+        TOKEN_CACHE="$WORK/$1/token_cache.bin" \
+        "$ORIGINAL_PYTHON" "$BENCH_DIR/original_gateway.py" "$ORIGINAL_GATEWAY" "$ORIGINAL_PORT" "$2") \
+        >>"$WORK/$1/gateway.log" 2>&1 &
+    ORIGINAL_PID=$!
+    STARTED_PIDS+=("$ORIGINAL_PID")
+    wait_http "http://127.0.0.1:$ORIGINAL_PORT/health"
+}
+
 # --- measuring ----------------------------------------------------------------------------------
 
 run_wrk() { # SCRIPT CONCURRENCY URL ARGS... -> the RESULT json on stdout
@@ -212,7 +283,9 @@ direct_phase() { # UPSTREAM URL CONCURRENCY CALL BUDGET ARGS...
     LAST_RESULT=$result
 }
 
-# A gateway phase, with the gateway's CPU time and the upstream calls it made.
+# A gateway phase, with the gateway's CPU time and the upstream calls it made. PHASE_SIDE names the
+# gateway (ours, or the original, which then runs as GATEWAY_PID on GATEWAY_PORT).
+PHASE_SIDE=gateway
 gateway_phase() { # UPSTREAM CONCURRENCY TURN STREAM BUDGET ARGS...
     local upstream=$1 concurrency=$2 turn=$3 stream=$4 budget=$5 result mark counts
     local user_before system_before user_after system_after
@@ -224,8 +297,8 @@ gateway_phase() { # UPSTREAM CONCURRENCY TURN STREAM BUDGET ARGS...
     read -r user_after system_after < <(cpu_ticks "$GATEWAY_PID")
     counts=$(upstream_counts "$upstream" "$mark")
     local user=$((user_after - user_before)) system=$((system_after - system_before))
-    record "{\"kind\":\"phase\",\"side\":\"gateway\",\"upstream\":\"$upstream\",\"call\":\"$turn\",\"stream\":$stream,\"concurrency\":$concurrency,\"cpu_ticks\":$((user + system)),\"user_ticks\":$user,\"system_ticks\":$system,\"clk_tck\":$CLK_TCK,\"upstream_calls\":$counts,\"wrk\":$result}"
-    log "gateway $upstream c=$concurrency $turn stream=$stream: cpu=$user+$system ticks calls=$counts $result"
+    record "{\"kind\":\"phase\",\"side\":\"$PHASE_SIDE\",\"upstream\":\"$upstream\",\"call\":\"$turn\",\"stream\":$stream,\"concurrency\":$concurrency,\"cpu_ticks\":$((user + system)),\"user_ticks\":$user,\"system_ticks\":$system,\"clk_tck\":$CLK_TCK,\"upstream_calls\":$counts,\"wrk\":$result}"
+    log "$PHASE_SIDE $upstream c=$concurrency $turn stream=$stream: cpu=$user+$system ticks calls=$counts $result"
     LAST_RESULT=$result
 }
 
@@ -268,13 +341,127 @@ measure_upstream() { # NAME GRAPH_URL N_AT_1 N_AT_32
     stop_pid "$GATEWAY_PID"
 }
 
+# --- (e) the original gateway on the static upstream ----------------------------------------------
+
+original_info() {
+    local sha packages python
+    sha=$(sha256sum "$ORIGINAL_GATEWAY/gateway.py" | cut -c1-12)
+    # uvloop and httptools only if present: uvicorn picks them over asyncio and h11 when they are.
+    packages=$("$ORIGINAL_PYTHON" -c 'import importlib.metadata as m, json
+names = ("fastapi", "starlette", "uvicorn", "httpx", "h2", "msal", "pydantic", "uvloop", "httptools")
+found = {}
+for name in names:
+    try:
+        found[name] = m.version(name)
+    except m.PackageNotFoundError:
+        pass
+print(json.dumps(found))')
+    python=$("$ORIGINAL_PYTHON" -c 'import platform; print(platform.python_version())')
+    record "{\"kind\":\"info\",\"original_sha256\":\"$sha\",\"original_python\":\"$python\",\"original_packages\":$packages,\"original_n1\":$ORIGINAL_N1,\"original_n32\":$ORIGINAL_N32}"
+}
+
+original_rss_record() { # WHEN
+    record "{\"kind\":\"original_rss\",\"when\":\"$1\",\"kib\":$(rss_kib "$ORIGINAL_PID"),\"anon_kib\":$(anon_kib "$ORIGINAL_PID"),\"threads\":$(thread_count "$ORIGINAL_PID")}"
+}
+
+# Its first turns, whole and streamed, at concurrency 1 and 32, with gateway_phase (the original in
+# the place of ours). It sends only the last user message, and every request here has the same
+# session key (client address and User-Agent), so it creates one conversation and then reuses it.
+measure_original_static() {
+    local concurrency stream budget our_pid=${GATEWAY_PID:-} our_port=${GATEWAY_PORT:-}
+    start_original original-nginx "http://127.0.0.1:$NGINX_PORT"
+    sleep 1
+    original_rss_record idle
+    GATEWAY_PID=$ORIGINAL_PID GATEWAY_PORT=$ORIGINAL_PORT PHASE_SIDE=original
+    RECORDING=0
+    gateway_phase nginx 8 first 0 200 tag=owarm
+    gateway_phase nginx 8 first 1 200 tag=owarms
+    RECORDING=1
+    for concurrency in 1 32; do
+        if [[ $concurrency == 1 ]]; then budget=$ORIGINAL_N1; else budget=$ORIGINAL_N32; fi
+        for stream in 0 1; do
+            gateway_phase nginx "$concurrency" first "$stream" "$budget" tag="original$concurrency$stream"
+        done
+    done
+    original_rss_record after
+    log "original gateway after the run: $(rss_kib "$ORIGINAL_PID") KiB"
+    stop_pid "$ORIGINAL_PID"
+    GATEWAY_PID=$our_pid GATEWAY_PORT=$our_port PHASE_SIDE=gateway
+}
+
+# --- (c) streaming cost by reply size ---------------------------------------------------------------
+
+scale_record() { # SERVER SNAPSHOTS LENGTH RESULT
+    record "{\"kind\":\"scale\",\"server\":\"$1\",\"snapshots\":$2,\"length\":$3,\"result\":$4}"
+    log "scale $1 snapshots=$2 length=$3: $4"
+}
+
+# One simulator per snapshot count, ours (and the original) in front of it; for each reply length,
+# SCALE_N streamed first turns through each gateway, then the same stream read straight from the
+# simulator (the floor). streaming.py posts a `huge` fault before each request.
+measure_scale() {
+    local snapshots length port url result
+    for snapshots in $SCALE_SNAPSHOTS; do
+        port=$(free_port)
+        start_simulator "$port" "$snapshots" 0
+        url=http://127.0.0.1:$port
+        start_gateway "gateway-scale-$snapshots" "$url"
+        if [[ -n $ORIGINAL_GATEWAY ]]; then start_original "original-scale-$snapshots" "$url"; fi
+        sleep 1
+        for length in $SCALE_LENGTHS; do
+            result=$(python3 "$BENCH_DIR/streaming.py" scale --url "http://127.0.0.1:$GATEWAY_PORT" --pid "$GATEWAY_PID" \
+                --sim "$url" --length "$length" --count "$SCALE_N" --warm "$SCALE_WARM" --tag "ours-$snapshots-$length")
+            scale_record ours "$snapshots" "$length" "$result"
+            if [[ -n $ORIGINAL_GATEWAY ]]; then
+                result=$(python3 "$BENCH_DIR/streaming.py" scale --url "http://127.0.0.1:$ORIGINAL_PORT" \
+                    --pid "$ORIGINAL_PID" --sim "$url" --length "$length" --count "$SCALE_N" --warm "$SCALE_WARM" \
+                    --tag "original-$snapshots-$length")
+                scale_record original "$snapshots" "$length" "$result"
+            fi
+            result=$(python3 "$BENCH_DIR/streaming.py" floor --sim "$url" --length "$length" --count "$SCALE_N" \
+                --warm "$SCALE_WARM")
+            scale_record floor "$snapshots" "$length" "$result"
+        done
+        stop_pid "$GATEWAY_PID"
+        if [[ -n $ORIGINAL_GATEWAY ]]; then stop_pid "$ORIGINAL_PID"; fi
+        stop_pid "$SIM_PID"
+    done
+}
+
+# --- (d) a paced stream -------------------------------------------------------------------------------
+
+measure_paced() {
+    local port url result
+    port=$(free_port)
+    start_simulator "$port" "$PACED_SNAPSHOTS" "$PACED_DELAY_MS"
+    url=http://127.0.0.1:$port
+    start_gateway gateway-paced "$url"
+    sleep 1
+    log "paced stream: $PACED_N requests each way, $PACED_SNAPSHOTS snapshots ${PACED_DELAY_MS} ms apart"
+    result=$(python3 "$BENCH_DIR/streaming.py" paced --url "http://127.0.0.1:$GATEWAY_PORT" --sim "$url" \
+        --length "$PACED_LENGTH" --count "$PACED_N")
+    record "{\"kind\":\"paced\",\"snapshots\":$PACED_SNAPSHOTS,\"delay_ms\":$PACED_DELAY_MS,\"result\":$result}"
+    log "paced: $result"
+    stop_pid "$GATEWAY_PID"
+    stop_pid "$SIM_PID"
+}
+
 log "work folder $WORK; nginx on $NGINX_PORT"
 wait_http "http://127.0.0.1:$NGINX_PORT/"
 NGINX_THREADS=$(pgrep -c -P "${STARTED_PIDS[0]}" nginx || true)
 record "{\"kind\":\"info\",\"nginx_workers\":${NGINX_THREADS:-1},\"n1\":$N1,\"n32\":$N32,\"sim_n1\":$SIM_N1,\"sim_n32\":$SIM_N32,\"sim_snapshots\":$SIM_SNAPSHOTS,\"sim_delay_ms\":$SIM_DELAY_MS,\"log_level\":\"$GATEWAY_LOG_LEVEL\",\"gateway_env\":\"${GATEWAY_ENV:-}\",\"streams\":$STREAMS,\"streams_hold\":$STREAMS_HOLD,\"slow_snapshots\":$SLOW_SNAPSHOTS,\"slow_delay_ms\":$SLOW_DELAY_MS}"
 
+record "{\"kind\":\"info\",\"scale_n\":$SCALE_N,\"scale_warm\":$SCALE_WARM,\"paced_n\":$PACED_N,\"paced_length\":$PACED_LENGTH}"
+if [[ -n $ORIGINAL_GATEWAY ]]; then
+    original_venv
+    original_info
+fi
+
 SIM_URL=
-measure_upstream nginx "http://127.0.0.1:$NGINX_PORT" "$N1" "$N32"
+if [[ $SKIP_STATIC != 1 ]]; then
+    measure_upstream nginx "http://127.0.0.1:$NGINX_PORT" "$N1" "$N32"
+    if [[ -n $ORIGINAL_GATEWAY ]]; then measure_original_static; fi
+fi
 
 if [[ $SKIP_SIM != 1 ]]; then
     SIM_PORT=$(free_port)
@@ -297,6 +484,9 @@ if [[ $SKIP_STREAMS != 1 ]]; then
     stop_pid "$GATEWAY_PID"
     stop_pid "$SIM_PID"
 fi
+
+if [[ $SKIP_SCALE != 1 ]]; then measure_scale; fi
+if [[ $SKIP_PACED != 1 ]]; then measure_paced; fi
 
 python3 "$BENCH_DIR/report.py" write "$RESULTS" "$OUT" "$GATEWAY_BIN"
 log "wrote $OUT"
