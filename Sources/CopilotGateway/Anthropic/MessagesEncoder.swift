@@ -75,7 +75,7 @@ struct MessagesEncoder: ReplyStreamEncoder {
                 try close(into: &buffer)
                 try open(.text(""), isText: true, into: &buffer)
             }
-            try write("content_block_delta", Delta(index: openBlock?.index ?? 0, delta: .text(text)), into: &buffer)
+            Self.writeTextDelta(text, index: openBlock?.index ?? 0, into: &buffer)
         case .toolCallStarted(let call, let id, let name):
             try close(into: &buffer)
             try open(.toolUse(id: Self.toolUseID(id), name: name, input: .object([:])), isText: false, into: &buffer)
@@ -122,6 +122,17 @@ struct MessagesEncoder: ReplyStreamEncoder {
 
     static func event(_ name: String, _ value: some Encodable) throws -> ByteBuffer {
         event(name, String(decoding: try GatewayJSON.encoder().encode(value), as: UTF8.self))
+    }
+
+    /// A `content_block_delta` of text, the stream's most frequent event, written without a
+    /// `JSONEncoder` but byte for byte as it would write it (keys sorted).
+    static func writeTextDelta(_ text: String, index: Int, into buffer: inout ByteBuffer) {
+        buffer.writeStaticString("event: content_block_delta\ndata: {\"delta\":{\"text\":")
+        buffer.writeJSONString(text)
+        buffer.writeStaticString(#","type":"text_delta"},"index":"#)
+        buffer.writeString(String(index))
+        buffer.writeStaticString(#","type":"content_block_delta"}"#)
+        buffer.writeStaticString("\n\n")
     }
 
     static func event(_ name: String, _ json: String) -> ByteBuffer {

@@ -10,11 +10,11 @@ struct ContentChunkWriter: Sendable {
 
     init(id: String, created: Int, model: String) {
         var head = ByteBuffer(string: #"data: {"id":"#)
-        Self.appendJSONString(id, to: &head)
+        head.writeJSONString(id)
         head.writeString(#","object":"chat.completion.chunk","created":"#)
         head.writeString(String(created))
         head.writeString(#","model":"#)
-        Self.appendJSONString(model, to: &head)
+        head.writeJSONString(model)
         head.writeString(#","choices":[{"index":0,"delta":{"content":"#)
         self.head = Array(head.readableBytesView)
     }
@@ -24,40 +24,8 @@ struct ContentChunkWriter: Sendable {
         var buffer = ByteBuffer()
         buffer.reserveCapacity(head.count + text.utf8.count + 32 + Self.tail.count)
         buffer.writeBytes(head)
-        Self.appendJSONString(text, to: &buffer)
+        buffer.writeJSONString(text)
         buffer.writeBytes(Self.tail)
         return buffer
-    }
-
-    /// `text` as a JSON string: quotes, backslashes and control characters escaped, everything else
-    /// (slashes and non-ASCII included) as UTF-8, as `GatewayJSON` writes it.
-    static func appendJSONString(_ text: String, to buffer: inout ByteBuffer) {
-        buffer.writeInteger(UInt8(ascii: "\""))
-        var text = text
-        text.withUTF8 { bytes in
-            var start = 0
-            for index in bytes.indices {
-                let byte = bytes[index]
-                guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
-                if start < index { buffer.writeBytes(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: bytes[start..<index]))) }
-                start = index + 1
-                switch byte {
-                case UInt8(ascii: "\""): buffer.writeStaticString(#"\""#)
-                case UInt8(ascii: "\\"): buffer.writeStaticString(#"\\"#)
-                case UInt8(ascii: "\n"): buffer.writeStaticString(#"\n"#)
-                case UInt8(ascii: "\r"): buffer.writeStaticString(#"\r"#)
-                case UInt8(ascii: "\t"): buffer.writeStaticString(#"\t"#)
-                case 0x08: buffer.writeStaticString(#"\b"#)
-                case 0x0C: buffer.writeStaticString(#"\f"#)
-                default:
-                    let hex = Array("0123456789abcdef".utf8)
-                    buffer.writeStaticString(#"\u00"#)
-                    buffer.writeInteger(hex[Int(byte >> 4)])
-                    buffer.writeInteger(hex[Int(byte & 0xF)])
-                }
-            }
-            if start < bytes.count { buffer.writeBytes(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: bytes[start...]))) }
-        }
-        buffer.writeInteger(UInt8(ascii: "\""))
     }
 }

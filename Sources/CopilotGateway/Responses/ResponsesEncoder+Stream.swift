@@ -23,7 +23,12 @@ extension ResponsesEncoder {
                 try emit("response.content_part.added", ["content_index": .number(0), "part": Self.outputText("", final: false)], into: &buffer)
             }
             open?.text += text
-            try emit("response.output_text.delta", ["content_index": .number(0), "delta": .string(text), "logprobs": .array([])], into: &buffer)
+            if case .string(let itemID)? = open?.item["id"] {
+                Self.writeTextDelta(text, itemID: itemID, outputIndex: output.count, sequence: sequence, into: &buffer)
+                sequence += 1
+            } else {
+                try emit("response.output_text.delta", ["content_index": .number(0), "delta": .string(text), "logprobs": .array([])], into: &buffer)
+            }
         case .toolCallStarted(_, let id, let name):
             try close(into: &buffer)
             try begin(callItem(id, name: name, arguments: "", status: "in_progress"), into: &buffer)
@@ -93,6 +98,21 @@ extension ResponsesEncoder {
         var event = try Self.event(type, sequence, fields)
         sequence += 1
         buffer.writeBuffer(&event)
+    }
+
+    /// A `response.output_text.delta`, the stream's most frequent event, written without a
+    /// `JSONEncoder` but byte for byte as ``emit(_:_:into:)`` writes it (keys sorted).
+    static func writeTextDelta(_ text: String, itemID: String, outputIndex: Int, sequence: Int, into buffer: inout ByteBuffer) {
+        buffer.writeStaticString("event: response.output_text.delta\ndata: {\"content_index\":0,\"delta\":")
+        buffer.writeJSONString(text)
+        buffer.writeStaticString(#","item_id":"#)
+        buffer.writeJSONString(itemID)
+        buffer.writeStaticString(#","logprobs":[],"output_index":"#)
+        buffer.writeString(String(outputIndex))
+        buffer.writeStaticString(#","sequence_number":"#)
+        buffer.writeString(String(sequence))
+        buffer.writeStaticString(#","type":"response.output_text.delta"}"#)
+        buffer.writeStaticString("\n\n")
     }
 
     static func event(_ type: String, _ sequence: Int, _ fields: [String: JSONValue]) throws -> ByteBuffer {
