@@ -180,6 +180,13 @@ struct GraphSnapshotStream: ReplySnapshots {
                     try await handle(snapshot)
                     continue
                 }
+                // Usually one object: decoded as it came. Otherwise (two objects run together, text
+                // that is not UTF-8 or not JSON) the event is split and repaired first.
+                if let snapshot = try? jsonDecoder.decode(GraphConversation.self, from: Data(event.bytes)) {
+                    if let error = snapshot.error { throw UpstreamError.inBand(code: error.code, message: error.message) }
+                    try await handle(snapshot)
+                    continue
+                }
                 for value in JSONValueSplitter.split(event.data) {
                     if value.utf8.count < 32, value.trimmingWhitespace == "[DONE]" { continue }
                     guard let snapshot = try? jsonDecoder.decode(GraphConversation.self, from: Data(value.utf8)) else {

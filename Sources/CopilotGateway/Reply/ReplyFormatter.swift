@@ -57,6 +57,18 @@ struct ReplyFormatter: Sendable {
         var index = raw.utf8.index(raw.utf8.startIndex, offsetBy: progress.resumeAt)
         var dropsTrailingSpace = false
         scan: while index < scalars.endIndex {
+            // Text up to the next `<` or `[` goes out in one piece (all markup starts with one of them).
+            let markupStart = raw.utf8[index...].firstIndex { $0 == UInt8(ascii: "<") || $0 == UInt8(ascii: "[") } ?? raw.utf8.endIndex
+            if markupStart > index {
+                var end = markupStart
+                if end == raw.utf8.endIndex, !isComplete, raw.utf8.last == UInt8(ascii: " ") {
+                    end = raw.utf8.index(before: end)  // a marker that comes next may take this space with it
+                }
+                progress.output.append(contentsOf: Substring(scalars[index..<end]))
+                index = end
+                if end != markupStart { break scan }
+                continue scan
+            }
             let scalar = scalars[index]
             if scalar == "<" {
                 switch Self.entityTag(in: scalars, at: index) {
@@ -82,8 +94,6 @@ struct ReplyFormatter: Sendable {
                 default:
                     break
                 }
-            } else if scalar == " ", !isComplete, scalars.index(after: index) == scalars.endIndex {
-                break scan  // a marker that comes next may take this space with it
             }
             progress.output.unicodeScalars.append(scalar)
             index = scalars.index(after: index)
