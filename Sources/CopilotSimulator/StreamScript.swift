@@ -27,8 +27,8 @@ struct StreamScript: Sendable {
     }
 
     /// Builds the script for a committed turn. With `deltas` (the request asked for delta streaming
-    /// and the simulator honours it) a partial snapshot's reply text is only what it adds to the one
-    /// before (the whole text when it does not extend it); the final snapshot stays whole.
+    /// and the simulator honours it) a partial snapshot's reply text is only what it adds to the text
+    /// sent so far (nothing when it rewrote that text); the final snapshot stays whole.
     init(turn: TurnOutcome, snapshotCount: Int, faults: FaultSet, deltas: Bool = false) {
         let conversationID = turn.conversationID
         let now = turn.reply.createdDateTime
@@ -40,8 +40,14 @@ struct StreamScript: Sendable {
         var streamed = ""
         func partial(_ text: String, cards: [SimulatorJSON] = [], attributions: [SimulatedAttribution] = []) -> String {
             var reply = turn.reply
-            reply.text = deltas && text.hasPrefix(streamed) ? String(text.dropFirst(streamed.count)) : text
-            streamed = text
+            if !deltas {
+                reply.text = text
+            } else if text.hasPrefix(streamed) {
+                reply.text = String(text.dropFirst(streamed.count))
+                streamed = text
+            } else {
+                reply.text = ""  // pieces never take text back: a rewrite shows in the final snapshot only
+            }
             reply.attributions = attributions
             return intermediate([GraphPayloads.message(reply, adaptiveCards: cards)])
         }

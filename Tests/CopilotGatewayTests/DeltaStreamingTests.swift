@@ -50,16 +50,38 @@ import Testing
         }
     }
 
-    @Test func deltasAreAppendedAndCumulativeTextsReplaceWhatCameBefore() async throws {
-        func snapshot(_ text: String) -> GraphConversation {
-            GraphConversation(displayName: GraphConversation.intermediateDisplayName, messages: [GraphMessage(id: "r", text: text)])
-        }
-        var final = GraphConversation(displayName: "Title", turnCount: 1, messages: [GraphMessage(id: "e", text: "hi"), GraphMessage(id: "r", text: "Hello world!")])
-        final.state = "active"
-        let stream = DeltaSnapshots(base: ListedSnapshots(snapshots: [snapshot("Hel"), snapshot("lo"), snapshot("Hello wor"), snapshot("ld!"), final]))
+    static func partial(_ text: String) -> GraphConversation {
+        GraphConversation(displayName: GraphConversation.intermediateDisplayName, messages: [GraphMessage(id: "r", text: text)])
+    }
+
+    static func texts(_ partials: [String], final: String) async throws -> [String] {
+        let last = GraphConversation(
+            state: "active", displayName: "Title", turnCount: 1, messages: [GraphMessage(id: "e", text: "hi"), GraphMessage(id: "r", text: final)])
+        let stream = DeltaSnapshots(base: ListedSnapshots(snapshots: partials.map(partial) + [last]))
         var texts: [String] = []
         try await stream.forEach { texts.append($0.messages?.last?.text ?? "") } afterEachRead: {}
-        #expect(texts == ["Hel", "Hello", "Hello wor", "Hello world!", "Hello world!"])
+        return texts
+    }
+
+    @Test func piecesAreAppendedOnceTheStreamShowsItSendsPieces() async throws {
+        let texts = try await Self.texts(["Hel", "", "lo", " wor", "ld!"], final: "Hello world!")
+        #expect(texts == ["Hel", "Hel", "Hello", "Hello wor", "Hello world!", "Hello world!"])
+    }
+
+    @Test func wholeTextsReplaceEachOtherRewritesIncludedOnceTheStreamShowsItSendsWholeTexts() async throws {
+        let texts = try await Self.texts(["Hel", "Hello wor", "Hello [^1^] world", "", "Hello [^1^] world!"], final: "Hello [^1^] world!")
+        #expect(texts == ["Hel", "Hello wor", "Hello [^1^] world", "", "Hello [^1^] world!", "Hello [^1^] world!"])
+    }
+
+    @Test(arguments: [SimulatorOptions.DeltaStreaming.honour, .ignore])
+    func aRewriteInEitherFormNeitherRepeatsNorLosesText(mode: SimulatorOptions.DeltaStreaming) async throws {
+        let options = SimulatorOptions(snapshotCount: 12, eventDelay: .zero, deltaStreaming: mode)
+        try await GatewayHarness.run(simulator: options, environment: ["COPILOT_DELTA_STREAMING": "1"]) { client, simulator in
+            await simulator.addFault(.init(kind: .rewrite, endpoint: .stream))
+            let streamed = try await client.chat(["stream": true, "messages": [["role": "user", "content": FaultCase.prompt]]])
+            // The client keeps what it was sent; the marker the rewrite added is the only difference.
+            #expect(try streamed.streamedText.replacingOccurrences(of: " [1]", with: "") == FaultCase.answer)
+        }
     }
 }
 

@@ -72,7 +72,8 @@ public struct TurnPipeline: Sendable {
     /// free in time), chooses the conversation, and sends the turn. Returns once Copilot has accepted it
     /// (a stream's status 200, or the whole answer), so that failures up to here are ordinary HTTP errors.
     public func start(_ turn: TurnRequest) async throws -> StartedTurn {
-        guard await gate.enter() else {
+        // Waiting for a place among the turns that may talk to Copilot is waiting on Copilot.
+        guard await UpstreamWaitMeter.waiting({ await gate.enter() }) else {
             try Task.checkCancellation()
             metrics.rejected(.upstreamBusy)
             throw TurnError.upstreamBusy(limit: settings.maxConcurrentTurns, waitedSeconds: settings.maxQueueWait.components.seconds)

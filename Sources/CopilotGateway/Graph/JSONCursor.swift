@@ -174,10 +174,11 @@ struct JSONCursor {
 
 extension JSONCursor {
     /// The text of string content `range` (between the quotes) that holds escapes when `hasEscapes`;
-    /// nil for an escape JSON does not allow, or a surrogate without its other half.
+    /// nil for an escape JSON does not allow, a surrogate without its other half, or bytes that are not UTF-8.
     func text(_ range: Range<Int>, hasEscapes: Bool) -> String? {
         let content = UnsafeBufferPointer(rebasing: bytes[range])
-        guard hasEscapes else { return String(decoding: content, as: UTF8.self) }
+        // Bytes that are not UTF-8 are left to `JSONDecoder` (and the repairing path behind it).
+        guard hasEscapes else { return String(validating: content, as: UTF8.self) }
         var output: [UInt8] = []
         output.reserveCapacity(content.count)
         var index = 0
@@ -204,7 +205,7 @@ extension JSONCursor {
             default: return nil
             }
         }
-        return String(decoding: output, as: UTF8.self)
+        return String(validating: output, as: UTF8.self)
     }
 
     /// Whether every escape in string content `range` is one JSON allows (surrogates in pairs).

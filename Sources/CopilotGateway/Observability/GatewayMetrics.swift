@@ -63,8 +63,9 @@ public struct GatewayMetrics: Sendable {
     }
 
     /// The part of a request's time the gateway spent on its own work: the request's duration to the
-    /// end of its body, less the time it waited on Copilot (the status line of each call to Graph and
-    /// each piece of a streamed reply). A client that reads slowly counts as the gateway's time.
+    /// end of its body, less the time it waited on Copilot (a place among the turns that may talk to it,
+    /// the status line of each call to Graph, each piece of a streamed reply). A client that reads slowly
+    /// counts as the gateway's time.
     func overhead(route: String, stream: Bool, duration: Duration) {
         Timer(label: "copilot_gateway_overhead_seconds", dimensions: [("route", route), ("stream", stream ? "true" : "false")], factory: factory)
             .record(duration: duration)
