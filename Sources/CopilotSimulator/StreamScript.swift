@@ -37,17 +37,10 @@ struct StreamScript: Sendable {
                 conversationID: conversationID, createdDateTime: now, turnCount: turnCount, messages: messages
             ).compactText
         }
-        var streamed = ""
+        var pieces = deltas ? DeltaPieces() : nil
         func partial(_ text: String, cards: [SimulatorJSON] = [], attributions: [SimulatedAttribution] = []) -> String {
             var reply = turn.reply
-            if !deltas {
-                reply.text = text
-            } else if text.hasPrefix(streamed) {
-                reply.text = String(text.dropFirst(streamed.count))
-                streamed = text
-            } else {
-                reply.text = ""  // pieces never take text back: a rewrite shows in the final snapshot only
-            }
+            reply.text = pieces?.next(text) ?? text
             reply.attributions = attributions
             return intermediate([GraphPayloads.message(reply, adaptiveCards: cards)])
         }
@@ -177,5 +170,18 @@ struct StreamScript: Sendable {
         let position = characters.prefix(limit).firstIndex(of: " ") ?? min(limit, characters.count)
         characters.insert(contentsOf: marker, at: position)
         return (String(characters), marker.count)
+    }
+}
+
+/// The reply texts of a delta stream: each partial carries only what its text adds to the text sent so
+/// far. Pieces never take text back: a partial that rewrote the text carries nothing, and the rewrite
+/// shows in the final snapshot only.
+struct DeltaPieces {
+    private var streamed = ""
+
+    mutating func next(_ text: String) -> String {
+        guard text.hasPrefix(streamed) else { return "" }
+        defer { streamed = text }
+        return String(text.dropFirst(streamed.count))
     }
 }
