@@ -24,7 +24,7 @@ import Testing
     ]
 
     @Test func theScannerAgreesWithTheRegularExpressionsOnGeneratedText() {
-        var generator = SplitMix(seed: 7)
+        var generator = SeededGenerator(seed: 7)
         for _ in 0..<3000 {
             let count = Int(generator.next() % 14)
             let text = (0..<count).map { _ in Self.pieces[Int(generator.next() % UInt64(Self.pieces.count))] }.joined()
@@ -38,18 +38,5 @@ import Testing
     ])
     func knownCasesAgree(_ text: String) {
         #expect(ReplyFormatter.withoutCitations(text) == Self.reference(text))
-    }
-}
-
-/// A small deterministic generator, so a failure can be reproduced.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -66,3 +66,7 @@ import Testing
         #expect(JSONValueSplitter.split("{\"id\":\"x\",\"messages\":[") == ["{\"id\":\"x\",\"messages\":["])
     }
 }
+
+extension ServerSentEventDecoder.Event {
+    init(data: String, id: String?) { self.init(bytes: Array(data.utf8), id: id) }
+}

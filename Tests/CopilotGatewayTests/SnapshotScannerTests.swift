@@ -102,3 +102,7 @@ struct SnapshotScannerTests {
         }
     }
 }
+
+extension SnapshotScanner {
+    mutating func scan(_ json: String) -> GraphConversation? { scan(Array(json.utf8)) }
+}

@@ -17,10 +17,6 @@ struct ServerSentEventDecoder {
             self.id = id
         }
 
-        init(data: String, id: String?) {
-            self.init(bytes: Array(data.utf8), id: id)
-        }
-
         /// The data as text (bytes that are not UTF-8 are repaired).
         var data: String { String(decoding: bytes, as: UTF8.self) }
     }

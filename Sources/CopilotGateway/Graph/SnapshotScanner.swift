@@ -23,10 +23,6 @@ struct SnapshotScanner {
         json.withUnsafeBufferPointer { scan(bytes: $0) }
     }
 
-    mutating func scan(_ json: String) -> GraphConversation? {
-        scan(Array(json.utf8))
-    }
-
     private mutating func scan(bytes: UnsafeBufferPointer<UInt8>) -> GraphConversation? {
         var cursor = JSONCursor(bytes)
         var conversation = GraphConversation()

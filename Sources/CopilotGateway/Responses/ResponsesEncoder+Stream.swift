@@ -23,12 +23,9 @@ extension ResponsesEncoder {
                 try emit("response.content_part.added", ["content_index": .number(0), "part": Self.outputText("", final: false)], into: &buffer)
             }
             open?.text += text
-            if case .string(let itemID)? = open?.item["id"] {
-                Self.writeTextDelta(text, itemID: itemID, outputIndex: output.count, sequence: sequence, into: &buffer)
-                sequence += 1
-            } else {
-                try emit("response.output_text.delta", ["content_index": .number(0), "delta": .string(text), "logprobs": .array([])], into: &buffer)
-            }
+            // The open item is the message: `emit`'s item_id and output_index, written directly.
+            Self.writeTextDelta(text, itemID: messageID, outputIndex: output.count, sequence: sequence, into: &buffer)
+            sequence += 1
         case .toolCallStarted(_, let id, let name):
             try close(into: &buffer)
             try begin(callItem(id, name: name, arguments: "", status: "in_progress"), into: &buffer)
