@@ -140,6 +140,50 @@ import Testing
         #expect(instruction.count < 500)
     }
 
+    /// Every word of the rules' tables, to make messages from.
+    static let vocabulary: [String] = {
+        typealias English = ImageRequest.English
+        typealias Chinese = ImageRequest.Chinese
+        let englishSets = [
+            English.drawingVerbs, English.makingVerbs, English.imageNouns, English.drawingParticles, English.drawingIdioms,
+            English.tutorialWords, English.subjects, English.habitVerbs, English.pronouns, English.skippedAfterVerb,
+            English.blockingModifiers, English.technicalAfter, English.questionWords,
+        ]
+        let chineseWords = [
+            Chinese.requestLeads, Chinese.tutorialWords, Chinese.makingVerbs, Chinese.imageNouns, Chinese.diagrams, Chinese.technicalAfter,
+            Chinese.aboutTechnique, Chinese.requestEndings,
+        ]
+        let chineseCharacters = [
+            Chinese.measureWords, Chinese.quantityWords, Chinese.nounBeforeDrawing, Chinese.nounAfterDrawing, Chinese.wordAfterBareNoun,
+            Chinese.wordBeforeBareNoun,
+        ]
+        return englishSets.flatMap { $0.map(String.init) } + chineseWords.flatMap { $0.map { String($0) } }
+            + chineseCharacters.flatMap { $0.map { String($0) } }
+            + ["文生图", "ai绘画", "出图", "生图", "作画", "猫", "cat", "a", "me", "，", "。", "`code`", "DRAW", "LOGO", "\u{212A}"]
+    }()
+
+    @Test func everyMessageTheRulesReadAsARequestHoldsACue() {
+        var random = SeededGenerator(seed: 31)
+        var requests = 0
+        for _ in 0..<6000 {
+            let separator = random.pick(["", " "])
+            let text = (0..<Int.random(in: 1...7, using: &random)).map { _ in random.pick(Self.vocabulary) }.joined(separator: separator)
+            let lowered = text.lowercased()
+            guard ImageRequest.readsAsRequest(lowered) else { continue }
+            requests += 1
+            #expect(ImageRequest.mentionsACue(lowered), "\(text)")
+        }
+        #expect(requests >= 100)
+    }
+
+    @Test func aMessageWithoutACueIsNoRequestAndOneWithACueIsReadByTheRules() {
+        #expect(!ImageRequest.mentionsACue("hi bench-123, how are you today?"))
+        #expect(!ImageRequest.mentionsACue("今天天气怎么样"))
+        #expect(ImageRequest.mentionsACue("帮我画一只猫"))
+        #expect(ImageRequest.mentionsACue("could you make me something"))
+        #expect(!ImageRequest.isImageGeneration("could you make me something"))
+    }
+
     @Test func ofAHugeMessageTheStartAndTheEndAreRead() {
         let filler = String(repeating: "x", count: 900_000)
         #expect(!ImageRequest.isImageGeneration(filler))

@@ -30,11 +30,29 @@ enum ImageRequest {
     static func isImageGeneration(_ text: String) -> Bool {
         // Of a long message, its start and its end are read: that is where a request goes.
         let text = text.utf8.count <= 8000 ? text : String(text.prefix(2000)) + "\n" + String(text.suffix(2000))
-        let prose = withoutCode(text.lowercased().replacingApostrophes())
+        let lowered = text.lowercased()
+        return mentionsACue(lowered) && readsAsRequest(lowered)
+    }
+
+    /// Whether lowercased `text` asks for a picture by the rules, clause by clause.
+    static func readsAsRequest(_ lowered: String) -> Bool {
+        let prose = withoutCode(lowered.replacingApostrophes())
         for clause in clauses(of: prose) where clause.utf8.count <= longestClause {
             if English.asksForPicture(clause) || Chinese.asksForPicture(Array(clause)) { return true }
         }
         return false
+    }
+
+    /// What no rule matches without: an English rule starts at a drawing or making verb, a Chinese one
+    /// ends at an image noun (画 and 图 among them). Most messages have none, and looking for their
+    /// bytes costs far less than reading the message's words and characters.
+    static let cues: [[UInt8]] = (English.drawingVerbs.union(English.makingVerbs).map(String.init) + Chinese.imageNouns.map { String($0) })
+        .map { Array($0.utf8) }
+
+    /// Whether lowercased `text` holds one of the `cues`; false means it asks for no picture.
+    static func mentionsACue(_ lowered: String) -> Bool {
+        var lowered = lowered
+        return lowered.withUTF8 { bytes in cues.contains { bytes.containsBytes($0) } }
     }
 
     /// The text between sentence and clause punctuation, in both scripts.

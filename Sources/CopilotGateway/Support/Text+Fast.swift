@@ -58,3 +58,21 @@ extension String {
         String(decoding: utf8.dropFirst(offset), as: UTF8.self)
     }
 }
+
+extension UnsafeBufferPointer<UInt8> {
+    /// Whether `part` occurs in these bytes: `memchr` to each candidate first byte, then `memcmp`.
+    func containsBytes(_ part: [UInt8]) -> Bool {
+        guard let first = part.first, let base = baseAddress, part.count <= count else { return part.isEmpty }
+        return part.withUnsafeBufferPointer { needle in
+            guard let needleStart = needle.baseAddress else { return false }
+            var offset = 0
+            while offset + part.count <= count {
+                guard let found = memchr(base + offset, Int32(first), count - offset - part.count + 1) else { return false }
+                let position = base.distance(to: found.assumingMemoryBound(to: UInt8.self))
+                if memcmp(base + position, needleStart, part.count) == 0 { return true }
+                offset = position + 1
+            }
+            return false
+        }
+    }
+}
