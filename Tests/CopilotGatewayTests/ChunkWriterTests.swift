@@ -4,24 +4,51 @@ import Testing
 
 @testable import CopilotGateway
 
-/// The hand-written text chunks say exactly what the `Encodable` chunk says.
-@Suite struct ContentChunkWriterTests {
+/// The hand-written chunks say exactly what the `Encodable` chunks say.
+@Suite struct ChunkWriterTests {
     static let texts = [
         "plain", "", "quote \" and backslash \\ and slash /", "line\nbreak\r\ttab", "\u{0}\u{1}\u{8}\u{C}\u{1F}\u{7F}",
         "中文，标点。", "emoji 👩‍💻 and combining é", "\u{2028}\u{2029} separators", "</script> & <b>",
     ]
+    static let model = "gpt-4o \"quoted\"\n/slashed"
+    let writer = ChunkWriter(id: "chatcmpl-abc", created: 1_700_000_000, model: Self.model)
 
     @Test(arguments: texts)
     func aTextChunkDecodesToTheSameObjectAsTheEncodableChunk(_ text: String) throws {
-        let model = "gpt-4o \"quoted\"\n/slashed"
-        let writer = ContentChunkWriter(id: "chatcmpl-abc", created: 1_700_000_000, model: model)
-        let written = String(buffer: writer.event(content: text))
-        #expect(written.hasPrefix("data: ") && written.hasSuffix("}\n\n"))
-        let encodable = ChatCompletionChunk(id: "chatcmpl-abc", created: 1_700_000_000, model: model, choices: [.init(delta: .init(content: text))])
-        let expected = try JSONSerialization.jsonObject(with: GatewayJSON.encoder().encode(encodable)) as? NSDictionary
-        let actual = try JSONSerialization.jsonObject(with: Data(written.dropFirst(6).dropLast(2).utf8)) as? NSDictionary
-        #expect(actual != nil && actual == expected)
-        let content = ((actual?["choices"] as? [[String: Any]])?.first?["delta"] as? [String: Any])?["content"] as? String
+        let actual = try Self.object(writer.event(content: text))
+        #expect(actual == (try Self.expected(choices: [.init(delta: .init(content: text))])))
+        let content = ((actual["choices"] as? [[String: Any]])?.first?["delta"] as? [String: Any])?["content"] as? String
         #expect(content == text)
+    }
+
+    @Test func theRoleChunkDecodesToTheSameObjectAsTheEncodableChunk() throws {
+        let expected = try Self.expected(choices: [.init(delta: .init(role: "assistant", content: ""))])
+        #expect(try Self.object(writer.opening()) == expected)
+    }
+
+    @Test(arguments: ["stop", "tool_calls", "content_filter"])
+    func theFinishChunkDecodesToTheSameObjectAsTheEncodableChunk(_ reason: String) throws {
+        let expected = try Self.expected(choices: [.init(delta: .init(), finishReason: reason)])
+        #expect(try Self.object(writer.finish(reason: reason)) == expected)
+    }
+
+    @Test func theUsageChunkDecodesToTheSameObjectAsTheEncodableChunk() throws {
+        let usage = Usage(promptTokens: 1_234, completionTokens: 0)
+        let expected = try Self.expected(choices: [], usage: usage)
+        #expect(try Self.object(writer.usage(usage)) == expected)
+    }
+
+    /// One `data: {…}\n\n` event's object.
+    private static func object(_ buffer: ByteBuffer) throws -> NSDictionary {
+        let written = String(buffer: buffer)
+        #expect(written.hasPrefix("data: ") && written.hasSuffix("}\n\n"))
+        let object = try JSONSerialization.jsonObject(with: Data(written.dropFirst(6).dropLast(2).utf8)) as? NSDictionary
+        return try #require(object)
+    }
+
+    private static func expected(choices: [ChatCompletionChunk.Choice], usage: Usage? = nil) throws -> NSDictionary {
+        let chunk = ChatCompletionChunk(id: "chatcmpl-abc", created: 1_700_000_000, model: model, choices: choices, usage: usage)
+        let object = try JSONSerialization.jsonObject(with: GatewayJSON.encoder().encode(chunk)) as? NSDictionary
+        return try #require(object)
     }
 }

@@ -38,7 +38,7 @@ struct ChatCompletionsController: Sendable {
         if turn.stream {
             let started = try await turns.start(turn)
             return EventStreamResponse(
-                started: started, encoder: encoder.streaming(), relay: relay, metrics: metrics, logger: context.logger, start: start
+                started: started, encoder: encoder, relay: relay, metrics: metrics, logger: context.logger, start: start
             ).response
         }
         let reply = try await relay.whole { try await turns.start(turn).run { _ in } }

@@ -12,14 +12,15 @@ struct ChatCompletionEncoder: ReplyStreamEncoder {
     let created: Int
     let model: String
     let includeUsage: Bool
-    /// Writes the text chunks of a stream (made only for a stream).
-    private var contentChunks: ContentChunkWriter?
+    /// Writes the role, text, finish and usage chunks of a stream.
+    private let chunks: ChunkWriter
 
     init(model: String, includeUsage: Bool, id: String = Self.newID(), created: Int = Int(Date().timeIntervalSince1970)) {
         self.id = id
         self.created = created
         self.model = model
         self.includeUsage = includeUsage
+        chunks = ChunkWriter(id: id, created: created, model: model)
     }
 
     static func newID() -> String {
@@ -39,16 +40,9 @@ struct ChatCompletionEncoder: ReplyStreamEncoder {
 
     // MARK: Stream
 
-    /// The same encoder, ready to write a stream.
-    func streaming() -> ChatCompletionEncoder {
-        var encoder = self
-        encoder.contentChunks = ContentChunkWriter(id: id, created: created, model: model)
-        return encoder
-    }
-
     /// The first event: the assistant's role.
-    func opening() throws -> ByteBuffer {
-        try chunk(.init(role: "assistant", content: ""))
+    func opening() -> ByteBuffer {
+        chunks.opening()
     }
 
     static let keepAlive = ByteBuffer(string: ": keep-alive\n\n")
@@ -57,17 +51,15 @@ struct ChatCompletionEncoder: ReplyStreamEncoder {
     mutating func encode(_ event: ReplyEvent) throws -> ByteBuffer {
         switch event {
         case .textDelta(let text):
-            if let contentChunks { return contentChunks.event(content: text) }
-            return try chunk(.init(content: text))
+            return chunks.event(content: text)
         case .toolCallStarted(let index, let id, let name):
             return try chunk(.init(toolCalls: [.init(index: index, id: id, type: "function", function: .init(name: name, arguments: ""))]))
         case .toolCallArguments(let index, let fragment):
             return try chunk(.init(toolCalls: [.init(index: index, function: .init(arguments: fragment))]))
         case .finished(let reason, let usage):
-            var ending = try chunk(.init(), finish: Self.finishReason(reason))
+            var ending = chunks.finish(reason: Self.finishReason(reason))
             if includeUsage {
-                let chunk = ChatCompletionChunk(id: id, created: created, model: model, choices: [], usage: Usage(usage))
-                var event = Self.event(try GatewayJSON.encoder().encode(chunk))
+                var event = chunks.usage(Usage(usage))
                 ending.writeBuffer(&event)
             }
             ending.writeString("data: [DONE]\n\n")
@@ -80,8 +72,8 @@ struct ChatCompletionEncoder: ReplyStreamEncoder {
         Self.event(OpenAIError(failure).jsonBytes)
     }
 
-    private func chunk(_ delta: ChatCompletionChunk.Delta, finish: String? = nil) throws -> ByteBuffer {
-        let value = ChatCompletionChunk(id: id, created: created, model: model, choices: [.init(delta: delta, finishReason: finish)])
+    private func chunk(_ delta: ChatCompletionChunk.Delta) throws -> ByteBuffer {
+        let value = ChatCompletionChunk(id: id, created: created, model: model, choices: [.init(delta: delta)])
         return Self.event(try GatewayJSON.encoder().encode(value))
     }
 
