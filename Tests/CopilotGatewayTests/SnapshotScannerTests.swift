@@ -79,6 +79,20 @@ struct SnapshotScannerTests {
         #expect(scanner.scan(#"{"messages":[{"text":"caf"}]}"#)?.messages?.first?.text == "caf")
     }
 
+    @Test func attributionsRepeatedByEverySnapshotAreReadAsJSONDecoderReadsThemEvenWhenTheyChange() {
+        var scanner = SnapshotScanner()
+        func snapshot(_ attributions: String) -> String { #"{"messages":[{"text":"a","attributions":\#(attributions)}]}"# }
+        let one = #"[{"attributionType":"citation","providerDisplayName":"One","seeMoreWebUrl":"https://x/1"}]"#
+        let two = #"[{"attributionType":"citation","providerDisplayName":"Two","seeMoreWebUrl":"https://x/2"}]"#
+        for attributions in [one, one, two, two, #""not a list""#, #""not a list""#, one] {
+            let json = snapshot(attributions)
+            let scanned = scanner.scan(json)
+            #expect(scanned != nil && scanned == Self.decoded(json), "\(json)")
+        }
+        let names = scanner.scan(snapshot(two))?.messages?.first?.attributions?.map(\.providerDisplayName)
+        #expect(names == ["Two"])
+    }
+
     @Test(arguments: 0..<8)
     func aDamagedSnapshotIsNeverReadDifferentlyFromJSONDecoder(batch: UInt64) {
         var writer = SnapshotJSONWriter(seed: 5000 + batch)

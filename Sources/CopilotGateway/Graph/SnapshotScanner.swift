@@ -16,6 +16,9 @@ struct SnapshotScanner {
     private var previousEscaped: [UInt8] = []
     private var previousHasEscapes = false
     private var previousText = ""
+    /// The attributions and references last decoded, by their bytes: every snapshot repeats them.
+    private var lastAttributions = Decoded<[GraphAttribution]>()
+    private var lastReferences = Decoded<[String: GraphReference]>()
     private let decoder = JSONDecoder()
 
     /// The snapshot in `json` (one event's data), or nil when `JSONDecoder` must read it.
@@ -23,7 +26,7 @@ struct SnapshotScanner {
         json.withUnsafeBufferPointer { scan(bytes: $0) }
     }
 
-    private mutating func scan(bytes: UnsafeBufferPointer<UInt8>) -> GraphConversation? {
+    mutating func scan(bytes: UnsafeBufferPointer<UInt8>) -> GraphConversation? {
         var cursor = JSONCursor(bytes)
         var conversation = GraphConversation()
         var seen = Fields()
@@ -108,11 +111,11 @@ struct SnapshotScanner {
             } else if cursor.spells(key, "attributions") {
                 field = .attributions
                 guard let value = Self.valueBytes(&cursor) else { return nil }
-                message.attributions = leniently([GraphAttribution].self, value, emptyOpenedWith: UInt8(ascii: "["), empty: [])
+                message.attributions = leniently(value, emptyOpenedWith: UInt8(ascii: "["), empty: [], last: &lastAttributions)
             } else if cursor.spells(key, "references") {
                 field = .references
                 guard let value = Self.valueBytes(&cursor) else { return nil }
-                message.references = leniently([String: GraphReference].self, value, emptyOpenedWith: UInt8(ascii: "{"), empty: [:])
+                message.references = leniently(value, emptyOpenedWith: UInt8(ascii: "{"), empty: [:], last: &lastReferences)
             } else {
                 guard cursor.skipValue() else { return nil }
                 continue
@@ -161,8 +164,11 @@ struct SnapshotScanner {
     }
 
     /// `value` decoded as `GraphMessage` decodes it: nil when `null` or of another shape. An empty
-    /// container opened with `opening` (`[` for a list, `{` for a map) is read without a decoder.
-    private func leniently<Value: Decodable>(_ type: Value.Type, _ value: UnsafeBufferPointer<UInt8>, emptyOpenedWith opening: UInt8, empty: Value) -> Value? {
+    /// container opened with `opening` (`[` for a list, `{` for a map) is read without a decoder, and
+    /// the same bytes as `last` time are not decoded again.
+    private func leniently<Value: Decodable>(
+        _ value: UnsafeBufferPointer<UInt8>, emptyOpenedWith opening: UInt8, empty: Value, last: inout Decoded<Value>
+    ) -> Value? {
         var inner = JSONCursor(value)
         if let first = inner.peek(), first == UInt8(ascii: "[") || first == UInt8(ascii: "{") {
             inner.position += 1
@@ -170,7 +176,16 @@ struct SnapshotScanner {
                 return first == opening ? empty : nil
             }
         }
-        return try? decoder.decode(Value.self, from: Data(value))
+        if let bytes = last.bytes, bytes.count == value.count, bytes.elementsEqual(value) { return last.value }
+        let decoded = try? decoder.decode(Value.self, from: Data(value))
+        last = Decoded(bytes: Array(value), value: decoded)
+        return decoded
+    }
+
+    /// What a field's bytes last decoded to (nil: they did not decode).
+    private struct Decoded<Value> {
+        var bytes: [UInt8]?
+        var value: Value?
     }
 
     /// The fields read so far, to refuse one given twice.
