@@ -41,7 +41,7 @@ public struct GraphClient: CopilotUpstream {
     func createConversation() async throws -> String {
         let response = try await send(url: conversationsURL, body: ByteBuffer(string: "{}"), accept: "application/json")
         let body = try await collect(response)
-        guard let conversation = try? JSONDecoder().decode(GraphConversation.self, from: Data(body.readableBytesView)), let id = conversation.id, !id.isEmpty else {
+        guard let id = Self.conversation(in: body)?.id, !id.isEmpty else {
             throw UpstreamError.malformedResponse("the new conversation has no id")
         }
         return id
@@ -49,7 +49,7 @@ public struct GraphClient: CopilotUpstream {
 
     /// `POST …/{id}/chat`: one turn, answered whole.
     func chat(conversationID: String, request: GraphChatRequest) async throws -> GraphConversation {
-        let response = try await send(url: turnURL(conversationID, "chat"), body: try encode(request), accept: "application/json")
+        let response = try await send(url: turnURL(conversationID, "chat"), body: request.jsonBody, accept: "application/json")
         let body = try await collect(response)
         do {
             return try JSONDecoder().decode(GraphConversation.self, from: Data(body.readableBytesView))
@@ -63,17 +63,17 @@ public struct GraphClient: CopilotUpstream {
     func openStream(conversationID: String, request: GraphChatRequest) async throws -> any ReplySnapshots {
         let url = turnURL(conversationID, "chatOverStream")
         guard deltas.isOn else {
-            let response = try await send(url: url, body: try encode(request), accept: "text/event-stream")
+            let response = try await send(url: url, body: request.jsonBody, accept: "text/event-stream")
             return GraphSnapshotStream(body: response.body, logger: logger)
         }
         var asking = request
         asking.responseOptions = .init(isDeltaStreamingEnabled: true)
         do {
-            let response = try await send(url: url, body: try encode(asking), accept: "text/event-stream")
+            let response = try await send(url: url, body: asking.jsonBody, accept: "text/event-stream")
             return DeltaSnapshots(base: GraphSnapshotStream(body: response.body, logger: logger))
         } catch UpstreamError.status(400, _, _, _, _) {
             // Perhaps Graph does not know the option: the same turn without it tells.
-            let response = try await send(url: url, body: try encode(request), accept: "text/event-stream")
+            let response = try await send(url: url, body: request.jsonBody, accept: "text/event-stream")
             deltas.turnOff()
             logger.warning("Graph refused a turn that asked for delta streaming and took it without; COPILOT_DELTA_STREAMING is ignored from now on")
             return GraphSnapshotStream(body: response.body, logger: logger)
@@ -81,12 +81,21 @@ public struct GraphClient: CopilotUpstream {
     }
 
     private func turnURL(_ conversationID: String, _ action: String) -> String {
-        let escaped = conversationID.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? conversationID
+        // Graph's ids are GUIDs: letters, digits and dashes need no escaping (and Foundation's is slow).
+        let isPlain = conversationID.utf8.allSatisfy { byte in
+            (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte | 0x20) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
+                || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_") || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "~")
+        }
+        let escaped = isPlain ? conversationID : conversationID.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? conversationID
         return "\(conversationsURL)/\(escaped)/\(action)"
     }
 
-    private func encode(_ request: GraphChatRequest) throws -> ByteBuffer {
-        ByteBuffer(bytes: try GatewayJSON.encoder().encode(request))
+    /// A small Graph answer read as a conversation: by the scanner, or by `JSONDecoder` when the
+    /// scanner leaves it (see `SnapshotScanner`).
+    private static func conversation(in body: ByteBuffer) -> GraphConversation? {
+        var scanner = SnapshotScanner()
+        if let scanned = body.readableBytesView.withContiguousStorageIfAvailable({ scanner.scan(bytes: $0) }) ?? nil { return scanned }
+        return try? JSONDecoder().decode(GraphConversation.self, from: Data(body.readableBytesView))
     }
 
     /// Sends a POST and returns the response once its status is a success; otherwise throws `UpstreamError`.
