@@ -27,7 +27,7 @@ struct MessagesEncoder: ReplyStreamEncoder {
     }
 
     static func newID() -> String {
-        "msg_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+        "msg_" + RandomID.hex()
     }
 
     /// The gateway's call ids (`call_…`) as Anthropic spells tool-use ids (`toolu_…`).

@@ -124,7 +124,7 @@ public struct GraphClient: CopilotUpstream {
         request.headers.add(name: "Authorization", value: "Bearer \(token)")
         request.headers.add(name: "Content-Type", value: "application/json")
         request.headers.add(name: "Accept", value: accept)
-        request.headers.add(name: "client-request-id", value: UUID().uuidString.lowercased())
+        request.headers.add(name: "client-request-id", value: RandomID.uuid())
         request.body = .bytes(body)
         do {
             let response = try await httpClient.execute(request, deadline: .now() + TimeAmount(timeout), logger: logger)

@@ -24,7 +24,7 @@ struct ChatCompletionEncoder: ReplyStreamEncoder {
     }
 
     static func newID() -> String {
-        "chatcmpl-" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+        "chatcmpl-" + RandomID.hex()
     }
 
     // MARK: Whole

@@ -30,7 +30,7 @@ struct ResponsesEncoder: ReplyStreamEncoder {
         var isMessage: Bool { item["type"] == .string("message") }
     }
 
-    init(model: String, echoed: [String: JSONValue], customTools: Set<String>, id: String = "resp_" + Self.hex(), createdAt: Int = Int(Date().timeIntervalSince1970)) {
+    init(model: String, echoed: [String: JSONValue], customTools: Set<String>, id: String = "resp_" + RandomID.hex(), createdAt: Int = Int(Date().timeIntervalSince1970)) {
         self.id = id
         self.createdAt = createdAt
         self.model = model
@@ -40,10 +40,6 @@ struct ResponsesEncoder: ReplyStreamEncoder {
 
     /// The id of the response's message item (one per response).
     var messageID: String { "msg_" + id.dropFirst("resp_".count) }
-
-    static func hex() -> String {
-        UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
-    }
 
     // MARK: Whole
 
