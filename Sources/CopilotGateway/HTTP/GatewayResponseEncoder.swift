@@ -16,6 +16,11 @@ public struct GatewayResponseEncoder: ResponseEncoder {
     }
 }
 
-extension ChatCompletion: ResponseEncodable {}
+extension ChatCompletion: ResponseGenerator {
+    /// Written by hand (`jsonBody`): every whole answer is one.
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: jsonBody))
+    }
+}
 extension ModelList: ResponseEncodable {}
 extension ModelList.Model: ResponseEncodable {}
