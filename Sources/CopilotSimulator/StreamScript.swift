@@ -144,7 +144,9 @@ struct StreamScript: Sendable {
             let above = nearest + 1 < cuts.count ? cuts[nearest + 1] : characters.count
             if below < inside && inside < above { cuts[nearest] = inside }
         }
-        return cuts.map { String(characters[..<$0]) }
+        // Each prefix is copied from the text's UTF-8, not rebuilt Character by Character.
+        let ends = Array(text.indices.dropFirst()) + [text.endIndex]
+        return cuts.map { String(text[..<ends[$0 - 1]]) }
     }
 
     /// The character range of the first `[^label^]` citation marker in `characters`.
