@@ -136,6 +136,26 @@ class Simulator(Endpoint):
             raise RuntimeError("create failed: %d %s" % (status, data[:200]))
         return json.loads(data)["id"]
 
+    def clear_requests(self):
+        connection = self.connect()
+        connection.request("DELETE", "/_sim/requests")
+        connection.getresponse().read()
+
+    def own_time_to_first_text(self):
+        """Seconds from the simulator reading the newest create call to its writing the newest stream's
+        first event with text, by its own clock (its request log and stream counts): its own part of
+        a time to first token, jitter included."""
+        connection = self.connect()
+        connection.request("GET", "/_sim/requests")
+        log = json.loads(connection.getresponse().read())
+        connection.request("GET", "/_sim/streams")
+        first_text = json.loads(connection.getresponse().read()).get("lastFirstTextAt")
+        creates = [entry["receivedAt"] for entry in log
+                   if entry["path"] == "/beta/copilot/conversations" and entry.get("receivedAt")]
+        if not creates or first_text is None:
+            return None
+        return first_text - creates[-1]
+
     def stream(self, conversation):
         return self.post(
             "/beta/copilot/conversations/%s/chatOverStream" % conversation, CHAT_BODY,
@@ -343,15 +363,21 @@ def paced(args):
     gateway, simulator = Endpoint(args.url), Simulator(args.sim)
     simulator.clear_faults()
     sides = {"gateway": ([], [], [0], []), "direct": ([], [], [0], [])}
+    # Each request's time to first token less the simulator's own part of it (from reading the create
+    # call to writing the first text): what the gateway, or the direct client, adds. Pairing each
+    # request with the simulator's own timing takes its jitter out of the comparison.
+    beyond = {"gateway": [], "direct": []}
 
     def through_gateway(number, keep):
         simulator.huge_fault(args.length)
+        simulator.clear_requests()
         started = time.perf_counter()
         stream, _ = read_openai(openai_request(gateway, "hi paced-%d" % number))
         record("gateway", started, stream.times, stream.error is None and stream.done, keep)
 
     def direct(keep):
         simulator.huge_fault(args.length)
+        simulator.clear_requests()
         started = time.perf_counter()
         conversation = simulator.create()
         response = simulator.stream(conversation)
@@ -369,6 +395,9 @@ def paced(args):
         ttfts.append(times[0] - started)
         gaps.extend(later - earlier for earlier, later in zip(times, times[1:]))
         counts.append(len(times))
+        own = simulator.own_time_to_first_text()
+        if own is not None:
+            beyond[side].append(times[0] - started - own)
 
     for number in range(args.warm):
         through_gateway(-1 - number, False)
@@ -380,6 +409,9 @@ def paced(args):
     result = {"length": args.length}
     for side, (ttfts, gaps, failed, counts) in sides.items():
         result[side] = summary(ttfts, gaps, failed[0], counts)
+        values = beyond[side]
+        result[side]["beyond_simulator_p50_ms"] = round(percentile(values, 0.5) * 1000.0, 3) if values else None
+        result[side]["beyond_simulator_p99_ms"] = round(percentile(values, 0.99) * 1000.0, 3) if values else None
     print(json.dumps(result))
 
 

@@ -38,6 +38,7 @@ struct GraphHandlers: Sendable {
                 conversationID: turn.conversationID, replyID: turn.reply.id, text: script.finalReplyText)
         }
         let delay = options.eventDelay
+        let firstTextIndex = script.firstTextIndex
         let contentType = faults.contains(.contentType) ? "event/stream" : "text/event-stream"
         return Response(
             status: .ok,
@@ -49,6 +50,7 @@ struct GraphHandlers: Sendable {
                     for index in script.payloads.indices {
                         if index > 0 && delay > .zero { try await Task.sleep(for: delay) }
                         try await writer.write(ByteBuffer(string: script.frame(at: index)))
+                        if index == firstTextIndex { await simulator.firstTextWritten(at: Date()) }
                     }
                     try await writer.finish(nil)
                 } catch {

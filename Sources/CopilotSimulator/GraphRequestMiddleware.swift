@@ -80,7 +80,7 @@ struct GraphRequestMiddleware<Context: RequestContext>: RouterMiddleware {
                 .string(String(decoding: bytes, as: UTF8.self))
             }
         return RecordedRequest(
-            method: request.method.rawValue, path: path, headers: headers, body: json)
+            method: request.method.rawValue, path: path, headers: headers, body: json, receivedAt: Date().timeIntervalSince1970)
     }
 }
 

@@ -14,13 +14,17 @@ public struct RecordedRequest: Codable, Sendable, Equatable {
     /// endpoints, an object of the form fields with `refresh_token`, `device_code`, `code`,
     /// `client_secret`, `assertion` and `client_assertion*` values replaced by ``redacted``.
     public var body: SimulatorJSON
+    /// When the simulator had read the request, in seconds since 1970 (for benchmarks that time
+    /// what happens between the simulator and its client).
+    public var receivedAt: Double?
 
     /// Creates a record.
-    public init(method: String, path: String, headers: [String: String], body: SimulatorJSON) {
+    public init(method: String, path: String, headers: [String: String], body: SimulatorJSON, receivedAt: Double? = nil) {
         self.method = method
         self.path = path
         self.headers = headers
         self.body = body
+        self.receivedAt = receivedAt
     }
 
     /// Whether the request carried an `authorization` header.

@@ -12,6 +12,15 @@ struct StreamScript: Sendable {
     /// The reply text the client ends up with (differs from the turn's text under `rewrite`).
     var finalReplyText: String
 
+    /// The index of the first event whose reply (the last message) has text; nil when none has.
+    var firstTextIndex: Int? {
+        payloads.firstIndex { payload in
+            guard case .array(let messages)? = SimulatorJSON.parse(payload)?["messages"], case .string(let text)? = messages.last?["text"]
+            else { return false }
+            return !text.isEmpty
+        }
+    }
+
     /// The bytes of event `index` (0-based); its SSE id is `index + 1`, with a trailing space on odd ids.
     func frame(at index: Int) -> String {
         let id = index + 1

@@ -129,7 +129,7 @@ import Testing
                 try await Task.sleep(for: .milliseconds(50))
                 counts = await simulator.streams
             }
-            #expect(counts == StreamCounts(open: 0, completed: 0, abandoned: 1))
+            #expect(counts.open == 0 && counts.completed == 0 && counts.abandoned == 1)
             try await Task.sleep(for: .milliseconds(100))
             #expect(LimitTests.value(in: metrics, "copilot_gateway_streams_total", ["outcome": "client_gone"]) == 1)
             #expect(LimitTests.value(in: metrics, "copilot_gateway_active_streams") == 0)
@@ -193,7 +193,7 @@ import Testing
         let result = try await Self.shutDownDuringStream(grace: 10, simulator: .init(snapshotCount: 8, eventDelay: .milliseconds(100)))
         #expect(result.events.last == "[DONE]")
         #expect(!result.events.contains { $0.contains("gateway_shutting_down") })
-        #expect(result.streams == StreamCounts(open: 0, completed: 1, abandoned: 0))
+        #expect(result.streams.open == 0 && result.streams.completed == 1 && result.streams.abandoned == 0)
         #expect(result.serverStoppedAfter < .seconds(5))
     }
 
@@ -202,7 +202,7 @@ import Testing
         let last = try #require(result.events.last)
         #expect(last.contains("\"code\":\"gateway_shutting_down\""))
         #expect(!result.events.contains("[DONE]"))
-        #expect(result.streams == StreamCounts(open: 0, completed: 0, abandoned: 1))
+        #expect(result.streams.open == 0 && result.streams.completed == 0 && result.streams.abandoned == 1)
         #expect(result.serverStoppedAfter >= .milliseconds(900) && result.serverStoppedAfter < .seconds(5))
     }
 

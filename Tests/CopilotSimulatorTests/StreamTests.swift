@@ -1,3 +1,4 @@
+import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
@@ -112,6 +113,22 @@ import Testing
             } else {
                 #expect(partials.last == expected.text)
             }
+        }
+    }
+
+    @Test func theLogTimesAStreamFromItsRequestToItsFirstText() async throws {
+        let (simulator, app) = makeSimulatorApp(SimulatorOptions(snapshotCount: 3, eventDelay: .milliseconds(60)))
+        try await app.test(.router) { client in
+            let id = try await client.createConversation()
+            let before = Date().timeIntervalSince1970
+            let events = parseSSE(try await client.stream(id, chatBody("Time me")).text)
+            let after = Date().timeIntervalSince1970
+            // The first event has no messages; the second is the first with text, one delay later.
+            #expect(events.first?.json?["messages"] == [])
+            let received = try #require(await simulator.recordedRequests.last?.receivedAt)
+            let firstText = try #require(await simulator.streams.lastFirstTextAt)
+            #expect(before <= received && received <= firstText && firstText <= after)
+            #expect(firstText - received >= 0.055)
         }
     }
 
