@@ -184,6 +184,18 @@ import Testing
         #expect(!ImageRequest.isImageGeneration("could you make me something"))
     }
 
+    /// U+FAA3 is 画, U+FA45 is 海, U+2F89E is 志 to Swift's Character comparison, not to a byte search.
+    @Test(arguments: ["帮我\u{FAA3}一只猫", "生成一张\u{FA45}报", "设计一个标\u{2F89E}", "\u{FAA3}\u{FAA3}"])
+    func aCompatibilityIdeographLeavesTheMessageToTheRules(_ text: String) {
+        #expect(ImageRequest.mentionsACue(text.lowercased()))
+        #expect(ImageRequest.isImageGeneration(text) == ImageRequest.readsAsRequest(text.lowercased()))
+    }
+
+    @Test func aRequestWrittenWithACompatibilityIdeographIsStillARequest() {
+        #expect(Character("\u{FAA3}") == Character("画"))
+        #expect(ImageRequest.isImageGeneration("帮我\u{FAA3}一只猫"))
+    }
+
     @Test func ofAHugeMessageTheStartAndTheEndAreRead() {
         let filler = String(repeating: "x", count: 900_000)
         #expect(!ImageRequest.isImageGeneration(filler))

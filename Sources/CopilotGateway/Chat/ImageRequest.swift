@@ -50,9 +50,26 @@ enum ImageRequest {
         .map { Array($0.utf8) }
 
     /// Whether lowercased `text` holds one of the `cues`; false means it asks for no picture.
+    ///
+    /// The rules compare Characters, which Swift compares by canonical equivalence: a CJK compatibility
+    /// ideograph (U+F900–U+FAFF, U+2F800–U+2FA1F) equals the ideograph it stands for (U+FAA3 is 画) while its
+    /// bytes differ. Text with one is left to the rules. (Lowercasing already turns the Kelvin sign, the
+    /// one other character equal to an ASCII letter, into `k`.)
     static func mentionsACue(_ lowered: String) -> Bool {
         var lowered = lowered
-        return lowered.withUTF8 { bytes in cues.contains { bytes.containsBytes($0) } }
+        return lowered.withUTF8 { bytes in cues.contains { bytes.containsBytes($0) } || hasCompatibilityIdeograph(bytes) }
+    }
+
+    /// Whether UTF-8 `bytes` hold a CJK compatibility ideograph: `EF A4…AB xx` or `F0 AF A0…A8 xx`.
+    static func hasCompatibilityIdeograph(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        var index = 0
+        while index + 2 < bytes.count {
+            let lead = bytes[index]
+            if lead == 0xEF, (0xA4...0xAB).contains(bytes[index + 1]) { return true }
+            if lead == 0xF0, bytes[index + 1] == 0xAF, index + 3 < bytes.count, (0xA0...0xA8).contains(bytes[index + 2]) { return true }
+            index += 1
+        }
+        return false
     }
 
     /// The text between sentence and clause punctuation, in both scripts.
