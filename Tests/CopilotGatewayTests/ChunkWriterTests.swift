@@ -38,6 +38,19 @@ import Testing
         #expect(try Self.object(writer.usage(usage)) == expected)
     }
 
+    /// The objects above cannot tell `0` from `false` or see the order of keys: the exact bytes of the
+    /// fixed chunks (OpenAI's own order: id, object, created, model, choices).
+    @Test func theFixedChunksAreTheseExactBytes() {
+        let writer = ChunkWriter(id: "chatcmpl-1", created: 7, model: "copilot")
+        let head = #"data: {"id":"chatcmpl-1","object":"chat.completion.chunk","created":7,"model":"copilot","choices":["#
+        #expect(String(buffer: writer.opening()) == head + #"{"index":0,"delta":{"role":"assistant","content":""},"finish_reason":null}]}"# + "\n\n")
+        #expect(String(buffer: writer.event(content: "a\"b")) == head + #"{"index":0,"delta":{"content":"a\"b"},"finish_reason":null}]}"# + "\n\n")
+        #expect(String(buffer: writer.finish(reason: "stop")) == head + #"{"index":0,"delta":{},"finish_reason":"stop"}]}"# + "\n\n")
+        #expect(
+            String(buffer: writer.usage(Usage(promptTokens: 3, completionTokens: 4)))
+                == head + #"],"usage":{"prompt_tokens":3,"completion_tokens":4,"total_tokens":7}}"# + "\n\n")
+    }
+
     /// One `data: {…}\n\n` event's object.
     private static func object(_ buffer: ByteBuffer) throws -> NSDictionary {
         let written = String(buffer: buffer)
