@@ -681,10 +681,11 @@ consecutive content chunks (straight: events whose text changed), pooled over al
 of the read that completed it (`bench/streaming.py paced`). Both TTFTs include the create call and the time the
 simulator takes before its first event, which varies from request to request by more than a millisecond (its own
 work and its timers), so the two TTFT p50s differ by that noise too. **Beyond the simulator's own** pairs each
-request with the simulator's own timing: its TTFT less the time from the simulator reading the create call to its
-writing the first event with text (`receivedAt` in `/_sim/requests`, `lastFirstTextAt` in `/_sim/streams`, the
-simulator's clock). What remains is the client's and, through the gateway, the gateway's part; the difference of
-the two p50s is the gateway's **added time to first token**, the figure the target uses. Milliseconds."""
+request with the simulator's own timing: its TTFT less the time from the simulator reading the chatOverStream call
+to its writing the first event with text (`receivedAt` in `/_sim/requests`, `lastFirstTextAt` in `/_sim/streams`,
+the simulator's clock). What remains is the client's part (the create call, the turn to the chat call, reading the
+first event) and, through the gateway, the gateway's; the difference of the two p50s is the gateway's **added time
+to first token**, the figure the target uses. Milliseconds."""
 
 SCALE_ORIGINAL = """\
 **Original**: the original Python gateway, run as in (e), in front of the same simulator and measured the same way

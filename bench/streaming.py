@@ -142,19 +142,20 @@ class Simulator(Endpoint):
         connection.getresponse().read()
 
     def own_time_to_first_text(self):
-        """Seconds from the simulator reading the newest create call to its writing the newest stream's
-        first event with text, by its own clock (its request log and stream counts): its own part of
-        a time to first token, jitter included."""
+        """Seconds from the simulator reading the newest chatOverStream call to its writing that stream's
+        first event with text, by its own clock (its request log and stream counts): its own part of a
+        time to first token, jitter included. Everything before that call (the create call and the
+        turnaround to the chat call) stays with the client, or the gateway."""
         connection = self.connect()
         connection.request("GET", "/_sim/requests")
         log = json.loads(connection.getresponse().read())
         connection.request("GET", "/_sim/streams")
         first_text = json.loads(connection.getresponse().read()).get("lastFirstTextAt")
-        creates = [entry["receivedAt"] for entry in log
-                   if entry["path"] == "/beta/copilot/conversations" and entry.get("receivedAt")]
-        if not creates or first_text is None:
+        streams = [entry["receivedAt"] for entry in log
+                   if entry["path"].endswith("/chatOverStream") and entry.get("receivedAt")]
+        if not streams or first_text is None:
             return None
-        return first_text - creates[-1]
+        return first_text - streams[-1]
 
     def stream(self, conversation):
         return self.post(
@@ -363,9 +364,9 @@ def paced(args):
     gateway, simulator = Endpoint(args.url), Simulator(args.sim)
     simulator.clear_faults()
     sides = {"gateway": ([], [], [0], []), "direct": ([], [], [0], [])}
-    # Each request's time to first token less the simulator's own part of it (from reading the create
-    # call to writing the first text): what the gateway, or the direct client, adds. Pairing each
-    # request with the simulator's own timing takes its jitter out of the comparison.
+    # Each request's time to first token less the simulator's own part of it (from reading the
+    # chatOverStream call to writing the first text): what the gateway, or the direct client, adds.
+    # Pairing each request with the simulator's own timing takes its jitter out of the comparison.
     beyond = {"gateway": [], "direct": []}
 
     def through_gateway(number, keep):
