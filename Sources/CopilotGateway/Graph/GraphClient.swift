@@ -81,13 +81,17 @@ public struct GraphClient: CopilotUpstream {
     }
 
     private func turnURL(_ conversationID: String, _ action: String) -> String {
-        // Graph's ids are GUIDs: letters, digits and dashes need no escaping (and Foundation's is slow).
+        "\(conversationsURL)/\(Self.pathSegment(conversationID))/\(action)"
+    }
+
+    /// A conversation id as a URL path segment, escaped as `urlPathAllowed` escapes it. Graph's ids are
+    /// GUIDs: letters, digits and dashes need no escaping, and Foundation's is slow.
+    static func pathSegment(_ conversationID: String) -> String {
         let isPlain = conversationID.utf8.allSatisfy { byte in
             (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte | 0x20) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
                 || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_") || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "~")
         }
-        let escaped = isPlain ? conversationID : conversationID.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? conversationID
-        return "\(conversationsURL)/\(escaped)/\(action)"
+        return isPlain ? conversationID : conversationID.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? conversationID
     }
 
     /// A small Graph answer read as a conversation: by the scanner, or by `JSONDecoder` when the

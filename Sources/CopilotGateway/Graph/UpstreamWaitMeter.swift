@@ -1,8 +1,8 @@
 import Synchronization
 
 /// The time one client request spends waiting on Copilot: for a place among the turns that may talk
-/// to it, for the status line of each call to Graph and for each piece of a streamed reply. What is left of the request's time is the gateway's own
-/// (`copilot_gateway_overhead_seconds`).
+/// to it, for the status line of each call to Graph and for each piece of a streamed reply. What is
+/// left of the request's time is the gateway's own (`copilot_gateway_overhead_seconds`).
 ///
 /// The meter of the request being served is a task-local value, so that the upstream client, deep
 /// below the route, adds to it without every layer passing it along; child tasks inherit it.

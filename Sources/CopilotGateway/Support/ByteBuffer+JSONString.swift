@@ -1,6 +1,8 @@
 import NIOCore
 
 extension ByteBuffer {
+    private static let hexDigits = Array("0123456789abcdef".utf8)
+
     /// `text` as a JSON string: quotes, backslashes and control characters escaped, everything else
     /// (slashes and non-ASCII included) as UTF-8, as `GatewayJSON` writes it.
     mutating func writeJSONString(_ text: String) {
@@ -22,10 +24,9 @@ extension ByteBuffer {
                 case 0x08: self.writeStaticString(#"\b"#)
                 case 0x0C: self.writeStaticString(#"\f"#)
                 default:
-                    let hex = Array("0123456789abcdef".utf8)
                     self.writeStaticString(#"\u00"#)
-                    self.writeInteger(hex[Int(byte >> 4)])
-                    self.writeInteger(hex[Int(byte & 0xF)])
+                    self.writeInteger(Self.hexDigits[Int(byte >> 4)])
+                    self.writeInteger(Self.hexDigits[Int(byte & 0xF)])
                 }
             }
             if start < bytes.count { self.writeBytes(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: bytes[start...]))) }
