@@ -10,7 +10,11 @@
 #       20 ms apart), through the gateway and straight from the simulator, and, when ORIGINAL_GATEWAY
 #       is set,
 #   (e) the original Python gateway (gateway.py of copilot-chat-gateway, run by uvicorn) measured the
-#       same way beside ours: in the static-upstream phases (first turns) and in the table of (c).
+#       same way beside ours: in the static-upstream phases (first turns) and in the table of (c); and
+#   (f) the floor of the gateway's libraries: stack-floor (bench/StackFloor), a relay on Hummingbird and
+#       AsyncHTTPClient set up as the gateway sets them up, making the same Graph calls and one small
+#       write per read but doing none of the gateway's work, measured in the phases of (a) and the rows
+#       of (c). No gateway on these libraries costs less, so (f) shows which targets tuning cannot reach.
 #
 # Usage:
 #   bench/run.sh [GATEWAY_BINARY]
@@ -41,6 +45,9 @@
 #                              made once under ORIGINAL_VENV=~/.cache/copilot-bench/original-venv, in a
 #                              folder named after a hash of the requirements; pip needs PyPI.
 #   ORIGINAL_N1=1000 ORIGINAL_N32=5000   its requests per static phase at concurrency 1 / 32
+#   FLOOR_BIN=.build-release/release/stack-floor   the floor of (f), built when missing by
+#                              `swift build -c release --product stack-floor --scratch-path .build-release`
+#   SKIP_FLOOR=1               leave out (f)
 #   OUT=bench/RESULTS.md       where the report goes; RAW=path keeps the raw JSON lines
 #
 # What is measured (see RESULTS.md for the method): for non-streamed and streamed requests,
@@ -85,6 +92,8 @@ PACED_SNAPSHOTS=${PACED_SNAPSHOTS:-64}
 PACED_DELAY_MS=${PACED_DELAY_MS:-20}
 PACED_LENGTH=${PACED_LENGTH:-5000}
 ORIGINAL_GATEWAY=${ORIGINAL_GATEWAY:-}
+FLOOR_BIN=${FLOOR_BIN:-$REPO_DIR/.build-release/release/stack-floor}
+SKIP_FLOOR=${SKIP_FLOOR:-0}
 ORIGINAL_VENV=${ORIGINAL_VENV:-$HOME/.cache/copilot-bench/original-venv}
 ORIGINAL_N1=${ORIGINAL_N1:-1000}
 ORIGINAL_N32=${ORIGINAL_N32:-5000}
@@ -103,6 +112,11 @@ if [[ $# -eq 0 && ( ${BUILD:-0} == 1 || ! -x $GATEWAY_BIN ) ]]; then
     (cd "$REPO_DIR" && swift build -c release --product copilot-gateway --scratch-path "$REPO_DIR/.build-release")
 fi
 [[ -x $GATEWAY_BIN ]] || die "$GATEWAY_BIN is not an executable"
+if [[ $SKIP_FLOOR != 1 && ! -x $FLOOR_BIN ]]; then
+    log "building stack-floor, the libraries' floor (bench/StackFloor)"
+    (cd "$REPO_DIR" && swift build -c release --product stack-floor --scratch-path "$REPO_DIR/.build-release")
+fi
+[[ $SKIP_FLOOR == 1 || -x $FLOOR_BIN ]] || die "$FLOOR_BIN is not an executable"
 if [[ -n $ORIGINAL_GATEWAY ]]; then
     ORIGINAL_GATEWAY=$(cd "$ORIGINAL_GATEWAY" && pwd)
     [[ -f $ORIGINAL_GATEWAY/gateway.py && -f $ORIGINAL_GATEWAY/requirements.txt ]] ||
@@ -195,6 +209,16 @@ start_gateway() { # NAME GRAPH_BASE_URL -> GATEWAY_PID, GATEWAY_PORT
     GATEWAY_PID=$!
     STARTED_PIDS+=("$GATEWAY_PID")
     wait_http "http://127.0.0.1:$GATEWAY_PORT/healthz"
+}
+
+start_floor() { # NAME GRAPH_BASE_URL -> FLOOR_PID, FLOOR_PORT
+    FLOOR_PORT=$(free_port)
+    mkdir -p "$WORK/$1"
+    (cd "$WORK/$1" && exec env -i PATH="$PATH" HOME="$WORK/$1" "$FLOOR_BIN" --port "$FLOOR_PORT" --graph-base-url "$2") \
+        >>"$WORK/$1/floor.log" 2>&1 &
+    FLOOR_PID=$!
+    STARTED_PIDS+=("$FLOOR_PID")
+    wait_http "http://127.0.0.1:$FLOOR_PORT/"
 }
 
 stop_pid() {
@@ -297,7 +321,7 @@ gateway_phase() { # UPSTREAM CONCURRENCY TURN STREAM BUDGET ARGS...
     read -r user_after system_after < <(cpu_ticks "$GATEWAY_PID")
     counts=$(upstream_counts "$upstream" "$mark")
     local user=$((user_after - user_before)) system=$((system_after - system_before))
-    record "{\"kind\":\"phase\",\"side\":\"$PHASE_SIDE\",\"upstream\":\"$upstream\",\"call\":\"$turn\",\"stream\":$stream,\"concurrency\":$concurrency,\"cpu_ticks\":$((user + system)),\"user_ticks\":$user,\"system_ticks\":$system,\"clk_tck\":$CLK_TCK,\"upstream_calls\":$counts,\"wrk\":$result}"
+    record "{\"kind\":\"phase\",\"side\":\"$PHASE_SIDE\",\"upstream\":\"$upstream\",\"call\":\"${PHASE_CALL:-$turn}\",\"stream\":$stream,\"concurrency\":$concurrency,\"cpu_ticks\":$((user + system)),\"user_ticks\":$user,\"system_ticks\":$system,\"clk_tck\":$CLK_TCK,\"upstream_calls\":$counts,\"wrk\":$result}"
     log "$PHASE_SIDE $upstream c=$concurrency $turn stream=$stream: cpu=$user+$system ticks calls=$counts $result"
     LAST_RESULT=$result
 }
@@ -341,6 +365,14 @@ measure_upstream() { # NAME GRAPH_URL N_AT_1 N_AT_32
     stop_pid "$GATEWAY_PID"
 }
 
+# Unmeasured first turns, non-streamed then streamed, before the phases of a server standing in for ours.
+warm_up_static() { # BUDGET TAG
+    RECORDING=0
+    gateway_phase nginx 8 first 0 "$1" tag="$2"
+    gateway_phase nginx 8 first 1 "$1" tag="$2s"
+    RECORDING=1
+}
+
 # --- (e) the original gateway on the static upstream ----------------------------------------------
 
 original_info() {
@@ -373,10 +405,7 @@ measure_original_static() {
     sleep 1
     original_rss_record idle
     GATEWAY_PID=$ORIGINAL_PID GATEWAY_PORT=$ORIGINAL_PORT PHASE_SIDE=original
-    RECORDING=0
-    gateway_phase nginx 8 first 0 200 tag=owarm
-    gateway_phase nginx 8 first 1 200 tag=owarms
-    RECORDING=1
+    warm_up_static 200 owarm
     for concurrency in 1 32; do
         if [[ $concurrency == 1 ]]; then budget=$ORIGINAL_N1; else budget=$ORIGINAL_N32; fi
         for stream in 0 1; do
@@ -386,6 +415,27 @@ measure_original_static() {
     original_rss_record after
     log "original gateway after the run: $(rss_kib "$ORIGINAL_PID") KiB"
     stop_pid "$ORIGINAL_PID"
+    GATEWAY_PID=$our_pid GATEWAY_PORT=$our_port PHASE_SIDE=gateway
+}
+
+# --- (f) the floor of the gateway's libraries ------------------------------------------------------
+
+# stack-floor (bench/StackFloor) in the place of ours: the same wrk phases on the static upstream, first
+# turns (create and chat) and continuing ones (`?turn=continue`: one chat in a standing conversation).
+measure_floor_static() {
+    local concurrency stream budget our_pid=${GATEWAY_PID:-} our_port=${GATEWAY_PORT:-}
+    start_floor floor-nginx "http://127.0.0.1:$NGINX_PORT"
+    GATEWAY_PID=$FLOOR_PID GATEWAY_PORT=$FLOOR_PORT PHASE_SIDE=floor
+    warm_up_static 500 fwarm
+    for concurrency in 1 32; do
+        if [[ $concurrency == 1 ]]; then budget=$N1; else budget=$N32; fi
+        for stream in 0 1; do
+            gateway_phase nginx "$concurrency" first "$stream" "$budget" tag="floor$concurrency$stream"
+            PHASE_CALL="continue" gateway_phase nginx "$concurrency" first "$stream" "$budget" tag="floorc$concurrency$stream" \
+                path="/v1/chat/completions?turn=continue"
+        done
+    done
+    stop_pid "$FLOOR_PID"
     GATEWAY_PID=$our_pid GATEWAY_PORT=$our_port PHASE_SIDE=gateway
 }
 
@@ -407,6 +457,7 @@ measure_scale() {
         url=http://127.0.0.1:$port
         start_gateway "gateway-scale-$snapshots" "$url"
         if [[ -n $ORIGINAL_GATEWAY ]]; then start_original "original-scale-$snapshots" "$url"; fi
+        if [[ $SKIP_FLOOR != 1 ]]; then start_floor "floor-scale-$snapshots" "$url"; fi
         sleep 1
         for length in $SCALE_LENGTHS; do
             result=$(python3 "$BENCH_DIR/streaming.py" scale --url "http://127.0.0.1:$GATEWAY_PORT" --pid "$GATEWAY_PID" \
@@ -418,10 +469,21 @@ measure_scale() {
                     --tag "original-$snapshots-$length")
                 scale_record original "$snapshots" "$length" "$result"
             fi
+            if [[ $SKIP_FLOOR != 1 ]]; then
+                result=$(python3 "$BENCH_DIR/streaming.py" scale --raw --url "http://127.0.0.1:$FLOOR_PORT" \
+                    --pid "$FLOOR_PID" --sim "$url" --length "$length" --count "$SCALE_N" --warm "$SCALE_WARM" \
+                    --tag "floor-$snapshots-$length")
+                scale_record stack "$snapshots" "$length" "$result"
+                result=$(python3 "$BENCH_DIR/streaming.py" scale --raw --url "http://127.0.0.1:$FLOOR_PORT" \
+                    --path "/v1/chat/completions?writes=end" --pid "$FLOOR_PID" --sim "$url" --length "$length" \
+                    --count "$SCALE_N" --warm "$SCALE_WARM" --tag "floor-reads-$snapshots-$length")
+                scale_record stack-reads "$snapshots" "$length" "$result"
+            fi
             result=$(python3 "$BENCH_DIR/streaming.py" floor --sim "$url" --length "$length" --count "$SCALE_N" \
                 --warm "$SCALE_WARM")
             scale_record floor "$snapshots" "$length" "$result"
         done
+        if [[ $SKIP_FLOOR != 1 ]]; then stop_pid "$FLOOR_PID"; fi
         stop_pid "$GATEWAY_PID"
         if [[ -n $ORIGINAL_GATEWAY ]]; then stop_pid "$ORIGINAL_PID"; fi
         stop_pid "$SIM_PID"
@@ -461,6 +523,7 @@ SIM_URL=
 if [[ $SKIP_STATIC != 1 ]]; then
     measure_upstream nginx "http://127.0.0.1:$NGINX_PORT" "$N1" "$N32"
     if [[ -n $ORIGINAL_GATEWAY ]]; then measure_original_static; fi
+    if [[ $SKIP_FLOOR != 1 ]]; then measure_floor_static; fi
 fi
 
 if [[ $SKIP_SIM != 1 ]]; then
