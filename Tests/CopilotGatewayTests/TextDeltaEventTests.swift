@@ -1,9 +1,11 @@
+import Foundation
 import NIOCore
 import Testing
 
 @testable import CopilotGateway
 
-/// The text-delta events written without a `JSONEncoder` must be the very bytes the encoder writes.
+/// The text-delta events written without a `JSONEncoder` must be the very bytes the encoder writes for
+/// the same event.
 struct TextDeltaEventTests {
     static let texts = [
         "", "plain", "\"quoted\" and \\back\\slash", "line\nbreak\ttab\r", "\u{0}\u{1}\u{1F}\u{7F}", "a/b </script>", "中文 😀 👩‍👩‍👧",
@@ -15,8 +17,12 @@ struct TextDeltaEventTests {
         for index in [0, 3, 12] {
             var fast = ByteBuffer()
             MessagesEncoder.writeTextDelta(text, index: index, into: &fast)
-            let encoded = try MessagesEncoder.event("content_block_delta", MessagesEncoder.Delta(index: index, delta: .text(text)))
-            #expect(String(buffer: fast) == String(buffer: encoded))
+            let data: JSONValue = .object([
+                "type": .string("content_block_delta"), "index": .number(Double(index)),
+                "delta": .object(["type": .string("text_delta"), "text": .string(text)]),
+            ])
+            let encoded = "event: content_block_delta\ndata: " + String(decoding: try GatewayJSON.encoder().encode(data), as: UTF8.self) + "\n\n"
+            #expect(String(buffer: fast) == encoded)
         }
     }
 
@@ -25,12 +31,13 @@ struct TextDeltaEventTests {
         for (outputIndex, sequence) in [(0, 2), (1, 17), (4, 1234)] {
             var fast = ByteBuffer()
             ResponsesEncoder.writeTextDelta(text, itemID: "msg_0123", outputIndex: outputIndex, sequence: sequence, into: &fast)
-            let fields: [String: JSONValue] = [
+            let data: JSONValue = .object([
                 "content_index": .number(0), "delta": .string(text), "logprobs": .array([]), "item_id": .string("msg_0123"),
-                "output_index": .number(Double(outputIndex)),
-            ]
-            let encoded = try ResponsesEncoder.event("response.output_text.delta", sequence, fields)
-            #expect(String(buffer: fast) == String(buffer: encoded))
+                "output_index": .number(Double(outputIndex)), "sequence_number": .number(Double(sequence)),
+                "type": .string("response.output_text.delta"),
+            ])
+            let encoded = "event: response.output_text.delta\ndata: " + String(decoding: try GatewayJSON.encoder().encode(data), as: UTF8.self) + "\n\n"
+            #expect(String(buffer: fast) == encoded)
         }
     }
 }

@@ -1,8 +1,6 @@
-import Foundation
-
 /// A complete Anthropic `message`: the whole answer to `POST /v1/messages`, and (empty, without a stop
 /// reason) the start of a stream.
-struct AnthropicMessage: Encodable, Sendable {
+struct AnthropicMessage: Sendable {
     var id: String
     var model: String
     var content: [ContentBlock]
@@ -10,59 +8,40 @@ struct AnthropicMessage: Encodable, Sendable {
     var stopReason: String?
     var usage: Usage
 
-    enum CodingKeys: String, CodingKey {
-        case id, type, role, model, content, usage
-        case stopReason = "stop_reason", stopSequence = "stop_sequence"
+    /// The message as Anthropic writes it; `stop_reason` is null while a stream runs and
+    /// `stop_sequence` always (the gateway has no stop sequences).
+    var json: JSONValue {
+        .object([
+            "id": .string(id), "type": .string("message"), "role": .string("assistant"), "model": .string(model),
+            "content": .array(content.map(\.json)), "stop_reason": stopReason.map(JSONValue.string) ?? .null,
+            "stop_sequence": .null, "usage": usage.json,
+        ])
     }
 
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(id, forKey: .id)
-        try container.encode("message", forKey: .type)
-        try container.encode("assistant", forKey: .role)
-        try container.encode(model, forKey: .model)
-        try container.encode(content, forKey: .content)
-        try container.encode(stopReason, forKey: .stopReason)  // null, as Anthropic sends it
-        try container.encodeNil(forKey: .stopSequence)
-        try container.encode(usage, forKey: .usage)
-    }
-
-    enum ContentBlock: Encodable, Sendable {
+    enum ContentBlock: Sendable {
         case text(String)
         case toolUse(id: String, name: String, input: JSONValue)
 
-        enum CodingKeys: String, CodingKey { case type, text, id, name, input }
-
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
+        var json: JSONValue {
             switch self {
             case .text(let text):
-                try container.encode("text", forKey: .type)
-                try container.encode(text, forKey: .text)
+                .object(["type": .string("text"), "text": .string(text)])
             case .toolUse(let id, let name, let input):
-                try container.encode("tool_use", forKey: .type)
-                try container.encode(id, forKey: .id)
-                try container.encode(name, forKey: .name)
-                try container.encode(input, forKey: .input)
+                .object(["type": .string("tool_use"), "id": .string(id), "name": .string(name), "input": input])
             }
         }
     }
 
-    struct Usage: Encodable, Sendable {
+    struct Usage: Sendable {
         var inputTokens: Int
         var outputTokens: Int
 
-        enum CodingKeys: String, CodingKey {
-            case inputTokens = "input_tokens", outputTokens = "output_tokens"
-            case cacheCreation = "cache_creation_input_tokens", cacheRead = "cache_read_input_tokens"
-        }
-
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(inputTokens, forKey: .inputTokens)
-            try container.encode(outputTokens, forKey: .outputTokens)
-            try container.encode(0, forKey: .cacheCreation)
-            try container.encode(0, forKey: .cacheRead)
+        /// With the prompt-cache counts Anthropic's clients read, always zero here.
+        var json: JSONValue {
+            .object([
+                "input_tokens": .number(Double(inputTokens)), "output_tokens": .number(Double(outputTokens)),
+                "cache_creation_input_tokens": .number(0), "cache_read_input_tokens": .number(0),
+            ])
         }
 
         init(inputTokens: Int, outputTokens: Int) {

@@ -63,7 +63,7 @@ struct MessagesEncoder: ReplyStreamEncoder {
     func opening() throws -> ByteBuffer {
         let message = AnthropicMessage(
             id: id, model: model, content: [], stopReason: nil, usage: .init(inputTokens: estimatedInputTokens, outputTokens: 1))
-        return try Self.event("message_start", Start(message: message))
+        return try Self.event("message_start", ["message": message.json])
     }
 
     /// One reply event as SSE bytes: the events that open and close content blocks come with it.
@@ -81,10 +81,12 @@ struct MessagesEncoder: ReplyStreamEncoder {
             try open(.toolUse(id: Self.toolUseID(id), name: name, input: .object([:])), isText: false, into: &buffer)
             callBlocks[call] = openBlock?.index
         case .toolCallArguments(let call, let fragment):
-            try write("content_block_delta", Delta(index: callBlocks[call] ?? openBlock?.index ?? 0, delta: .json(fragment)), into: &buffer)
+            let delta: JSONValue = .object(["type": .string("input_json_delta"), "partial_json": .string(fragment)])
+            try write("content_block_delta", ["index": Self.number(callBlocks[call] ?? openBlock?.index ?? 0), "delta": delta], into: &buffer)
         case .finished(let reason, let usage):
             try close(into: &buffer)
-            try write("message_delta", MessageDelta(stopReason: Self.stopReason(reason), usage: self.usage(usage)), into: &buffer)
+            let delta: JSONValue = .object(["stop_reason": .string(Self.stopReason(reason)), "stop_sequence": .null])
+            try write("message_delta", ["delta": delta, "usage": self.usage(usage).json], into: &buffer)
             buffer.writeImmutableBuffer(Self.event("message_stop", #"{"type":"message_stop"}"#))
         }
         return buffer
@@ -104,7 +106,7 @@ struct MessagesEncoder: ReplyStreamEncoder {
         let index = nextIndex
         nextIndex += 1
         openBlock = (index, isText)
-        try write("content_block_start", BlockStart(index: index, contentBlock: block), into: &buffer)
+        try write("content_block_start", ["index": Self.number(index), "content_block": block.json], into: &buffer)
         // Anthropic sends a ping after the first block begins; clients expect to skip it.
         if index == 0 { buffer.writeImmutableBuffer(Self.keepAlive) }
     }
@@ -112,17 +114,25 @@ struct MessagesEncoder: ReplyStreamEncoder {
     private mutating func close(into buffer: inout ByteBuffer) throws {
         guard let block = openBlock else { return }
         openBlock = nil
-        try write("content_block_stop", BlockStop(index: block.index), into: &buffer)
+        try write("content_block_stop", ["index": Self.number(block.index)], into: &buffer)
     }
 
-    private func write(_ name: String, _ value: some Encodable, into buffer: inout ByteBuffer) throws {
-        var event = try Self.event(name, value)
+    private func write(_ name: String, _ fields: [String: JSONValue], into buffer: inout ByteBuffer) throws {
+        var event = try Self.event(name, fields)
         buffer.writeBuffer(&event)
     }
 
-    static func event(_ name: String, _ value: some Encodable) throws -> ByteBuffer {
-        event(name, String(decoding: try GatewayJSON.encoder().encode(value), as: UTF8.self))
+    /// An event named `name` whose data is `fields` with `"type": name`, the way Anthropic writes them.
+    static func event(_ name: String, _ fields: [String: JSONValue]) throws -> ByteBuffer {
+        var object = fields
+        object["type"] = .string(name)
+        var buffer = ByteBuffer(string: "event: \(name)\ndata: ")
+        try buffer.writeJSON(.object(object))
+        buffer.writeStaticString("\n\n")
+        return buffer
     }
+
+    private static func number(_ value: Int) -> JSONValue { .number(Double(value)) }
 
     /// A `content_block_delta` of text, the stream's most frequent event, written without a
     /// `JSONEncoder` but byte for byte as it would write it (keys sorted).

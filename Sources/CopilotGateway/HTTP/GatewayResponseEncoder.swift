@@ -22,5 +22,14 @@ extension ChatCompletion: ResponseGenerator {
         Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: jsonBody))
     }
 }
+extension JSONValue: ResponseGenerator {
+    /// Written by hand (`ByteBuffer.writeJSON`), the bytes the encoder writes: the Responses dialect's
+    /// whole answers and kept responses are `JSONValue`s.
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        var buffer = ByteBuffer()
+        try buffer.writeJSON(self)
+        return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: buffer))
+    }
+}
 extension ModelList: ResponseEncodable {}
 extension ModelList.Model: ResponseEncodable {}

@@ -77,4 +77,8 @@ struct TokenCount: ResponseEncodable {
     enum CodingKeys: String, CodingKey { case inputTokens = "input_tokens" }
 }
 
-extension AnthropicMessage: ResponseEncodable {}
+extension AnthropicMessage: ResponseGenerator {
+    func response(from request: Request, context: some RequestContext) throws -> Response {
+        try json.response(from: request, context: context)
+    }
+}

@@ -51,7 +51,7 @@ struct ResponsesController: Sendable {
         let reply = try await relay.whole { try await turns.start(turn).run { _ in } }
         metrics.timeToFirstToken(.now - start, stream: false)
         await keep(reply)
-        return try Body(encoder.response(reply)).response(from: request, context: context)
+        return try encoder.response(reply).response(from: request, context: context)
     }
 
     /// The request, its previous response if it names one, and the neutral turn; or the client's error.
@@ -77,14 +77,14 @@ struct ResponsesController: Sendable {
 
     @Sendable func retrieve(_ request: Request, context: GatewayRequestContext) async throws -> Response {
         let stored = try await stored(try context.parameters.require("id"), context: context, param: nil)
-        return try Body(try ResponseRecord(stored).body).response(from: request, context: context)
+        return try ResponseRecord(stored).body.response(from: request, context: context)
     }
 
     @Sendable func delete(_ request: Request, context: GatewayRequestContext) async throws -> Response {
         let stored = try await stored(try context.parameters.require("id"), context: context, param: nil)
         _ = try await store.deleteResponse(id: stored.id)
         let deleted: JSONValue = .object(["id": .string(stored.id), "object": .string("response.deleted"), "deleted": .bool(true)])
-        return try Body(deleted).response(from: request, context: context)
+        return try deleted.response(from: request, context: context)
     }
 
     /// Forgets the responses past the TTL and beyond the cap.
@@ -103,12 +103,5 @@ struct ResponsesController: Sendable {
                 type: "invalid_request_error", param: param, code: param == nil ? "response_not_found" : "previous_response_not_found")
         }
         return stored
-    }
-
-    /// A JSON value as the route's answer.
-    struct Body: ResponseEncodable {
-        var value: JSONValue
-        init(_ value: JSONValue) { self.value = value }
-        func encode(to encoder: any Encoder) throws { try value.encode(to: encoder) }
     }
 }

@@ -116,10 +116,9 @@ extension ResponsesEncoder {
         var object = fields
         object["type"] = .string(type)
         object["sequence_number"] = .number(Double(sequence))
-        let json = try GatewayJSON.encoder().encode(JSONValue.object(object))
         var buffer = ByteBuffer(string: "event: \(type)\ndata: ")
-        buffer.writeBytes(json)
-        buffer.writeString("\n\n")
+        try buffer.writeJSON(.object(object))
+        buffer.writeStaticString("\n\n")
         return buffer
     }
 }
