@@ -45,8 +45,8 @@
 #                              made once under ORIGINAL_VENV=~/.cache/copilot-bench/original-venv, in a
 #                              folder named after a hash of the requirements; pip needs PyPI.
 #   ORIGINAL_N1=1000 ORIGINAL_N32=5000   its requests per static phase at concurrency 1 / 32
-#   FLOOR_BIN=.build-release/release/stack-floor   the floor of (f), built when missing by
-#                              `swift build -c release --product stack-floor --scratch-path .build-release`
+#   FLOOR_BIN=.build-release/release/stack-floor   the floor of (f), built when missing (or with
+#                              BUILD=1) by `swift build -c release --product stack-floor --scratch-path .build-release`
 #   SKIP_FLOOR=1               leave out (f)
 #   OUT=bench/RESULTS.md       where the report goes; RAW=path keeps the raw JSON lines
 #
@@ -112,7 +112,9 @@ if [[ $# -eq 0 && ( ${BUILD:-0} == 1 || ! -x $GATEWAY_BIN ) ]]; then
     (cd "$REPO_DIR" && swift build -c release --product copilot-gateway --scratch-path "$REPO_DIR/.build-release")
 fi
 [[ -x $GATEWAY_BIN ]] || die "$GATEWAY_BIN is not an executable"
-if [[ $SKIP_FLOOR != 1 && ! -x $FLOOR_BIN ]]; then
+# The floor is measured in (a)'s phases and (c)'s rows; without either there is nothing to set it beside.
+if [[ $SKIP_STATIC == 1 && $SKIP_SCALE == 1 ]]; then SKIP_FLOOR=1; fi
+if [[ $SKIP_FLOOR != 1 && ( ${BUILD:-0} == 1 || ! -x $FLOOR_BIN ) ]]; then
     log "building stack-floor, the libraries' floor (bench/StackFloor)"
     (cd "$REPO_DIR" && swift build -c release --product stack-floor --scratch-path "$REPO_DIR/.build-release")
 fi
@@ -475,8 +477,8 @@ measure_scale() {
                     --tag "floor-$snapshots-$length")
                 scale_record stack "$snapshots" "$length" "$result"
                 result=$(python3 "$BENCH_DIR/streaming.py" scale --raw --url "http://127.0.0.1:$FLOOR_PORT" \
-                    --path "/v1/chat/completions?writes=end" --pid "$FLOOR_PID" --sim "$url" --length "$length" \
-                    --count "$SCALE_N" --warm "$SCALE_WARM" --tag "floor-reads-$snapshots-$length")
+                    --path "/v1/chat/completions?writes=end" --min-events 1 --pid "$FLOOR_PID" --sim "$url" \
+                    --length "$length" --count "$SCALE_N" --warm "$SCALE_WARM" --tag "floor-reads-$snapshots-$length")
                 scale_record stack-reads "$snapshots" "$length" "$result"
             fi
             result=$(python3 "$BENCH_DIR/streaming.py" floor --sim "$url" --length "$length" --count "$SCALE_N" \
@@ -513,6 +515,9 @@ wait_http "http://127.0.0.1:$NGINX_PORT/"
 NGINX_THREADS=$(pgrep -c -P "${STARTED_PIDS[0]}" nginx || true)
 record "{\"kind\":\"info\",\"nginx_workers\":${NGINX_THREADS:-1},\"n1\":$N1,\"n32\":$N32,\"sim_n1\":$SIM_N1,\"sim_n32\":$SIM_N32,\"sim_snapshots\":$SIM_SNAPSHOTS,\"sim_delay_ms\":$SIM_DELAY_MS,\"log_level\":\"$GATEWAY_LOG_LEVEL\",\"gateway_env\":\"${GATEWAY_ENV:-}\",\"streams\":$STREAMS,\"streams_hold\":$STREAMS_HOLD,\"slow_snapshots\":$SLOW_SNAPSHOTS,\"slow_delay_ms\":$SLOW_DELAY_MS}"
 
+if [[ $SKIP_FLOOR != 1 ]]; then
+    record "{\"kind\":\"info\",\"floor_binary\":\"$FLOOR_BIN\",\"floor_built\":\"$(date -u -r "$FLOOR_BIN" '+%Y-%m-%d %H:%M UTC')\"}"
+fi
 record "{\"kind\":\"info\",\"scale_n\":$SCALE_N,\"scale_warm\":$SCALE_WARM,\"paced_n\":$PACED_N,\"paced_length\":$PACED_LENGTH}"
 if [[ -n $ORIGINAL_GATEWAY ]]; then
     original_venv

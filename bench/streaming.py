@@ -1,14 +1,15 @@
 #!/usr/bin/env python3
 """Streaming measurements for bench/run.sh: CPU per streamed request by reply size, and a paced stream.
 
-  streaming.py scale --url URL --pid PID --sim URL --length L --count N --tag T [--warm W] [--raw] [--path P]
+  streaming.py scale --url URL --pid PID --sim URL --length L --count N --tag T [--warm W] [--raw [--min-events N]] [--path P]
       N streamed chat completions, one at a time, through an OpenAI-compatible gateway at URL (ours or
       the original Python one), each a first turn ("hi <tag>-<n>") whose upstream reply is made L
       characters long by a `huge` fault posted to the simulator at SIM just before it. Prints one
       JSON object: the gateway's CPU time over the N requests (the CPU clock of process PID and its
       children: all threads, nanoseconds), the client's own CPU, the characters of content received
       per request, the bytes read, the wall time, and the requests that failed.
-      With --raw (for stack-floor, which passes on no text) only the end of each stream is checked;
+      With --raw (for stack-floor, which passes on no text) only the end of each stream and the number
+      of content events (at least --min-events, default 2: one per read) are checked;
       --path PATH posts to PATH instead of /v1/chat/completions.
   streaming.py floor --sim URL --length L --count N [--warm W]
       The same reply read straight from the simulator by a minimal client: POST
@@ -268,6 +269,8 @@ def scale(args):
         problem = stream.error
         if problem is None and not stream.done:
             problem = "no [DONE]"
+        if problem is None and args.raw and len(stream.times) < args.min_events:
+            problem = "%d content events, fewer than %d: the stream did not come through" % (len(stream.times), args.min_events)
         if problem is None and not args.raw and stream.characters != args.length:
             problem = "%d characters of content, not %d" % (stream.characters, args.length)
         return size, stream.characters, problem
@@ -430,6 +433,7 @@ def main(argv):
     command.add_argument("--warm", type=int, default=2)
     command.add_argument("--tag", default="scale")
     command.add_argument("--path", default="/v1/chat/completions")
+    command.add_argument("--min-events", type=int, default=2)
     command.add_argument("--raw", action="store_true",
                          help="a relay that does not pass the text on (stack-floor): check only that the stream ends")
     command = commands.add_parser("floor")

@@ -10,9 +10,13 @@ import Testing
         "", "plain", "quote \" backslash \\ slash /", "line\nbreak\r\ttab", "\u{0}\u{1}\u{8}\u{C}\u{1F}\u{7F}",
         "中文，标点。", "emoji 👩‍💻 and combining é", "\u{2028}\u{2029}", "</script> & <b>",
     ]
-    /// Keys whose order differs between byte order and the other orders a writer might use (case,
-    /// numbers, underscores, accents, CJK, the empty key).
-    static let keys = ["a", "A", "b", "_", "a_b", "aB", "ab", "a1", "a10", "a2", "é", "e", "z", "中", "", "type", "Type", "~"]
+    /// Keys whose order differs between byte order and the other orders a writer might use: case,
+    /// numbers, underscores, CJK, the empty key, and keys that Swift's `<` (which compares canonical
+    /// forms) puts elsewhere than their bytes do: `o` with a combining diaeresis (before `z` by bytes,
+    /// after it by `<`) and the Ångström sign U+212B (after `é` by bytes, before it by `<`).
+    static let keys = [
+        "a", "A", "b", "_", "a_b", "aB", "ab", "a1", "a10", "a2", "é", "e", "z", "中", "", "type", "Type", "~", "o\u{308}", "\u{212B}", "ö",
+    ]
     static let numbers: [Double] = [0, -0.0, 1, -1, 42, 1e15 - 1, 1e15, -1e15, 1e20, 0.5, -2.25, 1.0 / 3, 123.456, .leastNonzeroMagnitude, 9_007_199_254_740_992, .greatestFiniteMagnitude]
 
     private static func value(depth: Int, using random: inout SeededGenerator) -> JSONValue {

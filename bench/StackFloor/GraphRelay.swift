@@ -20,18 +20,19 @@ struct GraphRelay: Sendable {
 
     let client: HTTPClient
     let baseURL: String
-    /// The conversation continuing turns chat in.
-    var standing = ""
+    /// The conversation continuing turns chat in, made at start-up.
+    let standing: String
 
-    init(client: HTTPClient, baseURL: String) {
-        self.client = client
-        self.baseURL = baseURL
+    /// A relay to Graph at `baseURL`, with its standing conversation made.
+    static func start(client: HTTPClient, baseURL: String) async throws -> GraphRelay {
+        GraphRelay(client: client, baseURL: baseURL, standing: try await createConversation(client: client, baseURL: baseURL))
     }
 
     func answer(_ request: Request) async throws -> Response {
         let body = try await request.body.collect(upTo: 8 << 20)
         let streamed = Self.asksToStream(body.readableBytesView)
-        let conversation = request.uri.queryParameters["turn"] == "continue" ? standing : try await createConversation()
+        let conversation =
+            request.uri.queryParameters["turn"] == "continue" ? standing : try await Self.createConversation(client: client, baseURL: baseURL)
         if streamed {
             let writesEachRead = request.uri.queryParameters["writes"] != "end"
             let upstream = try await post("/beta/copilot/conversations/\(conversation)/chatOverStream", accept: "text/event-stream")
@@ -53,17 +54,23 @@ struct GraphRelay: Sendable {
     /// Whether the body has `"stream"`, a colon and `true` (spaces allowed between them): the one field
     /// the relay reads, by its bytes.
     static func asksToStream(_ body: ByteBufferView) -> Bool {
-        guard let key = body.firstRange(of: streamKey) else { return false }
         let isSpace: (UInt8) -> Bool = { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\n") || $0 == UInt8(ascii: "\r") || $0 == UInt8(ascii: "\t") }
-        var rest = body[key.upperBound...].drop(while: isSpace)
-        guard rest.first == UInt8(ascii: ":") else { return false }
-        rest = rest.dropFirst().drop(while: isSpace)
-        return rest.starts(with: "true".utf8)
+        var searched = body[...]
+        // `"stream"` may also be a string value; the key is the one followed by a colon.
+        while let key = searched.firstRange(of: streamKey) {
+            var rest = body[key.upperBound...].drop(while: isSpace)
+            searched = body[key.upperBound...]
+            guard rest.first == UInt8(ascii: ":") else { continue }
+            rest = rest.dropFirst().drop(while: isSpace)
+            return rest.starts(with: "true".utf8)
+        }
+        return false
     }
 
     /// `POST /beta/copilot/conversations`; the new conversation's id, found by its bytes.
-    func createConversation() async throws -> String {
-        let response = try await post("/beta/copilot/conversations", accept: "application/json", body: ByteBuffer(staticString: "{}"))
+    static func createConversation(client: HTTPClient, baseURL: String) async throws -> String {
+        let response = try await post(
+            "/beta/copilot/conversations", accept: "application/json", body: ByteBuffer(staticString: "{}"), client: client, baseURL: baseURL)
         let body = try await response.body.collect(upTo: 1 << 20)
         let bytes = body.readableBytesView
         guard let key = bytes.firstRange(of: Self.idKey), let end = bytes[key.upperBound...].firstIndex(of: UInt8(ascii: "\"")) else {
@@ -72,7 +79,11 @@ struct GraphRelay: Sendable {
         return String(decoding: bytes[key.upperBound..<end], as: UTF8.self)
     }
 
-    private func post(_ path: String, accept: String, body: ByteBuffer = ByteBuffer(staticString: Self.chatBody)) async throws -> HTTPClientResponse {
+    private func post(_ path: String, accept: String) async throws -> HTTPClientResponse {
+        try await Self.post(path, accept: accept, body: ByteBuffer(staticString: Self.chatBody), client: client, baseURL: baseURL)
+    }
+
+    private static func post(_ path: String, accept: String, body: ByteBuffer, client: HTTPClient, baseURL: String) async throws -> HTTPClientResponse {
         var request = HTTPClientRequest(url: baseURL + path)
         request.method = .POST
         request.headers.add(name: "Authorization", value: "Bearer stack-floor")

@@ -7,8 +7,9 @@ import NIOPosix
 /// `stack-floor`: the benchmark's floor under the gateway (bench/run.sh). It serves
 /// `POST /v1/chat/completions` on the gateway's libraries, set up as the gateway sets them up (Swift
 /// concurrency on NIO's event loops, AsyncHTTPClient on the same loops with the same connection
-/// limit), and does only the upstream I/O of a turn (`GraphRelay`). No gateway can do that work for
-/// less on these libraries, so a target below its cost cannot be met by tuning the gateway's own code.
+/// limit, Hummingbird's HTTP/1 server with an idle timeout), and does only the upstream I/O of a turn
+/// (`GraphRelay`). A gateway that makes the same calls and writes as it reads cannot do that for less
+/// on these libraries, so a target below its cost cannot be met by tuning the gateway's own code.
 @main
 struct StackFloor: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -33,11 +34,14 @@ struct StackFloor: AsyncParsableCommand {
         clientConfiguration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 100_004
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
         do {
-            var relay = GraphRelay(client: client, baseURL: graphBaseURL)
-            relay.standing = try await relay.createConversation()
+            let relay = try await GraphRelay.start(client: client, baseURL: graphBaseURL)
             let router = Router()
-            router.post("/v1/chat/completions") { [relay] request, _ in try await relay.answer(request) }
-            let application = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)))
+            router.post("/v1/chat/completions") { request, _ in try await relay.answer(request) }
+            // HTTP/1 with an idle timeout and a server name, as the gateway's server has (its own
+            // connection guards are the gateway's work, not the library's).
+            let application = Application(
+                router: router, server: .http1(configuration: .init(idleTimeout: .seconds(60))),
+                configuration: .init(address: .hostname("127.0.0.1", port: port), serverName: "stack-floor"))
             try await application.runService()
         } catch {
             try await client.shutdown()

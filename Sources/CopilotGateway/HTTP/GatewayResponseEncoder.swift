@@ -24,7 +24,7 @@ extension ChatCompletion: ResponseGenerator {
 }
 extension JSONValue: ResponseGenerator {
     /// Written by hand (`ByteBuffer.writeJSON`), the bytes the encoder writes: the Responses dialect's
-    /// whole answers and kept responses are `JSONValue`s.
+    /// whole answers and kept responses, and the Anthropic dialect's messages, are `JSONValue`s.
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         var buffer = ByteBuffer()
         try buffer.writeJSON(self)

@@ -8,8 +8,8 @@ extension ByteBuffer {
 
     /// `value` as JSON, the bytes `GatewayJSON.encoder()` writes for it (object keys sorted by their
     /// UTF-8 bytes, slashes unescaped, integral numbers below 10^15 as integers), without a
-    /// `JSONEncoder`: the Responses dialect builds its events and answers as `JSONValue`s, several per
-    /// stream. A number that is not such an integer is written by the encoder itself, so it throws where
+    /// `JSONEncoder`: the Responses and Anthropic dialects build their events and answers as
+    /// `JSONValue`s, several per stream. A number that is not such an integer is written by the encoder itself, so it throws where
     /// the encoder throws (NaN, infinity), as does nesting past ``maximumJSONWriteDepth``.
     mutating func writeJSON(_ value: JSONValue) throws {
         try writeJSON(value, depth: 0)
