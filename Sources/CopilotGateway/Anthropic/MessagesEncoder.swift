@@ -63,7 +63,7 @@ struct MessagesEncoder: ReplyStreamEncoder {
     func opening() throws -> ByteBuffer {
         let message = AnthropicMessage(
             id: id, model: model, content: [], stopReason: nil, usage: .init(inputTokens: estimatedInputTokens, outputTokens: 1))
-        return try Self.event("message_start", ["message": message.json])
+        return try ByteBuffer.typedEvent("message_start", ["message": message.json])
     }
 
     /// One reply event as SSE bytes: the events that open and close content blocks come with it.
@@ -118,18 +118,8 @@ struct MessagesEncoder: ReplyStreamEncoder {
     }
 
     private func write(_ name: String, _ fields: [String: JSONValue], into buffer: inout ByteBuffer) throws {
-        var event = try Self.event(name, fields)
+        var event = try ByteBuffer.typedEvent(name, fields)
         buffer.writeBuffer(&event)
-    }
-
-    /// An event named `name` whose data is `fields` with `"type": name`, the way Anthropic writes them.
-    static func event(_ name: String, _ fields: [String: JSONValue]) throws -> ByteBuffer {
-        var object = fields
-        object["type"] = .string(name)
-        var buffer = ByteBuffer(string: "event: \(name)\ndata: ")
-        try buffer.writeJSON(.object(object))
-        buffer.writeStaticString("\n\n")
-        return buffer
     }
 
     private static func number(_ value: Int) -> JSONValue { .number(Double(value)) }

@@ -9,17 +9,21 @@ public struct GatewayResponseEncoder: ResponseEncoder {
     public init() {}
 
     public func encode(_ value: some Encodable, from request: Request, context: some RequestContext) throws -> Response {
-        let data = try GatewayJSON.encoder().encode(value)
-        return Response(
-            status: .ok, headers: [.contentType: "application/json"],
-            body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        .json(ByteBuffer(bytes: try GatewayJSON.encoder().encode(value)))
+    }
+}
+
+extension Response {
+    /// A 200 answer of JSON bytes.
+    static func json(_ body: ByteBuffer) -> Response {
+        Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: body))
     }
 }
 
 extension ChatCompletion: ResponseGenerator {
     /// Written by hand (`jsonBody`): every whole answer is one.
     public func response(from request: Request, context: some RequestContext) throws -> Response {
-        Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: jsonBody))
+        .json(jsonBody)
     }
 }
 extension JSONValue: ResponseGenerator {
@@ -28,7 +32,7 @@ extension JSONValue: ResponseGenerator {
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         var buffer = ByteBuffer()
         try buffer.writeJSON(self)
-        return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: buffer))
+        return .json(buffer)
     }
 }
 extension ModelList: ResponseEncodable {}

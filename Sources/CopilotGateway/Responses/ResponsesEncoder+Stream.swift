@@ -113,12 +113,8 @@ extension ResponsesEncoder {
     }
 
     static func event(_ type: String, _ sequence: Int, _ fields: [String: JSONValue]) throws -> ByteBuffer {
-        var object = fields
-        object["type"] = .string(type)
-        object["sequence_number"] = .number(Double(sequence))
-        var buffer = ByteBuffer(string: "event: \(type)\ndata: ")
-        try buffer.writeJSON(.object(object))
-        buffer.writeStaticString("\n\n")
-        return buffer
+        var fields = fields
+        fields["sequence_number"] = .number(Double(sequence))
+        return try ByteBuffer.typedEvent(type, fields)
     }
 }

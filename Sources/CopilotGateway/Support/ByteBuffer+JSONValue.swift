@@ -51,5 +51,18 @@ extension ByteBuffer {
     }
 }
 
+extension ByteBuffer {
+    /// A server-sent event named `type` whose data is `fields` with `"type": type` among them, the way
+    /// the Responses and Anthropic streams write their events.
+    static func typedEvent(_ type: String, _ fields: [String: JSONValue]) throws -> ByteBuffer {
+        var object = fields
+        object["type"] = .string(type)
+        var buffer = ByteBuffer(string: "event: \(type)\ndata: ")
+        try buffer.writeJSON(.object(object))
+        buffer.writeStaticString("\n\n")
+        return buffer
+    }
+}
+
 /// A value nested `ByteBuffer.maximumJSONWriteDepth` levels deep or more.
 struct JSONWriteTooDeep: Error {}
