@@ -17,14 +17,13 @@ struct DoctorCommand: AsyncParsableCommand {
             """
     )
 
-    @Option(name: .customLong("env-file"), help: "The .env file to read (default: .env, if present).")
-    var envFile: String?
+    @OptionGroup var settings: SettingsOptions
 
     func run() async throws {
-        let (configuration, dotEnv) = try loadConfiguration(envFile: envFile, overrides: [:])
+        let (configuration, dotEnv) = try settings.load()
         var logger = Logger(label: "copilot-gateway")
         logger.logLevel = .critical
-        let httpClient = HTTPClient(eventLoopGroupProvider: .singleton)
+        let httpClient = HTTPClient.gateway(configuration)
         let account = configuration.clientID.isEmpty || configuration.accessToken != nil
             ? nil : MicrosoftAccount(configuration: configuration, httpClient: httpClient, logger: logger, signsInWhenNeeded: false)
         let doctor = Doctor(configuration: configuration, httpClient: httpClient, account: account, unknownSettings: dotEnv.unknownSettingNames)

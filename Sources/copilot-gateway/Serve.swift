@@ -30,8 +30,7 @@ struct Serve: AsyncParsableCommand {
     @Flag(help: "Answer from the built-in Copilot simulator even when Microsoft credentials are configured.")
     var simulator = false
 
-    @Option(name: .customLong("env-file"), help: "The .env file to read (default: .env, if present).")
-    var envFile: String?
+    @OptionGroup var settings: SettingsOptions
 
     @Flag(help: "Listen on a non-loopback address without API keys (anyone who reaches the port can use the Copilot account).")
     var allowUnauthenticated = false
@@ -40,7 +39,7 @@ struct Serve: AsyncParsableCommand {
         var overrides: [String: String] = [:]
         if let host { overrides["HOST"] = host }
         if let port { overrides["PORT"] = String(port) }
-        let (configuration, dotEnv) = try loadConfiguration(envFile: envFile, overrides: overrides)
+        let (configuration, dotEnv) = try settings.load(overrides: overrides)
         if !configuration.listensOnLoopbackOnly, configuration.apiKeys.isEmpty, !allowUnauthenticated {
             printError("""
                 Refusing to listen on \(configuration.host) without API keys: anyone who can reach port \(configuration.port) \
@@ -52,16 +51,10 @@ struct Serve: AsyncParsableCommand {
         }
         let logger = bootstrapLogging(level: configuration.logLevel)
         for name in dotEnv.unknownSettingNames {
-            logger.warning("\(envFile ?? ".env") sets \(name), which copilot-gateway does not use (a typo?)")
+            logger.warning("\(settings.envFile ?? ".env") sets \(name), which copilot-gateway does not use (a typo?)")
         }
 
-        // The read timeout bounds a silence in a started stream from Copilot (COPILOT_STREAM_IDLE_SECONDS).
-        var clientConfiguration = HTTPClient.Configuration(timeout: .init(connect: .seconds(10), read: TimeAmount(configuration.streamIdleTimeout)))
-        // Over HTTP/1.1 (a simulator, a proxy) each turn in flight holds a connection: allow one per
-        // turn that may talk to Copilot (COPILOT_MAX_CONCURRENT), so they never queue in the pool too.
-        // Graph itself speaks HTTP/2, where one connection carries them all.
-        clientConfiguration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = max(8, configuration.maxConcurrentTurns + 4)
-        let httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
+        let httpClient = HTTPClient.gateway(configuration)
         do {
             try await serve(configuration, httpClient: httpClient, logger: logger)
         } catch {
@@ -163,29 +156,6 @@ struct GatewayAfterSimulator<App: ApplicationProtocol>: Service {
             try await makeApplication(port).run()
             return
         }
-    }
-}
-
-/// Reads the configuration, or exits with a message that names every invalid setting.
-/// `envFile` is the file named by `--env-file`: it must exist. Without it, `.env` is read if present.
-func loadConfiguration(envFile: String?, overrides: [String: String]) throws -> (GatewayConfiguration, DotEnvFile) {
-    let path = envFile ?? ".env"
-    if let envFile, !FileManager.default.fileExists(atPath: envFile) {
-        printError("Cannot read \(envFile): there is no such file (--env-file).")
-        throw ExitCode(78)  // EX_CONFIG
-    }
-    let dotEnv: DotEnvFile
-    do {
-        dotEnv = try DotEnvFile.load(path: path)
-    } catch {
-        printError("Cannot read \(path): \(error.localizedDescription)")
-        throw ExitCode(78)  // EX_CONFIG
-    }
-    do {
-        return (try GatewayConfiguration(reader: .gateway(overrides: overrides, dotEnv: dotEnv)), dotEnv)
-    } catch {
-        FileHandle.standardError.write(Data((error.description + "\n").utf8))
-        throw ExitCode(78)  // EX_CONFIG
     }
 }
 

@@ -6,19 +6,18 @@ import Logging
 
 /// What the sign-in commands share: the configuration, an HTTP client and the account.
 struct SignInOptions: ParsableArguments {
-    @Option(name: .customLong("env-file"), help: "The .env file to read (default: .env, if present).")
-    var envFile: String?
+    @OptionGroup var settings: SettingsOptions
 
     /// Runs `body` with the configured account; the HTTP client is shut down afterwards.
     func withAccount<T>(_ body: (MicrosoftAccount, GatewayConfiguration) async throws -> T) async throws -> T {
-        let (configuration, _) = try loadConfiguration(envFile: envFile, overrides: [:])
+        let (configuration, _) = try settings.load()
         guard !configuration.clientID.isEmpty else {
             printError("Set CLIENT_ID (the application id of your Entra app registration) and TENANT_ID (your tenant id, or `organizations`) in .env or the environment first; see the README.")
             throw ExitCode(78)
         }
         var logger = Logger(label: "copilot-gateway")
         logger.logLevel = .warning
-        let httpClient = HTTPClient(eventLoopGroupProvider: .singleton)
+        let httpClient = HTTPClient.gateway(configuration)
         let account = MicrosoftAccount(configuration: configuration, httpClient: httpClient, logger: logger, signsInWhenNeeded: false)
         do {
             let result = try await body(account, configuration)
@@ -106,11 +105,10 @@ struct Login: AsyncParsableCommand {
 struct Logout: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Forget the signed-in account: remove the token cache.")
 
-    @Option(name: .customLong("env-file"), help: "The .env file to read (default: .env, if present).")
-    var envFile: String?
+    @OptionGroup var settings: SettingsOptions
 
     func run() async throws {
-        let (configuration, _) = try loadConfiguration(envFile: envFile, overrides: [:])
+        let (configuration, _) = try settings.load()
         let cache = TokenCacheFile(path: configuration.tokenCachePath)
         do {
             if try cache.remove() {

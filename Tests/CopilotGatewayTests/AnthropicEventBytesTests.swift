@@ -91,7 +91,7 @@ import Testing
     @Test func aWholeAnswerIsThisExactMessage() throws {
         let encoder = MessagesEncoder(model: "claude", estimatedInputTokens: 120, id: "msg_3")
         let reply = TurnReply(
-            text: "Sure/ok", toolCalls: [ToolCall(id: "call_9", name: "f", arguments: #"{"b":[1,2.5],"a":null}"#)],
+            text: "Sure/ok", toolCalls: [CopilotToolCall(id: "call_9", name: "f", arguments: #"{"b":[1,2.5],"a":null}"#)],
             finishReason: .toolCalls, usage: TokenUsage(input: 3, output: 7))
         var body = ByteBuffer()
         try body.writeJSON(encoder.message(reply).json)

@@ -33,7 +33,7 @@ import Testing
     }
 
     @Test func theUsageChunkDecodesToTheSameObjectAsTheEncodableChunk() throws {
-        let usage = Usage(promptTokens: 1_234, completionTokens: 0)
+        let usage = CompletionUsage(promptTokens: 1_234, completionTokens: 0)
         let expected = try Self.expected(choices: [], usage: usage)
         #expect(try Self.object(writer.usage(usage)) == expected)
     }
@@ -47,7 +47,7 @@ import Testing
         #expect(String(buffer: writer.event(content: "a\"b")) == head + #"{"index":0,"delta":{"content":"a\"b"},"finish_reason":null}]}"# + "\n\n")
         #expect(String(buffer: writer.finish(reason: "stop")) == head + #"{"index":0,"delta":{},"finish_reason":"stop"}]}"# + "\n\n")
         #expect(
-            String(buffer: writer.usage(Usage(promptTokens: 3, completionTokens: 4)))
+            String(buffer: writer.usage(CompletionUsage(promptTokens: 3, completionTokens: 4)))
                 == head + #"],"usage":{"prompt_tokens":3,"completion_tokens":4,"total_tokens":7}}"# + "\n\n")
     }
 
@@ -59,7 +59,7 @@ import Testing
         return try #require(object)
     }
 
-    private static func expected(choices: [ChatCompletionChunk.Choice], usage: Usage? = nil) throws -> NSDictionary {
+    private static func expected(choices: [ChatCompletionChunk.Choice], usage: CompletionUsage? = nil) throws -> NSDictionary {
         let chunk = ChatCompletionChunk(id: "chatcmpl-abc", created: 1_700_000_000, model: model, choices: choices, usage: usage)
         let object = try JSONSerialization.jsonObject(with: GatewayJSON.encoder().encode(chunk)) as? NSDictionary
         return try #require(object)

@@ -258,7 +258,7 @@ actor Script {
             directory: directory, logger: logger)
         func turn(_ messages: [[String: String]], stream: Bool = false) throws -> TurnRequest {
             let body = try JSONSerialization.data(withJSONObject: ["messages": messages, "stream": stream])
-            return try JSONDecoder().decode(ChatCompletionRequest.self, from: body).turnRequest(caller: "anonymous", sessionKey: nil)
+            return try JSONDecoder().decode(ChatCompletionRequest.self, from: body).turnRequest(caller: "anonymous", headers: [:])
         }
         let first = try await turns.start(try turn([["role": "user", "content": "first"]])).run { _ in }
         #expect(await directory.count == 1)

@@ -39,7 +39,7 @@ import Testing
             .user([.text("T\nhttps://s\nfound")]),
         ])
         #expect(turn.prompt.contains(#"<tool_result name="get_weather" id="toolu_1">"#))
-        #expect(turn.dialect == .anthropicMessages)
+        #expect(turn.space == .anthropicMessages)
     }
 
     @Test func toolsAndToolChoiceBecomeTheCatalogueAndWebSearchTurnsGroundingOn() throws {

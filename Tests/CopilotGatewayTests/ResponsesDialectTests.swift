@@ -29,7 +29,7 @@ import Testing
              "reasoning": null, "include": [], "store": false, "unknown": {"x": 1}}
             """#)
         #expect(turn.instructions == "Be brief.\n\nUse tools.")
-        #expect(turn.sessionKey == "session:s1" && turn.dialect == .responses)
+        #expect(turn.sessionKey == "session:s1" && turn.space == .responses)
         #expect(turn.history == [
             .user([.text("Patch it"), .image]),
             .assistant([.text("Running.")], calls: [

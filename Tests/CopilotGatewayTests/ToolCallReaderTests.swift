@@ -16,7 +16,7 @@ import Testing
         ToolCatalogue(tools: [Self.weather, Self.stop], choice: choice, allowsParallelCalls: parallel)
     }
 
-    func calls(_ text: String, _ catalogue: ToolCatalogue? = nil) -> [ToolCall] {
+    func calls(_ text: String, _ catalogue: ToolCatalogue? = nil) -> [CopilotToolCall] {
         ToolCallReader.read(text, catalogue: catalogue ?? self.catalogue())?.calls ?? []
     }
 

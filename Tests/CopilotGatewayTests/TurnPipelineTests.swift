@@ -17,7 +17,7 @@ import Testing
     }
 
     func turn(_ entries: [TurnEntry], stream: Bool = true, tools: ToolCatalogue? = nil) throws -> TurnRequest {
-        try TurnRequest(model: "copilot", instructions: "Be brief.", entries: entries, tools: tools, stream: stream)
+        try TurnRequest(model: "copilot", instructions: ["Be brief."], entries: entries, tools: tools, stream: stream)
     }
 
     /// Runs the turn and returns what it emitted, with the reply.
@@ -111,7 +111,7 @@ import Testing
     @Test func aCorrectionThatFailsIsNotRetriedOnAnotherConversation() async throws {
         let upstream = FakeCopilotUpstream { _, number in number == 1 ? .reply("") : .failure(.status(500, code: nil, message: nil, retryAfter: nil)) }
         let pipeline = try await pipeline(upstream)
-        let json = try TurnRequest(model: "copilot", instructions: nil, entries: [.user([.text("mood?")])], responseFormat: .jsonObject, stream: false)
+        let json = try TurnRequest(model: "copilot", instructions: [], entries: [.user([.text("mood?")])], responseFormat: .jsonObject, stream: false)
         await #expect(throws: UpstreamError.status(500, code: nil, message: nil, retryAfter: nil)) { try await pipeline.start(json).run { _ in } }
         #expect(upstream.sent.count == 2, "the turn and the correction, nothing on a new conversation")
         #expect(upstream.sent.map(\.conversationID) == ["conversation-1", "conversation-1"])

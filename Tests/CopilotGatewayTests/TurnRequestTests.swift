@@ -1,11 +1,12 @@
+import HTTPTypes
 import Testing
 
 @testable import CopilotGateway
 
 /// The Chat Completions decoder and the neutral turn it makes.
 @Suite struct TurnRequestTests {
-    func prepare(_ messages: [ChatMessage], key: String? = nil) throws(OpenAIError) -> TurnRequest {
-        try ChatCompletionRequest(messages: messages).turnRequest(caller: "anonymous", sessionKey: key)
+    func prepare(_ messages: [ChatMessage]) throws(OpenAIError) -> TurnRequest {
+        try ChatCompletionRequest(messages: messages).turnRequest(caller: "anonymous", headers: [:])
     }
 
     @Test func takesTheNewestUserTurnAsThePromptAndTheRestAsHistory() throws {

@@ -7,7 +7,7 @@ import NIOCore
 /// (`text_delta`, or `input_json_delta` for a tool's input) and `content_block_stop`, then
 /// `message_delta` (stop reason, usage) and `message_stop`. Keep-alives are `ping` events; a failure
 /// after the stream began is an `error` event.
-struct MessagesEncoder: ReplyStreamEncoder {
+struct MessagesEncoder: ReplyEncoder {
     let id: String
     let model: String
     /// The input tokens reported (at the start, at the end and in a whole answer): the whole conversation
@@ -53,6 +53,10 @@ struct MessagesEncoder: ReplyStreamEncoder {
         }
         return AnthropicMessage(
             id: id, model: model, content: content, stopReason: Self.stopReason(reply.finishReason), usage: usage(reply.usage))
+    }
+
+    func whole(_ reply: TurnReply) throws -> ByteBuffer {
+        try ByteBuffer(json: message(reply).json)
     }
 
     // MARK: Stream

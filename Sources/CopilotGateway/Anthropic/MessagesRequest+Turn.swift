@@ -1,3 +1,8 @@
+extension ConversationSpace {
+    /// The Anthropic Messages API's conversations.
+    static let anthropicMessages = ConversationSpace("anthropic.messages")
+}
+
 /// The Anthropic Messages dialect's decoder: a request becomes the core's neutral `TurnRequest`.
 extension MessagesRequest {
     /// The turn this request asks for, or an Anthropic error that says precisely what is wrong.
@@ -11,13 +16,12 @@ extension MessagesRequest {
         // not Claude Code's attribution block, which changes with every request of older versions.
         let instructions = (system.map(\.text) + messages.filter { $0.role == .system }.map(Self.text(of:)))
             .map(\.trimmingWhitespace)
-            .filter { !$0.isEmpty && !$0.hasPrefix("x-anthropic-billing-header:") }
+            .filter { !$0.hasPrefix("x-anthropic-billing-header:") }
         let entries = messages.flatMap(Self.entries(of:))
         do {
             return try TurnRequest(
-                model: model.isEmpty ? "copilot" : model, caller: caller, sessionKey: sessionKey(header: session),
-                instructions: instructions.isEmpty ? nil : instructions.joined(separator: "\n\n"), entries: entries, tools: catalogue,
-                stream: stream, webSearch: webSearch, dialect: .anthropicMessages)
+                model: model, caller: caller, session: sessionNames(header: session), instructions: instructions, entries: entries,
+                tools: catalogue, stream: stream, webSearch: webSearch, space: .anthropicMessages)
         } catch .nothingToAnswer {
             throw .invalidRequest(
                 "messages: the conversation ends with an assistant message (a prefill, or calls without their results); Copilot cannot continue a partial reply. End `messages` with a user message or `tool_result` blocks.")
@@ -26,21 +30,23 @@ extension MessagesRequest {
         }
     }
 
-    /// The client's own name for the conversation: a session header, else `metadata.user_id` (whose
-    /// `session_id` Claude Code sends inside a JSON string), else none.
-    func sessionKey(header: String?) -> String? {
-        if let header, !header.isEmpty { return "session:\(header)" }
-        guard let user = metadata?.userID, !user.isEmpty else { return nil }
+    /// The client's own names for the conversation, in order: a session header, the `session_id`
+    /// Claude Code sends inside `metadata.user_id` (a JSON string), else `metadata.user_id` itself.
+    func sessionNames(header: String?) -> [SessionName] {
+        var names = header.map { [SessionName.session($0)] } ?? []
+        guard let user = metadata?.userID, !user.isEmpty else { return names }
         if user.hasPrefix("{"), case .string(let session)? = LenientJSON.parse(Substring(user))?["session_id"], !session.isEmpty {
-            return "session:\(session)"
+            names.append(.session(session))
+        } else {
+            names.append(.user(user))
         }
-        return "user:\(user)"
+        return names
     }
 
     /// The client tools as a catalogue (nil when none, or `tool_choice` is `none`), and whether the
     /// turn asked for Anthropic's web search server tool (web grounding). Other server tools are refused.
     func toolCatalogue() throws(AnthropicError) -> (ToolCatalogue?, webSearch: Bool?) {
-        var offered: [OfferedTool] = []
+        var declared: [DeclaredTool] = []
         var webSearch: Bool?
         for (index, tool) in tools.enumerated() {
             if let type = tool.anthropicToolType {
@@ -52,29 +58,25 @@ extension MessagesRequest {
                 }
                 continue
             }
-            guard let name = tool.name, Self.isValidToolName(name) else {
-                throw .invalidRequest("tools.\(index).name: must be 1 to 128 letters, digits, underscores or hyphens.")
-            }
-            offered.append(OfferedTool(name: name, description: tool.description ?? "", parameters: tool.inputSchema ?? .object([:])))
+            declared.append(DeclaredTool(name: tool.name, description: tool.description, parameters: tool.inputSchema, place: "tools.\(index).name"))
         }
-        guard !offered.isEmpty else { return (nil, webSearch) }
-        let choice: ToolChoice
-        switch toolChoice?.type {
-        case .none?: return (nil, webSearch)
-        case .any?: choice = .required
-        case .tool?:
-            guard let name = toolChoice?.name, offered.contains(where: { $0.name == name }) else {
-                throw .invalidRequest("tool_choice.name: `\(toolChoice?.name ?? "")` is not among the offered tools.")
-            }
-            choice = .named(name)
-        case .auto?, nil: choice = .auto
+        do {
+            let catalogue = try ToolCatalogue.offering(
+                declared, choice: toolChoice.map(\.choice), allowsParallelCalls: toolChoice?.disableParallelToolUse != true, maxNameLength: 128)
+            return (catalogue, webSearch)
+        } catch {
+            throw Self.wording(error)
         }
-        return (ToolCatalogue(tools: offered, choice: choice, allowsParallelCalls: toolChoice?.disableParallelToolUse != true), webSearch)
     }
 
-    /// Anthropic's rule for tool names: `^[a-zA-Z0-9_-]{1,128}$`.
-    static func isValidToolName(_ name: String) -> Bool {
-        OfferedTool.isValidName(name, maxLength: 128)
+    /// The core's tool problems in this dialect's words.
+    static func wording(_ problem: ToolCatalogue.Problem) -> AnthropicError {
+        switch problem {
+        case .invalidName(_, let place, let maxLength):
+            .invalidRequest("\(place): must be 1 to \(maxLength) letters, digits, underscores or hyphens.")
+        case .choiceNotOffered(let name):
+            .invalidRequest("tool_choice.name: `\(name)` is not among the offered tools.")
+        }
     }
 
     /// A message as conversation entries: tool results become entries of their own, in their place

@@ -94,5 +94,15 @@ struct MessagesRequest: Decodable, Sendable {
             case type, name
             case disableParallelToolUse = "disable_parallel_tool_use"
         }
+
+        /// The core's tool choice: `any` is `required`, `tool` names its tool.
+        var choice: ToolChoice {
+            switch type {
+            case .auto: .auto
+            case .any: .required
+            case .tool: .named(name ?? "")
+            case .none: .none
+            }
+        }
     }
 }

@@ -33,7 +33,7 @@ public struct TokenUsage: Sendable, Equatable {
 /// A finished reply, as the client got it.
 public struct TurnReply: Sendable, Equatable {
     public var text: String
-    public var toolCalls: [ToolCall] = []
+    public var toolCalls: [CopilotToolCall] = []
     public var finishReason: FinishReason
     public var usage: TokenUsage
 }

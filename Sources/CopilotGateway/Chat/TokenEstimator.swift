@@ -12,3 +12,10 @@ enum TokenEstimator {
         return (ascii + 3) / 4 + other
     }
 }
+
+extension TurnRequest {
+    /// What Copilot will be sent for this turn, estimated before it is (a stream's start may need a count).
+    var estimatedInputTokens: Int {
+        TokenEstimator.estimate([instructions ?? "", prompt] + reminders + historyLines.map(\.text))
+    }
+}

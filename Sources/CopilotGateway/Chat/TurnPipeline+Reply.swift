@@ -99,7 +99,7 @@ extension TurnPipeline {
     }
 
     /// Each call: its start (id and name once), then its arguments in pieces of at most 256 characters.
-    static func events(for calls: [ToolCall]) -> [ReplyEvent] {
+    static func events(for calls: [CopilotToolCall]) -> [ReplyEvent] {
         var events: [ReplyEvent] = []
         for (index, call) in calls.enumerated() {
             events.append(.toolCallStarted(index: index, id: call.id, name: call.name))

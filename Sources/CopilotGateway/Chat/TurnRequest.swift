@@ -23,8 +23,8 @@ public struct TurnRequest: Sendable, Equatable {
     public var stream: Bool
     /// Web grounding for this turn; nil: as configured (`COPILOT_DISABLE_WEB`).
     public var webSearch: Bool?
-    /// The API the turn came through: a conversation is only ever continued through the same one.
-    public var dialect: Dialect
+    /// The space of the API the turn came through: a conversation is only ever continued through the same one.
+    public var space: ConversationSpace
     /// The text Copilot is asked, with `<system_reminder>` blocks taken out.
     public private(set) var prompt: String
     /// The `<system_reminder>` blocks' contents: context for this turn, never echoed back.
@@ -35,28 +35,34 @@ public struct TurnRequest: Sendable, Equatable {
     private(set) var historyLines: [Transcript.Line]
     private(set) var newTurnLines: [Transcript.Line]
 
+    /// The model a request that names none (or an empty one) asks for.
+    public static let defaultModel = "copilot"
+
     /// Splits `entries` (the conversation without its system prompt) into history and new turn, or says
-    /// why there is nothing for Copilot to answer.
+    /// why there is nothing for Copilot to answer. `instructions` are the system prompt's parts in
+    /// order (empty ones left out, the rest joined by a blank line); `session`, the client's names for
+    /// the conversation, the first that is not empty counting.
     public init(
-        model: String, caller: String = "anonymous", sessionKey: String? = nil, instructions: String?, entries: [TurnEntry],
+        model: String?, caller: String = "anonymous", session: [SessionName] = [], instructions: [String], entries: [TurnEntry],
         tools: ToolCatalogue? = nil, responseFormat: ResponseFormat = .text, stream: Bool = false, webSearch: Bool? = nil,
-        dialect: Dialect = .chatCompletions
+        space: ConversationSpace = ConversationSpace("")
     ) throws(TurnRequestError) {
         guard entries.contains(where: { if case .user = $0 { true } else { false } }) else { throw .noUserMessage }
         let lastAssistant = entries.lastIndex { if case .assistant = $0 { true } else { false } }
         let newTurnStart = lastAssistant.map { $0 + 1 } ?? 0
         guard newTurnStart < entries.endIndex else { throw .nothingToAnswer }
-        self.model = model
+        self.model = model.flatMap { $0.isEmpty ? nil : $0 } ?? Self.defaultModel
         self.caller = caller
-        self.sessionKey = sessionKey
-        self.instructions = instructions
+        self.sessionKey = SessionName.key(session)
+        let instructions = instructions.filter { !$0.isEmpty }
+        self.instructions = instructions.isEmpty ? nil : instructions.joined(separator: "\n\n")
         self.history = Array(entries[..<newTurnStart])
         self.newTurn = Array(entries[newTurnStart...])
         self.tools = tools
         self.responseFormat = responseFormat
         self.stream = stream
         self.webSearch = webSearch
-        self.dialect = dialect
+        self.space = space
         self.historyLines = Transcript.lines(history)
         self.newTurnLines = Transcript.lines(newTurn)
         (prompt, reminders) = CopilotPrompt.message(newTurn: newTurn, history: history)
@@ -64,17 +70,10 @@ public struct TurnRequest: Sendable, Equatable {
         wantsImage = ImageRequest.isImageGeneration(prompt)
     }
 
-    /// Caller, session and dialect: the space a conversation belongs to. (Chat Completions, the first
-    /// dialect, adds nothing, so that the conversations earlier versions recorded are found again.)
+    /// Caller, session and the dialect's space: where a conversation belongs. (The unnamed space adds
+    /// nothing, so that the conversations earlier versions recorded are found again.)
     var scope: String {
         let base = "\(caller)\u{1}\(sessionKey ?? "")"
-        return dialect == .chatCompletions ? base : base + "\u{1}" + dialect.rawValue
-    }
-
-    /// The API dialects the gateway speaks.
-    public enum Dialect: String, Sendable {
-        case chatCompletions = "chat.completions"
-        case anthropicMessages = "anthropic.messages"
-        case responses = "openai.responses"
+        return space.name.isEmpty ? base : base + "\u{1}" + space.name
     }
 }

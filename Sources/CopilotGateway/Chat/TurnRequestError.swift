@@ -10,3 +10,15 @@ public enum TurnRequestError: Error, Sendable, Equatable {
     /// The newest user message is empty (or only reminders).
     case noText
 }
+
+extension TurnRequestError: ClientFacingError {
+    public var failure: ClientFailure {
+        let message = switch self {
+        case .noMessages: "`messages` must contain at least one message."
+        case .noUserMessage: "`messages` must contain a user message."
+        case .nothingToAnswer: "The last message must be from the user (or a tool result); there is nothing for Copilot to answer."
+        case .noText: "The user message has no text for Copilot to answer."
+        }
+        return ClientFailure(status: 400, kind: .invalidRequest, message: message, param: "messages")
+    }
+}

@@ -10,13 +10,13 @@ public struct DotEnvFile: Sendable, Equatable {
     public init(contents: String) {
         var values: [String: String] = [:]
         for rawLine in contents.split(omittingEmptySubsequences: true, whereSeparator: \.isNewline) {
-            var line = Substring(rawLine).trimmingWhitespace()
+            var line = Substring(rawLine.trimmingWhitespace)
             if line.isEmpty || line.hasPrefix("#") { continue }
-            if line.hasPrefix("export ") { line = line.dropFirst("export ".count).trimmingWhitespace() }
+            if line.hasPrefix("export ") { line = Substring(line.dropFirst("export ".count).trimmingWhitespace) }
             guard let equals = line.firstIndex(of: "=") else { continue }
-            let key = line[..<equals].trimmingWhitespace()
+            let key = line[..<equals].trimmingWhitespace
             guard !key.isEmpty, key.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) else { continue }
-            values[String(key)] = Self.unquote(line[line.index(after: equals)...].trimmingWhitespace())
+            values[key] = Self.unquote(Substring(line[line.index(after: equals)...].trimmingWhitespace))
         }
         self.values = values
     }
@@ -55,17 +55,8 @@ public struct DotEnvFile: Sendable, Equatable {
             return result
         }
         if let comment = value.range(of: " #") {
-            return String(value[..<comment.lowerBound].trimmingWhitespace())
+            return value[..<comment.lowerBound].trimmingWhitespace
         }
         return String(value)
-    }
-}
-
-extension Substring {
-    func trimmingWhitespace() -> Substring {
-        var slice = self
-        while let first = slice.first, first.isWhitespace { slice = slice.dropFirst() }
-        while let last = slice.last, last.isWhitespace { slice = slice.dropLast() }
-        return slice
     }
 }

@@ -206,10 +206,10 @@ public struct Doctor: Sendable {
             return [.init(.ok, "copilot", "Copilot answers for this account: a new conversation was created at \(url).")]
         } catch let error as UpstreamError {
             let failure = error.failure
-            let fix: String = switch failure.status {
-            case 401: "Run `copilot-gateway login` again."
-            case 403: "The account needs a Microsoft 365 Copilot licence, and the app registration the delegated Graph permissions in the README (with admin consent where the tenant requires it)."
-            case 429, 503: "Copilot is busy or throttling; try again in a minute."
+            let fix: String = switch error {
+            case .status(401, _, _, _, _), .notSignedIn: "Run `copilot-gateway login` again."
+            case .status(403, _, _, _, _): "The account needs a Microsoft 365 Copilot licence, and the app registration the delegated Graph permissions in the README (with admin consent where the tenant requires it)."
+            case .status(429, _, _, _, _), .status(503, _, _, _, _), .signInUnavailable: "Copilot is busy or throttling; try again in a minute."
             default: "Check the network, a proxy, or GRAPH_BASE_URL."
             }
             return [.init(.problem, "copilot", "Copilot did not accept a new conversation: \(failure.message)", fix: fix)]

@@ -46,12 +46,7 @@ struct APIKeyMiddleware: RouterMiddleware {
         guard !keys.isEmpty else { return try await next(request, context) }
         guard let presented = APIKeys.presented(in: request), let caller = keys.caller(presenting: presented) else {
             metrics?.rejected(.invalidAPIKey)
-            throw OpenAIError(
-                status: .unauthorized,
-                message: APIKeys.presented(in: request) == nil
-                    ? "No API key: send one of the gateway's keys (GATEWAY_API_KEYS) as `Authorization: Bearer <key>` or `x-api-key: <key>`."
-                    : "Incorrect API key: it is not one of the gateway's keys (GATEWAY_API_KEYS).",
-                type: "invalid_request_error", code: "invalid_api_key")
+            throw APIKeys.presented(in: request) == nil ? EdgeError.missingAPIKey : EdgeError.wrongAPIKey
         }
         var context = context
         context.caller = caller

@@ -3,22 +3,10 @@ import Hummingbird
 import Logging
 import NIOCore
 
-/// What a dialect's stream encoder gives the shared SSE response.
-protocol ReplyStreamEncoder: Sendable {
-    /// The first event, written at once (Chat Completions' role chunk, Anthropic's `message_start`).
-    func opening() throws -> ByteBuffer
-    /// One reply event as SSE bytes.
-    mutating func encode(_ event: ReplyEvent) throws -> ByteBuffer
-    /// What is written while Copilot is silent, so that proxies and clients keep the connection.
-    static var keepAlive: ByteBuffer { get }
-    /// A failure after the stream began, as its last event.
-    func failure(_ failure: ClientFailure) -> ByteBuffer
-}
-
 /// The server-sent-events response of a started turn, the same for every dialect: the opening event,
 /// the reply's events as the encoder writes them (through `ReplyRelay`: keep-alives, the shutdown
 /// grace, a client that hangs up), and a failure after the first byte as the dialect's error event.
-struct EventStreamResponse<Encoder: ReplyStreamEncoder> {
+struct EventStreamResponse<Encoder: ReplyEncoder> {
     let started: StartedTurn
     let encoder: Encoder
     let relay: ReplyRelay

@@ -29,10 +29,17 @@ public struct GatewayRequestContext: RequestContext, RemoteAddressRequestContext
 /// is passed down by value.
 final class RequestFacts: Sendable {
     private let stream = Mutex(false)
+    private let shape = Mutex<ErrorShape?>(nil)
 
     /// Whether the client asked for a stream.
     var isStream: Bool {
         get { stream.withLock { $0 } }
         set { stream.withLock { $0 = newValue } }
+    }
+
+    /// The error shape of the dialect whose route serves the request; nil on the routes of no dialect.
+    var errorShape: ErrorShape? {
+        get { shape.withLock { $0 } }
+        set { shape.withLock { $0 = newValue } }
     }
 }

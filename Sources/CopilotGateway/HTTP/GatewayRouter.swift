@@ -25,38 +25,38 @@ public struct RouteLimits: Sendable {
     }
 }
 
-/// The gateway's routes behind the error middleware: the OpenAI and Anthropic APIs (behind the API keys
-/// when there are any, and each key's limits), health, metrics, and sign-in (with the admin key or the
-/// sign-in link).
+/// The gateway's routes: the three API dialects and the models list (each group behind its error
+/// shape, the API keys when there are any, the body limits and each key's share), health and
+/// readiness, metrics, and sign-in (with the admin key or the sign-in link).
 func buildRouter(
     turns: TurnPipeline, account: MicrosoftAccount? = nil, modelNames: [String], apiKeys: APIKeys = APIKeys([]),
     access: AdminAccess = AdminAccess(adminKey: nil), announceLink: @escaping @Sendable () -> Void = {}, limits: RouteLimits = RouteLimits(),
     responses: any ResponseStore = MemoryResponseStore(), responseTTL: Duration = GatewayConfiguration.Defaults.sessionTTL,
-    responseCapacity: Int = GatewayConfiguration.Defaults.maxConversations
+    responseCapacity: Int = GatewayConfiguration.Defaults.maxConversations, readiness: Readiness? = nil
 ) -> Router<GatewayRequestContext> {
     let metrics = turns.metrics
     let router = Router(context: GatewayRequestContext.self)
     router.add(middleware: RequestIDMiddleware())
-    router.add(middleware: MetricsMiddleware(metrics: metrics))
+    router.add(middleware: RouteMetricsMiddleware(metrics: metrics))
     router.add(middleware: ErrorMiddleware())
     router.add(middleware: RequestLogMiddleware())
 
-    let api = router.group()
-        .add(middleware: APIKeyMiddleware(keys: apiKeys, metrics: metrics))
-        .add(middleware: CallerLimitMiddleware(
-            limits: CallerLimits(limits.perCaller), body: RequestBodyReader(maxSize: limits.maxBodySize, deadline: limits.bodyTimeout),
-            metrics: metrics))
+    let guards = APIGuards(
+        key: APIKeyMiddleware(keys: apiKeys, metrics: metrics),
+        body: RequestBodyMiddleware(reader: RequestBodyReader(maxSize: limits.maxBodySize, deadline: limits.bodyTimeout), metrics: metrics),
+        limits: CallerLimitMiddleware(limits: CallerLimits(limits.perCaller), metrics: metrics))
     let relay = ReplyRelay(keepAlive: limits.keepAliveInterval, shutdownGrace: limits.shutdownGrace)
-    ChatCompletionsController(turns: turns, relay: relay).addRoutes(to: api)
-    MessagesController(turns: turns, relay: relay).addRoutes(to: api)
-    ResponsesController(turns: turns, relay: relay, store: responses, ttl: responseTTL, capacity: responseCapacity).addRoutes(to: api)
-    ImagesController().addRoutes(to: api)
-    let models = ModelsController(names: modelNames, startedAt: Date())
-    models.addRoutes(to: api)
+    router.addAPI(ChatCompletionsController(turns: turns, relay: relay), guards: guards)
+    router.addAPI(MessagesController(turns: turns, relay: relay), guards: guards)
+    let kept = KeptResponses(store: responses, ttl: responseTTL, capacity: responseCapacity)
+    router.addAPI(ResponsesController(turns: turns, relay: relay, kept: kept), guards: guards)
+    router.addAPI(ImagesController(), guards: guards)
+    router.addAPI(ModelsController(names: modelNames, startedAt: Date()), guards: guards)
 
     LoginController(account: account, access: access, announceLink: announceLink).addRoutes(to: router)
     MetricsController(metrics: metrics, directory: turns.directory, gate: turns.gate, access: access).addRoutes(to: router)
     router.get("/health") { _, _ in Health(ok: true, time: Int(Date().timeIntervalSince1970)) }
     router.get("/healthz") { _, _ in Liveness() }
+    if let readiness { router.get("/readyz") { _, _ in await readiness.response() } }
     return router
 }

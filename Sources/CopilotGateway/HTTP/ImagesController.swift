@@ -3,7 +3,9 @@ import Hummingbird
 
 /// `POST /v1/images/generations`: the Microsoft 365 Copilot Chat API makes no images, so this
 /// answers with an OpenAI error that says so and points at what works instead.
-struct ImagesController: Sendable {
+struct ImagesController: APIRoutes {
+    static let errorShape: ErrorShape? = .openAI
+
     static let unsupported = OpenAIError(
         status: .badRequest,
         message: "Image generation is not available through the Microsoft 365 Copilot Chat API. "
@@ -11,9 +13,9 @@ struct ImagesController: Sendable {
             + "and a ready-to-use prompt for an image generator.",
         type: "invalid_request_error", param: nil, code: "image_generation_unsupported")
 
-    func addRoutes(to router: some RouterMethods<GatewayRequestContext>) {
-        router.post("/v1/images/generations", use: handle)
-        router.post("/images/generations", use: handle)
+    func addRoutes(to group: RouterGroup<GatewayRequestContext>) {
+        group.post("/v1/images/generations", use: handle)
+        group.post("/images/generations", use: handle)
     }
 
     @Sendable func handle(_ request: Request, context: GatewayRequestContext) async throws -> Response {

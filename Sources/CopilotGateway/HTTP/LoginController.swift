@@ -61,23 +61,15 @@ struct LoginController: Sendable {
         let confirmsReplacement = form.split(separator: "&").contains("replace=yes")
         if let account {
             if let signIn = await account.currentSignIn, signIn.isSignedIn, !confirmsReplacement {
-                throw OpenAIError(
-                    status: .conflict,
-                    message: "The gateway is already signed in as \(signIn.account?.displayName ?? "an unnamed account"). A new sign-in would replace that account: confirm it with the form field replace=yes (the checkbox on the /login page).",
-                    type: "invalid_request_error", code: "already_signed_in")
+                throw EdgeError.alreadySignedIn(name: signIn.account?.displayName ?? "an unnamed account")
             }
             _ = await account.beginSignIn()
         }
         return Response(status: .seeOther, headers: [.location: "/login"])
     }
 
-    private func checkSecret(_ request: Request) throws(OpenAIError) {
-        guard access.presentsAdminKey(request) || access.presentsLoginCookie(request) else {
-            throw OpenAIError(
-                status: .forbidden,
-                message: "The sign-in page needs the newest sign-in link the gateway printed in its log (each link works once; for example `journalctl -u copilot-gateway | grep login?token= | tail -1`), or the admin key (GATEWAY_ADMIN_KEY) as `Authorization: Bearer <key>`. Or sign in on the server with `copilot-gateway login`.",
-                type: "permission_error", code: "login_secret_required")
-        }
+    private func checkSecret(_ request: Request) throws(EdgeError) {
+        guard access.presentsAdminKey(request) || access.presentsLoginCookie(request) else { throw .loginSecretRequired }
     }
 
     static let referrerPolicy = HTTPField.Name("Referrer-Policy")!

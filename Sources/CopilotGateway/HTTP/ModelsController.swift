@@ -4,22 +4,25 @@ import Hummingbird
 import Foundation
 
 /// `GET /v1/models`: OpenAI's list, or Anthropic's when the request carries `anthropic-version`.
-struct ModelsController: Sendable {
+struct ModelsController: APIRoutes {
+    /// Shared by the dialects: errors take the request's shape.
+    static let errorShape: ErrorShape? = nil
+
     let names: [String]
     let startedAt: Date
 
-    func addRoutes(to router: some RouterMethods<GatewayRequestContext>) {
-        router.get("/v1/models", use: list)
-        router.get("/models", use: list)
-        router.get("/v1/models/{id}", use: model)
-        router.get("/models/{id}", use: model)
+    func addRoutes(to group: RouterGroup<GatewayRequestContext>) {
+        group.get("/v1/models", use: list)
+        group.get("/models", use: list)
+        group.get("/v1/models/{id}", use: model)
+        group.get("/models/{id}", use: model)
     }
 
     /// `GET /v1/models/{id}`: one model, in the shape of the API the request speaks.
     @Sendable func model(_ request: Request, context: GatewayRequestContext) throws -> Response {
         let id = try context.parameters.require("id")
         guard names.contains(id) else { throw HTTPError(.notFound) }
-        if request.headers[HTTPField.Name("anthropic-version")!] != nil {
+        if request.headers[.anthropicVersion] != nil {
             return try anthropicModel(id).response(from: request, context: context)
         }
         return try ModelList.Model(id: id, created: Int(startedAt.timeIntervalSince1970)).response(from: request, context: context)
@@ -30,7 +33,7 @@ struct ModelsController: Sendable {
     }
 
     @Sendable func list(_ request: Request, context: GatewayRequestContext) throws -> Response {
-        if request.headers[HTTPField.Name("anthropic-version")!] != nil {
+        if request.headers[.anthropicVersion] != nil {
             let models = names.map(anthropicModel)
             return try AnthropicModelList(data: models, firstID: names.first, lastID: names.last).response(from: request, context: context)
         }

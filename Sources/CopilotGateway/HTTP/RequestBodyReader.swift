@@ -46,59 +46,29 @@ struct RequestBodyReader: Sendable {
     }
 
     /// Reads the body into memory and puts it back into `request` as one buffer.
-    func read(_ request: inout Request) async throws(OpenAIError) -> Body {
-        if let coding = request.headers[.transferEncoding], coding.trimmingCharacters(in: .whitespaces).lowercased() != "chunked" {
+    func read(_ request: inout Request) async throws(EdgeError) -> Body {
+        if let coding = request.headers[.transferEncoding], coding.trimmingWhitespace.lowercased() != "chunked" {
             // `identity, chunked` and the like: HTTP/1.1 knows only chunked framing for a request body, and a
             // parser that guesses would wait for the connection to end.
-            var error = OpenAIError.invalidRequest(
-                "The request could not be read: Transfer-Encoding `\(coding)` is not supported; send the body with a Content-Length or as `chunked`.",
-                code: "malformed_body")
-            error.closesConnection = true
-            throw error
+            throw .unsupportedTransferEncoding(coding)
         }
         if let declared = request.headers[.contentLength].flatMap({ Int($0) }), declared > maxSize,
             declared > drainLimit || request.headers[.expect]?.lowercased() == "100-continue"
         {
             // Too much to read and throw away, or not sent yet (the client waits for 100 Continue):
             // answered at once, and the connection closed after the answer.
-            throw tooLarge(drained: false)
+            throw .bodyTooLarge(limit: maxSize, drained: false)
         }
         // The deadline itself is `ConnectionDeadlineHandler`'s, on the connection: it ends the body with an error.
-        let outcome = await Self.collect(request.body, maxSize: maxSize, drainLimit: drainLimit, budget: budget)
-        switch outcome {
+        switch await Self.collect(request.body, maxSize: maxSize, drainLimit: drainLimit, budget: budget) {
         case .complete(let buffer):
             request.body = .init(buffer: buffer)
             return Body(buffer: buffer, budget: budget)
-        case .overBudget:
-            var error = OpenAIError(
-                status: .serviceUnavailable,
-                message: "The gateway is reading too many large request bodies at once (their memory is limited to \(Self.mebibytes(budget.capacity)), eight times GATEWAY_MAX_BODY_MB). Try again in a moment.",
-                type: "api_error", code: "server_busy", retryAfter: 1)
-            error.closesConnection = true
-            throw error
-        case .tooLarge(let drained):
-            throw tooLarge(drained: drained)
-        case .timedOut:
-            var error = OpenAIError(
-                status: .requestTimeout,
-                message: "The request body did not arrive within \(deadline.components.seconds) s (GATEWAY_BODY_TIMEOUT_SECONDS).",
-                type: "invalid_request_error", code: "request_timeout")
-            error.closesConnection = true
-            throw error
-        case .malformed(let reason):
-            var error = OpenAIError.invalidRequest("The request body could not be read: \(reason).", code: "malformed_body")
-            error.closesConnection = true
-            throw error
+        case .overBudget: throw .bodyMemoryExhausted(capacity: budget.capacity)
+        case .tooLarge(let drained): throw .bodyTooLarge(limit: maxSize, drained: drained)
+        case .timedOut: throw .bodyTimedOut(seconds: deadline.components.seconds)
+        case .malformed(let reason): throw .malformedBody(reason)
         }
-    }
-
-    private func tooLarge(drained: Bool) -> OpenAIError {
-        var error = OpenAIError(
-            status: .contentTooLarge,
-            message: "The request body is larger than the gateway's limit of \(Self.mebibytes(maxSize)) (GATEWAY_MAX_BODY_MB).",
-            type: "invalid_request_error", code: "request_too_large")
-        error.closesConnection = !drained
-        return error
     }
 
     /// Reads the chunks, taking each one's bytes from `budget` (all given back unless the body is
@@ -144,9 +114,5 @@ struct RequestBodyReader: Sendable {
         case .unknown: "its HTTP framing is broken (a Transfer-Encoding other than chunked, say)"
         default: "its HTTP framing is broken (\(error))"
         }
-    }
-
-    static func mebibytes(_ bytes: Int) -> String {
-        bytes >= 1 << 20 && bytes % (1 << 20) == 0 ? "\(bytes >> 20) MiB" : "\(bytes) bytes"
     }
 }

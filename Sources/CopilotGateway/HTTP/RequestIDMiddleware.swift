@@ -4,7 +4,7 @@ import Logging
 
 /// Gives every request an id, taken from the client's `X-Request-Id` when it sends a sensible one
 /// (else Hummingbird's own), and returns it in `X-Request-Id`. Every log line of the request carries it
-/// once, under Hummingbird's key `hb.request.id`.
+/// once, under Hummingbird's key `hb.request.id`. (Anthropic's `request-id` is `ErrorMiddleware`'s.)
 struct RequestIDMiddleware<Context: RequestContext>: RouterMiddleware {
     static var header: HTTPField.Name { HTTPField.Name("X-Request-Id")! }
 
@@ -15,8 +15,6 @@ struct RequestIDMiddleware<Context: RequestContext>: RouterMiddleware {
         let id = context.id
         var response = try await next(request, context)
         response.headers[Self.header] = id
-        // Anthropic's clients read the id from `request-id`.
-        if AnthropicError.isAnthropic(request) { response.headers[HTTPField.Name("request-id")!] = id }
         return response
     }
 }

@@ -7,7 +7,7 @@ import NIOCore
 /// A stream is a role chunk, the text deltas and tool-call pieces, one finish chunk, the usage chunk
 /// when the client asked for it (`stream_options.include_usage`), and `data: [DONE]`. A failure after
 /// the first byte is one `data: {"error":…}` event, and the stream ends.
-struct ChatCompletionEncoder: ReplyStreamEncoder {
+struct ChatCompletionEncoder: ReplyEncoder {
     let id: String
     let created: Int
     let model: String
@@ -29,13 +29,17 @@ struct ChatCompletionEncoder: ReplyStreamEncoder {
 
     // MARK: Whole
 
+    func whole(_ reply: TurnReply) -> ByteBuffer {
+        completion(reply).jsonBody
+    }
+
     func completion(_ reply: TurnReply) -> ChatCompletion {
         let message: ChatCompletion.Message = reply.toolCalls.isEmpty
             ? .init(content: reply.text)
             : .init(content: reply.text.isEmpty ? nil : reply.text, toolCalls: reply.toolCalls.map(ChatCompletion.ToolCallObject.init))
         return ChatCompletion(
             id: id, created: created, model: model, choices: [.init(message: message, finishReason: Self.finishReason(reply.finishReason))],
-            usage: Usage(reply.usage))
+            usage: CompletionUsage(reply.usage))
     }
 
     // MARK: Stream
@@ -59,7 +63,7 @@ struct ChatCompletionEncoder: ReplyStreamEncoder {
         case .finished(let reason, let usage):
             var ending = chunks.finish(reason: Self.finishReason(reason))
             if includeUsage {
-                var event = chunks.usage(Usage(usage))
+                var event = chunks.usage(CompletionUsage(usage))
                 ending.writeBuffer(&event)
             }
             ending.writeString("data: [DONE]\n\n")
@@ -93,7 +97,7 @@ struct ChatCompletionEncoder: ReplyStreamEncoder {
     }
 }
 
-extension Usage {
+extension CompletionUsage {
     init(_ usage: TokenUsage) {
         self.init(promptTokens: usage.input, completionTokens: usage.output)
     }

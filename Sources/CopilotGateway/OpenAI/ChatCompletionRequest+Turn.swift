@@ -1,44 +1,56 @@
 import HTTPTypes
 
+extension ConversationSpace {
+    /// Chat Completions' conversations: the unnamed space, where earlier versions recorded them.
+    static let chatCompletions = ConversationSpace("")
+}
+
 /// The Chat Completions dialect's decoder: a request becomes the core's neutral `TurnRequest`.
 extension ChatCompletionRequest {
     /// The turn this request asks for, or an OpenAI error that says precisely what is wrong.
-    func turnRequest(caller: String, sessionKey: String?) throws(OpenAIError) -> TurnRequest {
+    func turnRequest(caller: String, headers: HTTPFields) throws(OpenAIError) -> TurnRequest {
         guard !messages.isEmpty else { throw OpenAIError(TurnRequestError.noMessages) }
-        if case .named(let name)? = toolChoice, !tools.isEmpty, !tools.contains(where: { $0.name == name }) {
-            throw .invalidRequest("`tool_choice` names the function '\(name)', which is not among the offered `tools`.", param: "tool_choice")
-        }
         if let n, n != 1 {
             throw .invalidRequest("Only one choice per request is supported: `n` must be 1.", param: "n")
         }
-        let instructions = messages
-            .filter { $0.role == .system || $0.role == .developer }
-            .map { Transcript.text(of: $0.content.turnContent) }
-            .filter { !$0.isEmpty }
-        let catalogue = tools.isEmpty || toolChoice == ToolChoice.none
-            ? nil : ToolCatalogue(tools: tools, choice: toolChoice ?? .auto, allowsParallelCalls: parallelToolCalls ?? true)
+        let catalogue: ToolCatalogue?
+        do {
+            catalogue = try ToolCatalogue.offering(tools, choice: toolChoice, allowsParallelCalls: parallelToolCalls ?? true, maxNameLength: 64)
+        } catch {
+            throw Self.wording(error)
+        }
+        let instructions = messages.filter { $0.role == .system || $0.role == .developer }.map { Transcript.text(of: $0.content.turnContent) }
         do {
             return try TurnRequest(
-                model: model.flatMap { $0.isEmpty ? nil : $0 } ?? "copilot", caller: caller, sessionKey: sessionKey,
-                instructions: instructions.isEmpty ? nil : instructions.joined(separator: "\n\n"), entries: messages.compactMap(\.turnEntry),
-                tools: catalogue, responseFormat: responseFormat, stream: stream == true)
+                model: model, caller: caller, session: sessionNames(headers: headers), instructions: instructions,
+                entries: messages.compactMap(\.turnEntry), tools: catalogue, responseFormat: responseFormat, stream: stream == true,
+                space: .chatCompletions)
         } catch {
             throw OpenAIError(error)
         }
     }
 
-    /// The client's own name for the conversation, if it gives one: `user`, or the `X-Session-Id` or
+    /// The core's tool problems in this dialect's words.
+    static func wording(_ problem: ToolCatalogue.Problem) -> OpenAIError {
+        switch problem {
+        case .invalidName(let name, let place, let maxLength):
+            .invalidRequest(
+                "Invalid value for `\(place)`: '\(name ?? "")' is not a valid function name: use 1 to \(maxLength) letters, digits, underscores or dashes.",
+                param: place)
+        case .choiceNotOffered(let name):
+            .invalidRequest("`tool_choice` names the function '\(name)', which is not among the offered `tools`.", param: "tool_choice")
+        }
+    }
+
+    /// The client's own names for the conversation, in order: `user`, or the `X-Session-Id` or
     /// AstrBot's `x-astrbot-conversation-id` header.
-    func sessionKey(headers: HTTPFields) -> String? {
-        let candidates = [
-            user.map { "user:\($0)" },
-            headers[HTTPField.Name("X-Session-Id")!].map { "session:\($0)" },
-            headers[HTTPField.Name("x-astrbot-conversation-id")!].map { "astrbot:\($0)" },
-        ]
-        return candidates.compactMap { $0 }.first { !$0.hasSuffix(":") }
+    func sessionNames(headers: HTTPFields) -> [SessionName] {
+        [
+            user.map(SessionName.user), headers[HTTPField.Name("X-Session-Id")!].map(SessionName.session),
+            headers[HTTPField.Name("x-astrbot-conversation-id")!].map(SessionName.astrbot),
+        ].compactMap { $0 }
     }
 }
-
 extension ChatMessage {
     /// The message as a conversation entry; nil for system and developer messages (the instructions).
     var turnEntry: TurnEntry? {

@@ -1,6 +1,6 @@
 /// The part of an OpenAI `POST /v1/chat/completions` body the gateway uses.
 ///
-/// Every other field (`temperature`, `tools`, `reasoning_effort`, a client's extra body…) is accepted and ignored.
+/// Every other field (`temperature`, `reasoning_effort`, a client's extra body…) is accepted and ignored.
 public struct ChatCompletionRequest: Decodable, Sendable {
     public var model: String?
     public var messages: [ChatMessage]
@@ -8,8 +8,8 @@ public struct ChatCompletionRequest: Decodable, Sendable {
     public var streamOptions: StreamOptions?
     public var user: String?
     public var n: Int?
-    /// The functions offered (`tools`, or the legacy `functions`).
-    public var tools: [OfferedTool] = []
+    /// The functions offered (`tools`, or the legacy `functions`), as declared.
+    public var tools: [DeclaredTool] = []
     public var toolChoice: ToolChoice?
     public var parallelToolCalls: Bool?
     public var responseFormat: ResponseFormat = .text
@@ -42,10 +42,10 @@ public struct ChatCompletionRequest: Decodable, Sendable {
         user = try container.decodeIfPresent(String.self, forKey: .user)
         n = try container.decodeIfPresent(Int.self, forKey: .n)
         if let tools = try container.decodeIfPresent([ToolDefinition].self, forKey: .tools) {
-            self.tools = tools.compactMap(\.function).map { $0.offered }
+            self.tools = tools.enumerated().compactMap { index, tool in tool.function?.declared(place: "tools[\(index)].function.name") }
         }
         if let functions = try container.decodeIfPresent([FunctionDefinition].self, forKey: .functions) {
-            self.tools += functions.map(\.offered)
+            self.tools += functions.enumerated().map { index, function in function.declared(place: "functions[\(index)].name") }
         }
         toolChoice = try container.decodeIfPresent(ToolChoice.self, forKey: .toolChoice)
             ?? container.decodeIfPresent(ToolChoice.self, forKey: .functionCall)
@@ -70,27 +70,8 @@ public struct ChatCompletionRequest: Decodable, Sendable {
         var description: String?
         var parameters: JSONValue?
 
-        enum CodingKeys: String, CodingKey { case name, description, parameters }
-
-        init(from decoder: any Decoder) throws {
-            let container = try decoder.container(keyedBy: CodingKeys.self)
-            name = try container.decode(String.self, forKey: .name)
-            guard Self.isValidName(name) else {
-                throw DecodingError.dataCorruptedError(
-                    forKey: .name, in: container,
-                    debugDescription: "'\(name)' is not a valid function name: use 1 to 64 letters, digits, underscores or dashes")
-            }
-            description = try container.decodeIfPresent(String.self, forKey: .description)
-            parameters = try container.decodeIfPresent(JSONValue.self, forKey: .parameters)
-        }
-
-        /// OpenAI's rule for function names: `^[a-zA-Z0-9_-]{1,64}$`.
-        static func isValidName(_ name: String) -> Bool {
-            OfferedTool.isValidName(name, maxLength: 64)
-        }
-
-        var offered: OfferedTool {
-            OfferedTool(name: name, description: description ?? "", parameters: parameters ?? .object(["type": .string("object"), "properties": .object([:])]))
+        func declared(place: String) -> DeclaredTool {
+            DeclaredTool(name: name, description: description, parameters: parameters, place: place)
         }
     }
 

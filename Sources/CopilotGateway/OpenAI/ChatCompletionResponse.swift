@@ -5,7 +5,7 @@ public struct ChatCompletion: Encodable, Sendable {
     public var created: Int
     public var model: String
     public var choices: [Choice]
-    public var usage: Usage
+    public var usage: CompletionUsage
 
     public struct Choice: Encodable, Sendable {
         public var index = 0
@@ -39,7 +39,7 @@ public struct ChatCompletion: Encodable, Sendable {
             public var arguments: String
         }
 
-        init(_ call: ToolCall) {
+        init(_ call: CopilotToolCall) {
             id = call.id
             function = .init(name: call.name, arguments: call.arguments)
         }
@@ -47,7 +47,7 @@ public struct ChatCompletion: Encodable, Sendable {
 }
 
 /// Token counts. Copilot reports none, so these are estimates (see `TokenEstimator`).
-public struct Usage: Encodable, Sendable, Equatable {
+public struct CompletionUsage: Encodable, Sendable, Equatable {
     public var promptTokens: Int
     public var completionTokens: Int
     public var totalTokens: Int { promptTokens + completionTokens }
@@ -72,7 +72,7 @@ public struct ChatCompletionChunk: Encodable, Sendable {
     public var model: String
     public var choices: [Choice]
     /// Only on the usage chunk, whose `choices` is empty.
-    public var usage: Usage?
+    public var usage: CompletionUsage?
 
     public struct Choice: Encodable, Sendable {
         public var index = 0

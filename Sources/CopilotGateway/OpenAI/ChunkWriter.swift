@@ -52,7 +52,7 @@ struct ChunkWriter: Sendable {
     }
 
     /// `data: {…"choices":[],"usage":{…}}\n\n`, sent last when the client asked for usage.
-    func usage(_ usage: Usage) -> ByteBuffer {
+    func usage(_ usage: CompletionUsage) -> ByteBuffer {
         event(
             #"],"usage":{"prompt_tokens":\#(usage.promptTokens),"completion_tokens":\#(usage.completionTokens),"#
                 + #""total_tokens":\#(usage.totalTokens)}}"#)

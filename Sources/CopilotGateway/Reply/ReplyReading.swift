@@ -3,7 +3,7 @@ enum ReplyReading: Equatable {
     /// An ordinary answer (for JSON mode: the JSON object, cleaned).
     case answer(String)
     /// Calls to offered tools, and the prose before the first one.
-    case calls([ToolCall], leadingText: String)
+    case calls([CopilotToolCall], leadingText: String)
     /// The reply lacks the form the turn demands: Copilot is asked again (see `CopilotPrompt.correction`).
     case needsCorrection(Correction)
 

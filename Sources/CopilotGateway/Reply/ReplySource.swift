@@ -28,7 +28,7 @@ extension GraphMessage {
     }
 
     private static func trimmed(_ text: String?) -> String {
-        (text ?? "").split(whereSeparator: \.isNewline).joined(separator: " ").trimmingWhitespace()
+        (text ?? "").split(whereSeparator: \.isNewline).joined(separator: " ").trimmingWhitespace
     }
 
     /// JSON object keys carry no order once decoded; keys holding a number sort by it, the rest by name.
@@ -43,12 +43,5 @@ extension GraphMessage {
 
     private static func number(in key: String) -> Int? {
         Int(String(key.filter(\.isASCII).filter(\.isNumber)).prefix(9))
-    }
-}
-
-extension String {
-    fileprivate func trimmingWhitespace() -> String {
-        guard let first = firstIndex(where: { !$0.isWhitespace }), let last = lastIndex(where: { !$0.isWhitespace }) else { return "" }
-        return String(self[first...last])
     }
 }

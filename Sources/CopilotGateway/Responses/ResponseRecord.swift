@@ -17,6 +17,13 @@ struct ResponseRecord: Codable, Sendable {
         self.body = body
     }
 
+    /// What is kept of `turn` answered with `reply`: its conversation with the reply's message and calls.
+    init(turn: TurnRequest, reply: TurnReply, body: JSONValue) {
+        let answer = TurnEntry.assistant(
+            reply.text.isEmpty ? [] : [.text(reply.text)], calls: reply.toolCalls.map { HistoryCall(id: $0.id, name: $0.name, arguments: $0.arguments) })
+        self.init(instructions: turn.instructions, conversation: turn.history + turn.newTurn + [answer], body: body)
+    }
+
     init(_ stored: StoredResponse) throws {
         self = try JSONDecoder().decode(ResponseRecord.self, from: stored.payload)
     }

@@ -10,7 +10,7 @@ import NIOCore
 /// `response.custom_tool_call_input.delta` and `.done`), `response.output_item.done`; then
 /// `response.completed` (`incomplete` when Copilot declined). A failure after the start is
 /// `response.failed`.
-struct ResponsesEncoder: ReplyStreamEncoder {
+struct ResponsesEncoder: ReplyEncoder {
     let id: String
     let createdAt: Int
     let model: String
@@ -53,6 +53,10 @@ struct ResponsesEncoder: ReplyStreamEncoder {
             items.append(.object(callItem(call.id, name: call.name, arguments: call.arguments, status: "completed")))
         }
         return response(status: reply.finishReason == .contentFilter ? "incomplete" : "completed", output: items, usage: reply.usage)
+    }
+
+    func whole(_ reply: TurnReply) throws -> ByteBuffer {
+        try ByteBuffer(json: response(reply))
     }
 
     /// The response object, with the echoed request fields and their defaults.

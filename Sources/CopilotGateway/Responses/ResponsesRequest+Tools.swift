@@ -8,18 +8,13 @@ extension ResponsesRequest {
     /// The function and custom tools as a catalogue (nil when none, or `tool_choice` is `none`), and
     /// whether `web_search` asked for web grounding. Other built-in tools are refused by name.
     func toolCatalogue() throws(OpenAIError) -> (ToolCatalogue?, webSearch: Bool?) {
-        var offered: [OfferedTool] = []
+        var declared: [DeclaredTool] = []
         var webSearch: Bool?
         for (index, tool) in tools.enumerated() {
             switch tool.type {
             case "function", "custom":
-                guard let name = tool.name, OfferedTool.isValidName(name, maxLength: 64) else {
-                    throw .invalidRequest("`tools[\(index)].name` must be 1 to 64 letters, digits, underscores or dashes.", param: "tools[\(index)].name")
-                }
-                let parameters = tool.type == "function"
-                    ? tool.parameters ?? .object(["type": .string("object"), "properties": .object([:])])
-                    : CopilotPrompt.freeTextParameters(grammar: Self.grammar(of: tool.format))
-                offered.append(OfferedTool(name: name, description: tool.description ?? "", parameters: parameters))
+                let parameters = tool.type == "function" ? tool.parameters : CopilotPrompt.freeTextParameters(grammar: Self.grammar(of: tool.format))
+                declared.append(DeclaredTool(name: tool.name, description: tool.description, parameters: parameters, place: "tools[\(index)].name"))
             case let type where type.hasPrefix("web_search"):
                 // Codex's cached search (`external_web_access: false`) asks for no live web.
                 if tool.externalWebAccess != false { webSearch = true }
@@ -29,20 +24,34 @@ extension ResponsesRequest {
                     param: "tools[\(index)].type")
             }
         }
-        guard !offered.isEmpty, let choice = try toolChoice(offered) else { return (nil, webSearch) }
-        return (ToolCatalogue(tools: offered, choice: choice, allowsParallelCalls: parallelToolCalls ?? true), webSearch)
+        let choice = declared.isEmpty ? nil : try chosenTool()
+        do {
+            return (try ToolCatalogue.offering(declared, choice: choice, allowsParallelCalls: parallelToolCalls ?? true, maxNameLength: 64), webSearch)
+        } catch {
+            throw Self.wording(error)
+        }
     }
 
-    /// `tool_choice`: `none` (nil), `auto`, `required`, or `{"type": "function" | "custom", "name"}`;
+    /// The core's tool problems in this dialect's words.
+    static func wording(_ problem: ToolCatalogue.Problem) -> OpenAIError {
+        switch problem {
+        case .invalidName(_, let place, let maxLength):
+            .invalidRequest("`\(place)` must be 1 to \(maxLength) letters, digits, underscores or dashes.", param: place)
+        case .choiceNotOffered:
+            .invalidRequest("`tool_choice.name` must name one of the offered `tools`.", param: "tool_choice.name")
+        }
+    }
+
+    /// `tool_choice`: `none`, `auto`, `required`, or `{"type": "function" | "custom", "name"}`;
     /// `allowed_tools` and built-in choices leave the choice to Copilot.
-    func toolChoice(_ offered: [OfferedTool]) throws(OpenAIError) -> ToolChoice? {
+    func chosenTool() throws(OpenAIError) -> ToolChoice {
         switch toolChoice {
         case nil, .string("auto")?: return .auto
-        case .string("none")?: return nil
+        case .string("none")?: return .none
         case .string("required")?: return .required
         case .object(let object)?:
             guard let type = object["type"]?.stringValue, type == "function" || type == "custom" else { return .auto }
-            guard let name = object["name"]?.stringValue, offered.contains(where: { $0.name == name }) else {
+            guard let name = object["name"]?.stringValue else {
                 throw .invalidRequest("`tool_choice.name` must name one of the offered `tools`.", param: "tool_choice.name")
             }
             return .named(name)

@@ -1,3 +1,8 @@
+extension ConversationSpace {
+    /// The Responses API's conversations.
+    static let responses = ConversationSpace("openai.responses")
+}
+
 /// The Responses dialect's decoder: a request becomes the core's neutral `TurnRequest`.
 extension ResponsesRequest {
     /// The turn this request asks for, or an OpenAI error that names the field at fault. `previous`
@@ -17,19 +22,17 @@ extension ResponsesRequest {
         let entries = try self.entries(after: previous?.conversation ?? [])
         do {
             return try TurnRequest(
-                model: model.flatMap { $0.isEmpty ? nil : $0 } ?? "copilot", caller: caller, sessionKey: sessionKey,
-                instructions: instructions.isEmpty ? nil : instructions.joined(separator: "\n\n"), entries: entries, tools: catalogue,
-                responseFormat: format, stream: stream, webSearch: webSearch, dialect: .responses)
+                model: model, caller: caller, session: sessionNames, instructions: instructions, entries: entries, tools: catalogue,
+                responseFormat: format, stream: stream, webSearch: webSearch, space: .responses)
         } catch {
             throw Self.wording(error)
         }
     }
 
-    /// The client's own name for the conversation: `prompt_cache_key` (Codex sends one per session),
-    /// else `user` or `safety_identifier`.
-    var sessionKey: String? {
-        if let promptCacheKey, !promptCacheKey.isEmpty { return "session:\(promptCacheKey)" }
-        return [user, safetyIdentifier].compactMap { $0 }.first { !$0.isEmpty }.map { "user:\($0)" }
+    /// The client's own names for the conversation, in order: `prompt_cache_key` (Codex sends one per
+    /// session), `user`, `safety_identifier`.
+    var sessionNames: [SessionName] {
+        [promptCacheKey.map(SessionName.session), user.map(SessionName.user), safetyIdentifier.map(SessionName.user)].compactMap { $0 }
     }
 
     /// The core's request errors in this dialect's words (its field is `input`, not `messages`).

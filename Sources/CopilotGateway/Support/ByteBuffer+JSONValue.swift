@@ -3,6 +3,12 @@ import NIOCore
 import Foundation
 
 extension ByteBuffer {
+    /// `value` as the JSON bytes `GatewayJSON.encoder()` writes.
+    init(json value: JSONValue) throws {
+        self.init()
+        try writeJSON(value)
+    }
+
     /// Objects and arrays nested this deep are refused, as `JSONEncoder` refuses them.
     static let maximumJSONWriteDepth = 512
 

@@ -1,13 +1,5 @@
 import Foundation
 
-/// A call Copilot asked for, ready for the client.
-public struct ToolCall: Sendable, Equatable {
-    public var id: String
-    public var name: String
-    /// The arguments as a compact JSON object text.
-    public var arguments: String
-}
-
 /// Reads Copilot's reply when tools were offered: a call in the gateway's format (or close to it),
 /// or an ordinary answer.
 ///
@@ -16,8 +8,8 @@ public struct ToolCall: Sendable, Equatable {
 /// that are not an object or miss a required key.
 enum ToolCallReader {
     /// The calls in `text`, with the prose before the first one; nil when it makes none.
-    static func read(_ text: String, catalogue: ToolCatalogue) -> (calls: [ToolCall], leadingText: String)? {
-        var calls: [ToolCall] = []
+    static func read(_ text: String, catalogue: ToolCatalogue) -> (calls: [CopilotToolCall], leadingText: String)? {
+        var calls: [CopilotToolCall] = []
         var firstStart: String.Index?
         for block in taggedBlocks(in: text) {
             for (value, _) in LenientJSON.objects(in: String(text[block.inner])) {
@@ -47,7 +39,7 @@ enum ToolCallReader {
     }
 
     /// `{"name": …, "arguments": {…}}` (also `parameters`, a JSON string of arguments, or a `function` wrapper).
-    static func call(from value: JSONValue, catalogue: ToolCatalogue, requireArguments: Bool = false) -> ToolCall? {
+    static func call(from value: JSONValue, catalogue: ToolCatalogue, requireArguments: Bool = false) -> CopilotToolCall? {
         let object = value["function"]?.objectValue.map(JSONValue.object) ?? value
         guard let name = object["name"]?.stringValue, catalogue.callableNames.contains(name), let tool = catalogue.tool(named: name) else {
             return nil
@@ -58,7 +50,7 @@ enum ToolCallReader {
         let argumentObject = arguments ?? .object([:])
         guard let fields = argumentObject.objectValue else { return nil }
         guard tool.parameters.requiredKeys.allSatisfy({ fields[$0] != nil }) else { return nil }
-        return ToolCall(id: newID(), name: name, arguments: argumentObject.compactText)
+        return CopilotToolCall(id: newID(), name: name, arguments: argumentObject.compactText)
     }
 
     static func newID() -> String {

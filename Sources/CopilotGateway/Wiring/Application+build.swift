@@ -25,9 +25,8 @@ public func buildApplication(
     let router = buildRouter(
         turns: turns, account: account, modelNames: configuration.modelNames, apiKeys: APIKeys(configuration.apiKeys),
         access: access, announceLink: { announceLink(false) }, limits: RouteLimits(configuration),
-        responses: dependencies.responses, responseTTL: configuration.sessionTTL, responseCapacity: configuration.maxConversations)
-    let readiness = Readiness(account: account, tokens: dependencies.tokens, upstream: dependencies.upstreamHealth)
-    router.get("/readyz") { _, _ in await readiness.response() }
+        responses: dependencies.responses, responseTTL: configuration.sessionTTL, responseCapacity: configuration.maxConversations,
+        readiness: Readiness(account: account, tokens: dependencies.tokens, upstream: dependencies.upstreamHealth))
     return Application(
         router: router,
         server: .http1(configuration: .init(

@@ -1,0 +1,28 @@
+import Hummingbird
+
+/// A group of API routes, registered together with the shape of their errors (`Router.addAPI`), so
+/// that no route of a dialect can answer in another's shape.
+protocol APIRoutes: Sendable {
+    /// The shape every error on these routes takes, whichever layer raises it; nil for the routes every
+    /// dialect shares, whose errors take the request's own (`ErrorShape.shared`).
+    static var errorShape: ErrorShape? { get }
+    func addRoutes(to group: RouterGroup<GatewayRequestContext>)
+}
+
+/// What stands before every API route, in order: the API key, the whole body under its limits, the
+/// caller's share. One of each for the whole gateway, so every group shares their counts.
+struct APIGuards: Sendable {
+    let key: APIKeyMiddleware
+    let body: RequestBodyMiddleware
+    let limits: CallerLimitMiddleware
+}
+
+extension Router<GatewayRequestContext> {
+    /// Registers `routes` behind their error shape and the guards.
+    func addAPI(_ routes: some APIRoutes, guards: APIGuards) {
+        let group = self.group()
+        if let shape = type(of: routes).errorShape { group.add(middleware: ErrorMiddleware(shape: shape)) }
+        group.add(middleware: guards.key).add(middleware: guards.body).add(middleware: guards.limits)
+        routes.addRoutes(to: group)
+    }
+}

@@ -1,0 +1,50 @@
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+
+/// The wire shape of a route's errors: its dialect's. Each dialect's routes are registered with theirs
+/// (`Router.addDialect`), so every layer's errors on them, from a missing key to a failed turn, take it.
+enum ErrorShape: Sendable, Equatable {
+    /// `{"error":{"message","type","param","code"}}`: Chat Completions, Responses, and the routes of neither.
+    case openAI
+    /// `{"type":"error","error":{"type","message"}}` with a `request-id` header.
+    case anthropic
+
+    /// The shape on routes every dialect shares (the models list) and on paths no route serves:
+    /// Anthropic's for a request that carries `anthropic-version`, else OpenAI's.
+    static func shared(_ request: Request) -> ErrorShape {
+        request.headers[.anthropicVersion] != nil ? .anthropic : .openAI
+    }
+
+    /// `error` as this shape's response: a dialect's own wire error as it is, anything else as the
+    /// edge describes it (`EdgeError.describing`), in this dialect's words.
+    func response(to error: any Error, request: Request, logger: Logger) -> Response {
+        switch (self, error) {
+        case (.openAI, let error as OpenAIError): return error.response()
+        case (.anthropic, let error as AnthropicError): return error.response()
+        default: break
+        }
+        let described = EdgeError.describing(error, method: request.method, path: request.uri.path)
+        if case .internalFailure? = described as? EdgeError {
+            logger.error("Request failed", metadata: ["error": "\(String(reflecting: type(of: error)))"])
+        }
+        let closes = (described as? EdgeError)?.closesConnection ?? false
+        switch self {
+        case .openAI:
+            var answer = OpenAIError(described.failure)
+            answer.closesConnection = closes
+            return answer.response()
+        case .anthropic:
+            var answer = AnthropicError(described.failure)
+            answer.closesConnection = closes
+            return answer.response()
+        }
+    }
+}
+
+extension HTTPField.Name {
+    static let anthropicVersion = HTTPField.Name("anthropic-version")!
+    /// Anthropic's clients read a request's id from `request-id`.
+    static let anthropicRequestID = HTTPField.Name("request-id")!
+}

@@ -1,0 +1,25 @@
+import CoreMetrics
+import Hummingbird
+import NIOCore
+
+/// `GET /metrics`: the Prometheus text format, for the admin key only (see `AdminAccess`: a loopback
+/// address proves nothing behind a proxy or a tunnel).
+struct MetricsController: Sendable {
+    let metrics: GatewayMetrics
+    let directory: ConversationDirectory
+    let gate: UpstreamGate
+    let access: AdminAccess
+
+    func addRoutes(to router: some RouterMethods<GatewayRequestContext>) {
+        router.get("/metrics", use: render)
+    }
+
+    @Sendable func render(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        guard access.presentsAdminKey(request) else { throw EdgeError.adminKeyRequired(configured: access.adminKey != nil) }
+        metrics.conversationsTracked.set(await directory.count)
+        metrics.upstreamWaiting.set(await gate.waiting)
+        return Response(
+            status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(bytes: metrics.exposition())))
+    }
+}

@@ -1,0 +1,35 @@
+import Hummingbird
+
+/// The one route that runs a turn, for every dialect: decode (a refusal is counted), then stream the
+/// reply through `EventStreamResponse` or answer it whole with the dialect's encoder, timing the first token.
+struct TurnRoute<Dialect: TurnDialect>: Sendable {
+    let dialect: Dialect
+    let turns: TurnPipeline
+    let relay: ReplyRelay
+
+    @Sendable func handle(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        let start = ContinuousClock.now
+        let metrics = turns.metrics
+        let decoded: DialectTurn<Dialect.Encoder>
+        do {
+            let body = try await dialect.body(of: request)
+            context.facts.isStream = Dialect.asksToStream(body)
+            decoded = try await dialect.turn(body, request: request, context: context)
+        } catch {
+            metrics.rejected(.invalidRequest)
+            throw error
+        }
+        let (turn, turns) = (decoded.turn, turns)
+        if turn.stream {
+            let started = try await turns.start(turn)
+            var response = EventStreamResponse(
+                started: started, encoder: decoded.encoder, relay: relay, metrics: metrics, logger: context.logger, start: start)
+            response.onFinished = decoded.onFinished
+            return response.response
+        }
+        let reply = try await relay.whole { try await turns.start(turn).run { _ in } }
+        metrics.timeToFirstToken(.now - start, stream: false)
+        await decoded.onFinished(reply)
+        return .json(try decoded.encoder.whole(reply))
+    }
+}
