@@ -1,0 +1,85 @@
+"""A fuzz case of `test_fuzz.py`, the settings its gateway runs with, and the Chat Completions requests
+the cases are built from."""
+
+import dataclasses
+from typing import Callable
+
+FUZZ_KEY = "fuzz-suite-key-4f1c2a9e7b3d5c60"
+MAX_BODY_MB = 1
+LIMIT = MAX_BODY_MB << 20
+CASE_TIMEOUT = 3.0  # seconds for one case: connect, send, and the whole answer (or the close)
+DEEP_SECONDS = 1.0  # a deeply nested body must be answered within this
+NESTING_LIMIT = 64
+HOST = "127.0.0.1"
+
+KINDS = {
+    "json": "malformed JSON, wrong types, missing fields",
+    "deep": "deeply nested tools/json_schema",
+    "utf8": "invalid UTF-8, lone surrogates, bad escapes",
+    "toolname": "invalid function names (tool_choice required)",
+    "framing": "HTTP framing errors on raw sockets",
+    "oversize": f"bodies over GATEWAY_MAX_BODY_MB={MAX_BODY_MB}",
+    "auth": "API key variants",
+    "route": "unknown paths, methods, odd queries",
+}
+
+
+@dataclasses.dataclass
+class Case:
+    kind: str
+    sub: str  # what variant, for grouping the report
+    data: bytes | Callable[[], bytes]  # the raw request (a callable for the large ones, built in the worker)
+    expect: str | frozenset = "4xx"  # "4xx", "any" (anything below 500) or a set of exact statuses
+    param: str | None = None  # the `error.param` expected, exactly
+    param_prefix: str | None = None  # ... or a prefix of it
+    code: str | None = None  # the `error.code` expected
+    half_close: bool = False  # shutdown(SHUT_WR) after sending
+    silent_ok: bool = False  # a close without an answer is tolerated (recorded)
+    head: bool = False  # a HEAD request: the answer has no body
+    max_seconds: float | None = None  # the answer must come within this
+    expect_continue: bool = False  # send the head, wait briefly for 100 Continue (or the final answer), then the body
+    index: int = 0
+
+    def payload(self) -> bytes:
+        return self.data() if callable(self.data) else self.data
+
+    def head_bytes(self) -> bytes:
+        data = self.payload()
+        return data[: data.find(b"\r\n\r\n") + 4] if b"\r\n\r\n" in data else data
+
+
+def request_bytes(method: str, target: str, body: bytes | None = None, headers: list | None = None, *, key: str | None = FUZZ_KEY,
+                  content_type: str | None = "application/json", content_length: bool = True, host: bool = True) -> bytes:
+    """An HTTP/1.1 request as bytes; header values may be bytes (sent as they are)."""
+    lines = [f"{method} {target} HTTP/1.1".encode("latin-1")]
+    if host:
+        lines.append(f"Host: {HOST}".encode())
+    if key is not None:
+        lines.append(f"Authorization: Bearer {key}".encode())
+    if content_type is not None and body is not None:
+        lines.append(f"Content-Type: {content_type}".encode("latin-1"))
+    for name, value in headers or []:
+        name = name if isinstance(name, bytes) else name.encode("latin-1")
+        value = value if isinstance(value, bytes) else value.encode("latin-1")
+        lines.append(name + b": " + value)
+    if body is not None and content_length:
+        lines.append(f"Content-Length: {len(body)}".encode())
+    return b"\r\n".join(lines) + b"\r\n\r\n" + (body or b"")
+
+
+def post_chat(body: bytes, headers: list | None = None, **options) -> bytes:
+    return request_bytes("POST", "/v1/chat/completions", body, headers, **options)
+
+
+def chat_body(i: int, **extra) -> dict:
+    body = {
+        "model": "copilot",
+        "messages": [{"role": "system", "content": "Answer briefly."}, {"role": "user", "content": f"fuzz case {i}"}],
+        "user": f"fuzz-{i}",
+    }
+    body.update(extra)
+    return body
+
+
+LOOKUP = {"type": "function", "function": {"name": "lookup", "description": "Look a word up.",
+                                           "parameters": {"type": "object", "properties": {"word": {"type": "string"}}, "required": ["word"]}}}
