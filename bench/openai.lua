@@ -1,29 +1,34 @@
--- wrk script: OpenAI chat completions against the gateway (bench/run.sh).
+-- wrk script: turns of one API dialect against the gateway (bench/run.sh, bench/profile.sh).
 --
 -- Arguments after `--`, as key=value:
+--   dialect=chat   chat (OpenAI Chat Completions, the default), responses (the OpenAI Responses API)
+--                  or messages (the Anthropic Messages API): how each body is written and each
+--                  answer read (dialects.lua).
 --   mode=first     a first turn per request: one user message "bench-<tag>-<thread>-<n>", unique in
 --                  the run; the model name carries the same text, so the answer (which echoes the
 --                  model) says which request it belongs to.
---   mode=continue  each request continues one conversation made by an earlier `first` run:
---                  [user A, assistant R, user "and then?"], where R is the reply exactly as the
---                  gateway returned it (JSON-escaped, as read from that run's answer). Each history
---                  is sent once: after the turn the conversation has moved on.
+--   mode=continue  each request continues one conversation made by an earlier `first` run of the
+--                  same dialect: [user A, assistant R, user "and then?"], where R is the reply
+--                  exactly as the gateway returned it (JSON-escaped, as read from that run's answer
+--                  or stream). Each history is sent once: after the turn the conversation has moved on.
 --   stream=0|1     "stream": true or false.
 --   budget=N       stop the thread after N responses (0: run for wrk's -d).
 --   tag=STRING     makes the first-turn messages unique across runs.
 --   pairs=PATH     first: write "A<TAB>R" lines of the 200 answers to PATH.<thread>;
 --                  continue: read them from PATH.<thread>.
---   path=/v1/chat/completions
+--   path=PATH      where to post instead of the dialect's path (stack-floor's query strings)
 --
 -- done() prints one line "RESULT {json}" with wrk's latency percentiles (microseconds), the
 -- request count and duration, wrk's error counts and this script's own checks.
 
 local here = debug.getinfo(1, "S").source:match("^@(.*/)") or "./"
 local common = dofile(here .. "wrkcommon.lua")
+local dialects = dofile(here .. "dialects.lua")
 
 common.start()
 local histories = {}
 local out = nil
+local dialect = nil
 
 function init(args)
    opts = common.parse(args)
@@ -31,9 +36,11 @@ function init(args)
    opts.stream = opts.stream or "0"
    opts.mode = opts.mode or "first"
    opts.tag = opts.tag or "run"
-   opts.path = opts.path or "/v1/chat/completions"
+   dialect = assert(dialects[opts.dialect or "chat"], "dialect= must be chat, responses or messages")
+   opts.path = opts.path or dialect.path
    wrk.method = "POST"
    wrk.headers["Content-Type"] = "application/json"
+   for name, value in pairs(dialect.headers) do wrk.headers[name] = value end
    if opts.mode == "continue" then
       local file = assert(io.open(opts.pairs .. "." .. tid, "r"))
       for line in file:lines() do
@@ -46,12 +53,10 @@ function init(args)
    end
 end
 
-local stream_field = nil
-
 function request()
    built = built + 1
    if built == 1 then first_us = common.now_us() end
-   stream_field = stream_field or (opts.stream == "1" and "true" or "false")
+   local stream = opts.stream == "1"
    local body
    if opts.mode == "continue" then
       -- Past the end of the list (run.sh keeps the budget below its length) the last history is
@@ -61,51 +66,22 @@ function request()
          reused = reused + 1
          history = histories[#histories]
       end
-      body = '{"model":"' .. history[1] .. '","stream":' .. stream_field
-         .. ',"messages":[{"role":"user","content":"' .. history[1]
-         .. '"},{"role":"assistant","content":"' .. history[2]
-         .. '"},{"role":"user","content":"and then?"}]}'
+      body = dialect.continue(history[1], history[2], stream)
    else
-      local name = "bench-" .. opts.tag .. "-" .. tid .. "-" .. built
-      body = '{"model":"' .. name .. '","stream":' .. stream_field
-         .. ',"messages":[{"role":"user","content":"' .. name .. '"}]}'
+      body = dialect.first("bench-" .. opts.tag .. "-" .. tid .. "-" .. built, stream)
    end
    return wrk.format(nil, opts.path, nil, body)
-end
-
--- Every "content":"..." string of the body, still JSON-escaped, joined: the whole reply for an
--- answer, the concatenated deltas for a stream.
-local function contents(body)
-   local parts = {}
-   local position = 1
-   while true do
-      local _, open = body:find('"content":"', position, true)
-      if not open then break end
-      local index = open + 1
-      while true do
-         local quote = body:find('["\\]', index)
-         if not quote then return nil end
-         if body:sub(quote, quote) == "\\" then
-            index = quote + 2
-         else
-            parts[#parts + 1] = body:sub(open + 1, quote - 1)
-            position = quote + 1
-            break
-         end
-      end
-   end
-   return table.concat(parts)
 end
 
 function response(status, headers, body)
    responses = responses + 1
    if status ~= 200 then
       bad = bad + 1
-   elseif opts.stream == "1" and (not body:find("data: [DONE]", 1, true) or body:find('{"error":', 1, true)) then
+   elseif opts.stream == "1" and (not body:find(dialect.done, 1, true) or body:find(dialect.failed, 1, true)) then
       bad = bad + 1
    elseif out then
       local name = body:match('"model":"([^"]*)"')
-      local reply = contents(body)
+      local reply = dialects.strings(body, opts.stream == "1" and dialect.stream_key or dialect.reply_key)
       if name and reply and reply ~= "" then
          out:write(name, "\t", reply, "\n")
          captured = captured + 1

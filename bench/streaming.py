@@ -1,23 +1,27 @@
 #!/usr/bin/env python3
 """Streaming measurements for bench/run.sh: CPU per streamed request by reply size, and a paced stream.
 
-  streaming.py scale --url URL --pid PID --sim URL --length L --count N --tag T [--warm W] [--raw [--min-events N]] [--path P]
-      N streamed chat completions, one at a time, through an OpenAI-compatible gateway at URL (ours or
-      the original Python one), each a first turn ("hi <tag>-<n>") whose upstream reply is made L
-      characters long by a `huge` fault posted to the simulator at SIM just before it. Prints one
-      JSON object: the gateway's CPU time over the N requests (the CPU clock of process PID and its
-      children: all threads, nanoseconds), the client's own CPU, the characters of content received
-      per request, the bytes read, the wall time, and the requests that failed.
+  streaming.py scale --url URL --pid PID --sim URL --length L --count N --tag T [--warm W] [--dialect D]
+                     [--raw [--min-events N]] [--path P]
+      N streamed turns, one at a time, through a gateway at URL (ours, or the original Python one,
+      which speaks only Chat Completions) in the API dialect D (chat, the default: Chat Completions;
+      responses: the Responses API; messages: the Anthropic Messages API; see dialects.py), each a
+      first turn ("hi <tag>-<n>") whose upstream reply is made L characters long by a `huge` fault
+      posted to the simulator at SIM just before it. Prints one JSON object: the gateway's CPU time
+      over the N requests (the CPU clock of process PID and its children: all threads, nanoseconds),
+      the client's own CPU, the characters of content received per request, the bytes read, the wall
+      time, and the requests that failed (a stream without its dialect's end, an error, or content
+      that does not add up to L characters).
       With --raw (for stack-floor, which passes on no text) only the end of each stream and the number
       of content events (at least --min-events, default 2: one per read) are checked;
-      --path PATH posts to PATH instead of /v1/chat/completions.
+      --path PATH posts to PATH instead of the dialect's path.
   streaming.py floor --sim URL --length L --count N [--warm W]
       The same reply read straight from the simulator by a minimal client: POST
       /beta/copilot/conversations, the fault, then POST .../{id}/chatOverStream, whose body is read
       whole into a buffer and not parsed. Prints the client's own CPU time for the chatOverStream
       requests (request, response and body: the cost of merely reading the bytes).
   streaming.py paced --url URL --sim URL --length L --count N [--warm W]
-      N streamed requests one at a time through the gateway and N straight to the simulator,
+      N streamed chat completions one at a time through the gateway and N straight to the simulator,
       alternating, each with a `huge` fault of L characters; records the time from sending the
       request (through the gateway; the create call, straight) to the first content, and the gaps
       between consecutive content events. Prints their p50 and p99 on both sides.
@@ -34,6 +38,8 @@ import os
 import sys
 import time
 import urllib.parse
+
+import dialects
 
 TOKEN = "bench-token"
 CHAT_BODY = {"message": {"text": "hi"}, "locationHint": {"timeZone": "UTC"}}
@@ -195,34 +201,6 @@ def events(response, on_event):
     return total
 
 
-class OpenAIStream:
-    """One streamed chat completion read from a gateway: content times, characters, whether it ended."""
-
-    def __init__(self):
-        self.times = []
-        self.characters = 0
-        self.done = False
-        self.error = None
-
-    def __call__(self, payload, now):
-        if payload == b"[DONE]":
-            self.done = True
-            return
-        try:
-            chunk = json.loads(payload)
-        except ValueError:
-            self.error = "not JSON: %r" % payload[:100]
-            return
-        if "error" in chunk:
-            self.error = json.dumps(chunk["error"])[:200]
-            return
-        for choice in chunk.get("choices") or []:
-            content = (choice.get("delta") or {}).get("content")
-            if content:
-                self.times.append(now)
-                self.characters += len(content)
-
-
 class GraphStream:
     """One chatOverStream read straight from the simulator: the times of the events whose reply text
     (the last message's) is not empty and differs from the one before."""
@@ -243,13 +221,15 @@ class GraphStream:
             self.text = text
 
 
-def openai_request(gateway, text, path="/v1/chat/completions"):
-    return gateway.post(path, {
-        "model": "copilot", "stream": True, "messages": [{"role": "user", "content": text}]})
+def request(gateway, dialect, text, path=None):
+    """Sends a streamed first turn of DIALECT with the user message TEXT; the response, unread."""
+    spec = dialects.DIALECTS[dialect]
+    return gateway.post(path or spec["path"], spec["body"](text), spec["headers"])
 
 
-def read_openai(response):
-    stream = OpenAIStream()
+def read(response, dialect):
+    """Reads a streamed turn of DIALECT: its reader (content times, characters, end) and the bytes read."""
+    stream = dialects.DIALECTS[dialect]["reader"]()
     if response.status != 200:
         body = response.read()
         stream.error = "HTTP %d: %s" % (response.status, body[:200])
@@ -265,10 +245,11 @@ def scale(args):
 
     def one(number):
         simulator.huge_fault(args.length)
-        stream, size = read_openai(openai_request(gateway, "hi %s-%d" % (args.tag, number), args.path))
+        response = request(gateway, args.dialect, "hi %s-%d" % (args.tag, number), args.path)
+        stream, size = read(response, args.dialect)
         problem = stream.error
         if problem is None and not stream.done:
-            problem = "no [DONE]"
+            problem = "no %s" % dialects.end_name(args.dialect)
         if problem is None and args.raw and len(stream.times) < args.min_events:
             problem = "%d content events, fewer than %d: the stream did not come through" % (len(stream.times), args.min_events)
         if problem is None and not args.raw and stream.characters != args.length:
@@ -378,7 +359,7 @@ def paced(args):
         simulator.huge_fault(args.length)
         simulator.clear_requests()
         started = time.perf_counter()
-        stream, _ = read_openai(openai_request(gateway, "hi paced-%d" % number))
+        stream, _ = read(request(gateway, "chat", "hi paced-%d" % number), "chat")
         record("gateway", started, stream.times, stream.error is None and stream.done, keep)
 
     def direct(keep):
@@ -432,7 +413,8 @@ def main(argv):
     command.add_argument("--count", type=int, default=15)
     command.add_argument("--warm", type=int, default=2)
     command.add_argument("--tag", default="scale")
-    command.add_argument("--path", default="/v1/chat/completions")
+    command.add_argument("--dialect", choices=dialects.NAMES, default="chat")
+    command.add_argument("--path", help="instead of the dialect's path")
     command.add_argument("--min-events", type=int, default=2)
     command.add_argument("--raw", action="store_true",
                          help="a relay that does not pass the text on (stack-floor): check only that the stream ends")
