@@ -69,4 +69,31 @@ import Testing
             }
         }
     }
+
+    @Test func aWrongMethodOnADialectsPathAnswersInThatDialectsShapeWhateverTheHeaders() async throws {
+        try await GatewayHarness.run(environment: Self.environment) { client, _ in
+            let key: HTTPFields = [.authorization: "Bearer shape-route-key-0123456789"]
+            var anthropic = key
+            anthropic[.anthropicVersion] = "2023-06-01"
+            for (uri, expected) in [("/v1/messages", "anthropic"), ("/v1/messages/count_tokens", "anthropic"), ("/v1/chat/completions", "openai")] {
+                for headers in [key, anthropic] {
+                    let response = try await client.execute(uri: uri, method: .get, headers: headers)
+                    let answered = try shape(response)
+                    #expect(response.status == .notFound && answered == expected, "GET \(uri)")
+                    #expect((response.headers[.anthropicRequestID] != nil) == (expected == "anthropic"), "GET \(uri): request-id")
+                }
+            }
+        }
+    }
+
+    @Test func aRefusedFunctionNameComesBeforeTheOtherChecksOfAChatRequest() async throws {
+        try await GatewayHarness.run { client, _ in
+            let tools: [[String: Any]] = [["type": "function", "function": ["name": "bad name"]]]
+            for body: [String: Any] in [["messages": [], "tools": tools], ["messages": [["role": "user", "content": "hi"]], "n": 2, "tools": tools]] {
+                let response = try await client.chat(body)
+                #expect(response.status == .badRequest)
+                #expect(try response.openAIError["param"] as? String == "tools[0].function.name")
+            }
+        }
+    }
 }

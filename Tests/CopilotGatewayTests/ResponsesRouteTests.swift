@@ -179,11 +179,12 @@ private func outputText(_ response: [String: Any]) throws -> String {
     }
 
     @Test func aKeptResponseExpiresWithTheSessionTTL() async throws {
-        // Three seconds, so that a loaded machine still reads the response back before it expires.
-        try await GatewayHarness.run(environment: ["COPILOT_SESSION_TTL": "3"]) { client, _ in
+        // Six seconds, so that a loaded machine (the suite runs its tests side by side) still reads the
+        // response back before it expires.
+        try await GatewayHarness.run(environment: ["COPILOT_SESSION_TTL": "6"]) { client, _ in
             let id = try await client.createResponse(["input": "Hello!"]).responseID
             #expect(try await client.keptResponse(id).status == .ok)
-            try await Task.sleep(for: .milliseconds(3200))
+            try await Task.sleep(for: .milliseconds(6300))
             #expect(try await client.keptResponse(id).status == .notFound)
         }
     }

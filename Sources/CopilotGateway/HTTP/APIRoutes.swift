@@ -18,11 +18,15 @@ struct APIGuards: Sendable {
 }
 
 extension Router<GatewayRequestContext> {
-    /// Registers `routes` behind their error shape and the guards.
-    func addAPI(_ routes: some APIRoutes, guards: APIGuards) {
+    /// Registers `routes` behind their error shape and the guards, and records their paths in `shapes`
+    /// so that a request on one of them that no route takes (a wrong method) still gets their shape.
+    func addAPI(_ routes: some APIRoutes, guards: APIGuards, shapes: RouteShapes) {
         let group = self.group()
-        if let shape = type(of: routes).errorShape { group.add(middleware: ErrorMiddleware(shape: shape)) }
+        let shape = type(of: routes).errorShape
+        if let shape { group.add(middleware: ErrorMiddleware(shape: shape, shapes: shapes)) }
         group.add(middleware: guards.key).add(middleware: guards.body).add(middleware: guards.limits)
+        let before = Set(self.routes.map(\.path.description))
         routes.addRoutes(to: group)
+        if let shape { shapes.record(self.routes.map(\.path).filter { !before.contains($0.description) }, as: shape) }
     }
 }

@@ -4,11 +4,13 @@ import Logging
 
 /// Turns every error that reaches it into a response in its route's `ErrorShape`, so no client ever
 /// sees a bare text or a framework default body. Each dialect's routes have one with their shape
-/// (`Router.addDialect`), which records it for the request; the one around every route (`shape` nil)
-/// answers for the routes of no dialect and for unknown paths by the request's own headers, and gives
-/// every Anthropic-shaped answer its `request-id`.
+/// (`Router.addAPI`), which records it for the request. The one around every route (`shape` nil)
+/// answers for the rest: a dialect's path that no route took (a wrong method) in that dialect's
+/// shape (`RouteShapes`), the routes of no dialect and unknown paths by the request's own headers;
+/// it also gives every Anthropic-shaped answer its `request-id`. CONNECT is refused in OpenAI's shape.
 struct ErrorMiddleware: RouterMiddleware {
     var shape: ErrorShape?
+    let shapes: RouteShapes
 
     func handle(_ request: Request, context: GatewayRequestContext, next: (Request, GatewayRequestContext) async throws -> Response) async throws -> Response {
         if let shape { context.facts.errorShape = shape }
@@ -17,17 +19,24 @@ struct ErrorMiddleware: RouterMiddleware {
             if request.method == .connect {
                 // HTTP/1.1 gives a response to CONNECT no body, and the connection would become a tunnel:
                 // the refusal says so in its status and the connection is closed.
-                throw EdgeError.connectNotSupported
+                var refusal = ErrorShape.openAI.response(to: EdgeError.connectNotSupported, request: request, logger: context.logger)
+                refusal.headers[.allow] = "GET, POST"
+                response = refusal
+            } else {
+                response = try await next(request, context)
             }
-            response = try await next(request, context)
         } catch {
-            let shape = context.facts.errorShape ?? .shared(request)
-            response = shape.response(to: error, request: request, logger: context.logger)
-            if case .connectNotSupported? = error as? EdgeError { response.headers[.allow] = "GET, POST" }
+            response = routeShape(request, context).response(to: error, request: request, logger: context.logger)
         }
-        if shape == nil, (context.facts.errorShape ?? .shared(request)) == .anthropic {
+        if shape == nil, routeShape(request, context) == .anthropic {
             response.headers[.anthropicRequestID] = context.id
         }
         return response
+    }
+
+    /// The shape of the request's route: its dialect's, the dialect's that serves its path, or the
+    /// request's own headers'.
+    private func routeShape(_ request: Request, _ context: GatewayRequestContext) -> ErrorShape {
+        context.facts.errorShape ?? shapes.shape(ofPath: request.uri.path) ?? .shared(request)
     }
 }

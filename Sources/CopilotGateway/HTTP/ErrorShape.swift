@@ -4,7 +4,7 @@ import Logging
 import NIOCore
 
 /// The wire shape of a route's errors: its dialect's. Each dialect's routes are registered with theirs
-/// (`Router.addDialect`), so every layer's errors on them, from a missing key to a failed turn, take it.
+/// (`Router.addAPI`), so every layer's errors on them, from a missing key to a failed turn, take it.
 enum ErrorShape: Sendable, Equatable {
     /// `{"error":{"message","type","param","code"}}`: Chat Completions, Responses, and the routes of neither.
     case openAI
@@ -23,6 +23,17 @@ enum ErrorShape: Sendable, Equatable {
         switch (self, error) {
         case (.openAI, let error as OpenAIError): return error.response()
         case (.anthropic, let error as AnthropicError): return error.response()
+        // A dialect's own error on another's route (none is thrown there today): its words, this shape.
+        case (.anthropic, let error as OpenAIError):
+            var answer = AnthropicError(status: error.status, code: error.code, message: error.message, retryAfter: error.retryAfter)
+            answer.closesConnection = error.closesConnection
+            return answer.response()
+        case (.openAI, let error as AnthropicError):
+            var answer = OpenAIError(
+                status: error.status, message: error.message, type: error.status.code >= 500 ? "api_error" : "invalid_request_error",
+                retryAfter: error.retryAfter)
+            answer.closesConnection = error.closesConnection
+            return answer.response()
         default: break
         }
         let described = EdgeError.describing(error, method: request.method, path: request.uri.path)

@@ -36,9 +36,10 @@ func buildRouter(
 ) -> Router<GatewayRequestContext> {
     let metrics = turns.metrics
     let router = Router(context: GatewayRequestContext.self)
+    let shapes = RouteShapes()
     router.add(middleware: RequestIDMiddleware())
     router.add(middleware: RouteMetricsMiddleware(metrics: metrics))
-    router.add(middleware: ErrorMiddleware())
+    router.add(middleware: ErrorMiddleware(shapes: shapes))
     router.add(middleware: RequestLogMiddleware())
 
     let guards = APIGuards(
@@ -46,12 +47,12 @@ func buildRouter(
         body: RequestBodyMiddleware(reader: RequestBodyReader(maxSize: limits.maxBodySize, deadline: limits.bodyTimeout), metrics: metrics),
         limits: CallerLimitMiddleware(limits: CallerLimits(limits.perCaller), metrics: metrics))
     let relay = ReplyRelay(keepAlive: limits.keepAliveInterval, shutdownGrace: limits.shutdownGrace)
-    router.addAPI(ChatCompletionsController(turns: turns, relay: relay), guards: guards)
-    router.addAPI(MessagesController(turns: turns, relay: relay), guards: guards)
+    router.addAPI(ChatCompletionsController(turns: turns, relay: relay), guards: guards, shapes: shapes)
+    router.addAPI(MessagesController(turns: turns, relay: relay), guards: guards, shapes: shapes)
     let kept = KeptResponses(store: responses, ttl: responseTTL, capacity: responseCapacity)
-    router.addAPI(ResponsesController(turns: turns, relay: relay, kept: kept), guards: guards)
-    router.addAPI(ImagesController(), guards: guards)
-    router.addAPI(ModelsController(names: modelNames, startedAt: Date()), guards: guards)
+    router.addAPI(ResponsesController(turns: turns, relay: relay, kept: kept), guards: guards, shapes: shapes)
+    router.addAPI(ImagesController(), guards: guards, shapes: shapes)
+    router.addAPI(ModelsController(names: modelNames, startedAt: Date()), guards: guards, shapes: shapes)
 
     LoginController(account: account, access: access, announceLink: announceLink).addRoutes(to: router)
     MetricsController(metrics: metrics, directory: turns.directory, gate: turns.gate, access: access).addRoutes(to: router)

@@ -9,15 +9,16 @@ extension ConversationSpace {
 extension ChatCompletionRequest {
     /// The turn this request asks for, or an OpenAI error that says precisely what is wrong.
     func turnRequest(caller: String, headers: HTTPFields) throws(OpenAIError) -> TurnRequest {
-        guard !messages.isEmpty else { throw OpenAIError(TurnRequestError.noMessages) }
-        if let n, n != 1 {
-            throw .invalidRequest("Only one choice per request is supported: `n` must be 1.", param: "n")
-        }
+        // The tools first: a function name the rules refuse was once a decoding error, before any other check.
         let catalogue: ToolCatalogue?
         do {
             catalogue = try ToolCatalogue.offering(tools, choice: toolChoice, allowsParallelCalls: parallelToolCalls ?? true, maxNameLength: 64)
         } catch {
             throw Self.wording(error)
+        }
+        guard !messages.isEmpty else { throw OpenAIError(TurnRequestError.noMessages) }
+        if let n, n != 1 {
+            throw .invalidRequest("Only one choice per request is supported: `n` must be 1.", param: "n")
         }
         let instructions = messages.filter { $0.role == .system || $0.role == .developer }.map { Transcript.text(of: $0.content.turnContent) }
         do {
