@@ -44,7 +44,28 @@ public struct GraphClient: CopilotUpstream {
         guard let id = Self.conversation(in: body)?.id, !id.isEmpty else {
             throw UpstreamError.malformedResponse("the new conversation has no id")
         }
+        guard Self.isConversationID(id) else {
+            throw UpstreamError.malformedResponse(
+                "the new conversation's id is not 1 to \(Self.maxConversationIDLength) letters, digits, '-', '_', '.' or '~' (it has \(id.utf8.count) bytes)")
+        }
         return id
+    }
+
+    /// The longest conversation id taken from Graph, whose ids are GUIDs (36 characters).
+    static let maxConversationIDLength = 128
+
+    /// Whether `id` can be a conversation id: 1 to `maxConversationIDLength` of URL's unreserved
+    /// characters. Anything else comes from a broken or hostile upstream, and goes no further: an id
+    /// of 70 KB put into the next request's path once crashed AsyncHTTPClient.
+    static func isConversationID(_ id: String) -> Bool {
+        (1...maxConversationIDLength).contains(id.utf8.count) && id.utf8.allSatisfy { byte in
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: "~"):
+                true
+            default: false
+            }
+        }
     }
 
     /// `POST …/{id}/chat`: one turn, answered whole.
