@@ -80,7 +80,7 @@ import Testing
             let port = try #require(client.port)
             try await withHTTPClient { http in
                 let started = ContinuousClock.now
-                async let slow = http.execute(Self.request(port: port, text: "first"), timeout: .seconds(10))
+                async let slow = http.execute(Self.request(port: port, text: "first"), timeout: .seconds(20))
                 // The second is sent once the first has reached Copilot (and waits there 600 ms).
                 while try await simulator.recordedBodies(pathSuffix: "/chat").isEmpty, ContinuousClock.now - started < .seconds(5) {
                     try await Task.sleep(for: .milliseconds(10))
@@ -97,21 +97,23 @@ import Testing
     }
 
     @Test func aTurnThatWaitsLongerThanTheQueueAllowsGets429() async throws {
-        let environment = ["COPILOT_MAX_CONCURRENT": "1", "COPILOT_QUEUE_SECONDS": "1"]
+        // The queued turn waits 3 s before its 429: time enough to see it waiting on a machine running the
+        // whole suite. The first turn's Copilot takes longer than that.
+        let environment = ["COPILOT_MAX_CONCURRENT": "1", "COPILOT_QUEUE_SECONDS": "3"]
         let metrics = GatewayMetrics()
         try await GatewayHarness.run(environment: environment, metrics: metrics) { client, simulator in
-            await simulator.addFault(.init(kind: .delay, endpoint: .chat, delayMs: 2500))
+            await simulator.addFault(.init(kind: .delay, endpoint: .chat, delayMs: 6000))
             let port = try #require(client.port)
             try await withHTTPClient { http in
-                async let slow = http.execute(Self.request(port: port, text: "first"), timeout: .seconds(10))
+                async let slow = http.execute(Self.request(port: port, text: "first"), timeout: .seconds(20))
                 // The second is sent once the first holds the only place (Copilot has its turn), however busy the machine.
                 let deadline = ContinuousClock.now + .seconds(2)
                 while try await simulator.recordedBodies(pathSuffix: "/chat").isEmpty, ContinuousClock.now < deadline {
                     try await Task.sleep(for: .milliseconds(10))
                 }
-                async let queued = http.execute(Self.request(port: port, text: "second"), timeout: .seconds(10))
+                async let queued = http.execute(Self.request(port: port, text: "second"), timeout: .seconds(20))
                 var waiting: Double?
-                while waiting != 1, ContinuousClock.now < deadline + .seconds(1) {
+                while waiting != 1, ContinuousClock.now < deadline + .seconds(3) {
                     try await Task.sleep(for: .milliseconds(20))
                     let scraped = PrometheusText(String(buffer: try await client.execute(uri: "/metrics", method: .get, headers: GatewayHarness.admin).body))
                     waiting = scraped.value("copilot_gateway_upstream_queue_waiting")

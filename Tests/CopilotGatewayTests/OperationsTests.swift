@@ -190,20 +190,24 @@ import Testing
 /// error event, and the call to Copilot is cancelled.
 @Suite struct GracefulShutdownTests {
     @Test func aStreamThatFinishesWithinTheGraceEndsNormally() async throws {
-        let result = try await Self.shutDownDuringStream(grace: 10, simulator: .init(snapshotCount: 8, eventDelay: .milliseconds(100)))
+        // A grace far longer than the stream and than the bound below: the server stops when the stream
+        // ends, not when the grace does (the bound leaves a machine running the whole suite its slack).
+        let result = try await Self.shutDownDuringStream(grace: 30, simulator: .init(snapshotCount: 8, eventDelay: .milliseconds(100)))
         #expect(result.events.last == "[DONE]")
         #expect(!result.events.contains { $0.contains("gateway_shutting_down") })
         #expect(result.streams.open == 0 && result.streams.completed == 1 && result.streams.abandoned == 0)
-        #expect(result.serverStoppedAfter < .seconds(5))
+        #expect(result.serverStoppedAfter < .seconds(15))
     }
 
     @Test func aStreamStillRunningAfterTheGraceEndsWithAnErrorEventAndCopilotIsHungUpOn() async throws {
+        // The error event, no [DONE] and the abandoned stream show the reply was cut; the time bound
+        // leaves a machine running the whole suite its slack.
         let result = try await Self.shutDownDuringStream(grace: 1, simulator: .init(snapshotCount: 60, eventDelay: .milliseconds(150)))
         let last = try #require(result.events.last)
         #expect(last.contains("\"code\":\"gateway_shutting_down\""))
         #expect(!result.events.contains("[DONE]"))
         #expect(result.streams.open == 0 && result.streams.completed == 0 && result.streams.abandoned == 1)
-        #expect(result.serverStoppedAfter >= .milliseconds(900) && result.serverStoppedAfter < .seconds(5))
+        #expect(result.serverStoppedAfter >= .milliseconds(900) && result.serverStoppedAfter < .seconds(10))
     }
 
     struct Outcome {
@@ -250,7 +254,8 @@ import Testing
                 #expect((body?["error"] as? [String: Any])?["code"] as? String == "gateway_shutting_down")
                 try await serverStopped()
                 let stoppedAfter = ContinuousClock.now - shutdownAt
-                #expect(stoppedAfter >= .milliseconds(900) && stoppedAfter < .seconds(5))
+                // The 503 above shows the reply was cut; the bound leaves a loaded machine its slack.
+                #expect(stoppedAfter >= .milliseconds(900) && stoppedAfter < .seconds(10))
             }
         }
     }
