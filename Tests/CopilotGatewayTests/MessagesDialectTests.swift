@@ -21,7 +21,8 @@ import Testing
              "messages": [
               {"role": "user", "content": [{"type": "text", "text": "Look"}, {"type": "image", "source": {"type": "base64", "data": "x"}}, {"type": "document", "source": {}}]},
               {"role": "assistant", "content": [{"type": "thinking", "thinking": "hm", "signature": "s"}, {"type": "text", "text": "Calling."},
-                {"type": "tool_use", "id": "toolu_1", "name": "get_weather", "input": {"city": "Paris"}}]},
+                {"type": "tool_use", "id": "toolu_1", "name": "get_weather", "input": {"city": "Paris"}},
+                {"type": "tool_use", "id": "toolu_2", "name": "get_weather", "input": {"city": "Rome"}}]},
               {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "toolu_1", "content": [{"type": "text", "text": "sunny"}]},
                 {"type": "tool_result", "tool_use_id": "toolu_2", "content": "boom", "is_error": true},
                 {"type": "search_result", "title": "T", "source": "https://s", "content": [{"type": "text", "text": "found"}]}]},
@@ -31,7 +32,10 @@ import Testing
         #expect(turn.instructions == "Be brief.\n\nAgents: none.")
         #expect(turn.history == [
             .user([.text("Look"), .image, .document]),
-            .assistant([.text("Calling.")], calls: [HistoryCall(id: "toolu_1", name: "get_weather", arguments: #"{"city":"Paris"}"#)]),
+            .assistant([.text("Calling.")], calls: [
+                HistoryCall(id: "toolu_1", name: "get_weather", arguments: #"{"city":"Paris"}"#),
+                HistoryCall(id: "toolu_2", name: "get_weather", arguments: #"{"city":"Rome"}"#),
+            ]),
         ])
         #expect(turn.newTurn == [
             .toolResult(callID: "toolu_1", name: nil, [.text("sunny")]),
@@ -40,6 +44,21 @@ import Testing
         ])
         #expect(turn.prompt.contains(#"<tool_result name="get_weather" id="toolu_1">"#))
         #expect(turn.space == .anthropicMessages)
+    }
+
+    @Test func aToolResultForACallThatNeverHappenedIsRefusedAsAnthropicRefusesIt() throws {
+        func body(results: String) -> String {
+            #"{"model": "claude", "max_tokens": 10, "messages": [{"role": "user", "content": "Weather?"}, "#
+                + #"{"role": "assistant", "content": [{"type": "tool_use", "id": "toolu_1", "name": "get_weather", "input": {}}]}, "#
+                + #"{"role": "user", "content": [\#(results)]}]}"#
+        }
+        let answered = #"{"type": "tool_result", "tool_use_id": "toolu_1", "content": "sunny"}"#
+        let orphan = #"{"type": "tool_result", "tool_use_id": "toolu_nobody", "content": "rain"}"#
+        #expect(throws: AnthropicError.invalidRequest(
+            "messages.2.content.1: unexpected `tool_use_id` found in `tool_result` blocks: toolu_nobody. Each `tool_result` block must have a corresponding `tool_use` block in an earlier message.")) {
+            try turn(body(results: answered + ", " + orphan))
+        }
+        #expect(try turn(body(results: answered)).newTurn == [.toolResult(callID: "toolu_1", name: nil, [.text("sunny")])])
     }
 
     @Test func toolsAndToolChoiceBecomeTheCatalogueAndWebSearchTurnsGroundingOn() throws {

@@ -17,6 +17,10 @@ extension MessagesRequest {
         let instructions = (system.map(\.text) + messages.filter { $0.role == .system }.map(Self.text(of:)))
             .map(\.trimmingWhitespace)
             .filter { !$0.hasPrefix("x-anthropic-billing-header:") }
+        if let orphan = Self.resultWithoutCall(in: messages) {
+            throw .invalidRequest(
+                "messages.\(orphan.message).content.\(orphan.block): unexpected `tool_use_id` found in `tool_result` blocks: \(orphan.id). Each `tool_result` block must have a corresponding `tool_use` block in an earlier message.")
+        }
         let entries = messages.flatMap(Self.entries(of:))
         do {
             return try TurnRequest(
@@ -28,6 +32,21 @@ extension MessagesRequest {
         } catch {
             throw AnthropicError(error)
         }
+    }
+
+    /// The first `tool_result` that answers no `tool_use` made earlier in `messages`, as Anthropic refuses it.
+    static func resultWithoutCall(in messages: [Message]) -> (message: Int, block: Int, id: String)? {
+        var calls: Set<String> = []
+        for (messageIndex, message) in messages.enumerated() {
+            for (blockIndex, block) in message.content.enumerated() {
+                switch block {
+                case .toolUse(let id, _, _): calls.insert(id)
+                case .toolResult(let id, _, _) where !calls.contains(id): return (messageIndex, blockIndex, id)
+                default: break
+                }
+            }
+        }
+        return nil
     }
 
     /// The client's own names for the conversation, in order: a session header, the `session_id`
