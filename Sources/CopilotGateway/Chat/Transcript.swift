@@ -62,13 +62,30 @@ enum Transcript {
             text.withUTF8 { hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }
             withUnsafeBytes(of: UInt8(0)) { hasher.update(bufferPointer: $0) }
         }
+        // The scope holds no NUL (`TurnRequest.scope`); the client's texts are escaped.
         add("copilot-gateway/1")
         add(scope)
-        add(ReplyFormatter.withoutCitations(instructions ?? ""))
+        add(Self.unambiguous(ReplyFormatter.withoutCitations(instructions ?? "")))
         for line in lines {
             add(line.speaker.rawValue)
-            add(ReplyFormatter.withoutCitations(line.text))
+            add(Self.unambiguous(ReplyFormatter.withoutCitations(line.text)))
         }
         return hasher.finalize().lowercaseHex
+    }
+
+    /// A client's `text` as one field of a fingerprint, whose fields end with NUL: a NUL inside it becomes
+    /// U+0001 `0` and a U+0001 becomes U+0001 `1`, so no client text can end a field early and pass for
+    /// two. Text with neither (all of it, in practice) is unchanged, and so are the fingerprints recorded.
+    static func unambiguous(_ text: String) -> String {
+        guard text.utf8.contains(where: { $0 <= 1 }) else { return text }
+        var escaped = ""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\u{0}": escaped += "\u{1}0"
+            case "\u{1}": escaped += "\u{1}1"
+            default: escaped.unicodeScalars.append(scalar)
+            }
+        }
+        return escaped
     }
 }

@@ -1,3 +1,5 @@
+import Crypto
+
 /// One turn as the core understands it, whatever API dialect it came through: who asks, in which
 /// session, the system prompt, the history as typed entries, the offered tools and the wanted form.
 ///
@@ -72,8 +74,14 @@ public struct TurnRequest: Sendable, Equatable {
 
     /// Caller, session and the dialect's space: where a conversation belongs. (The unnamed space adds
     /// nothing, so that the conversations earlier versions recorded are found again.)
+    /// A session key holding the separator (or NUL) is written as its digest, with a prefix no
+    /// `SessionName` has, so that no client text can pass for another dialect's space.
     var scope: String {
-        let base = "\(caller)\u{1}\(sessionKey ?? "")"
+        var session = sessionKey ?? ""
+        if session.utf8.contains(where: { $0 <= 1 }) {
+            session = "digest:" + SHA256.hash(data: Array(session.utf8)).lowercaseHex
+        }
+        let base = "\(caller)\u{1}\(session)"
         return space.name.isEmpty ? base : base + "\u{1}" + space.name
     }
 }
