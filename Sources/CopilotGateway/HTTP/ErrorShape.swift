@@ -25,15 +25,13 @@ enum ErrorShape: Sendable, Equatable {
         case (.anthropic, let error as AnthropicError): return error.response()
         // A dialect's own error on another's route (none is thrown there today): its words, this shape.
         case (.anthropic, let error as OpenAIError):
-            var answer = AnthropicError(status: error.status, code: error.code, message: error.message, retryAfter: error.retryAfter)
-            answer.closesConnection = error.closesConnection
-            return answer.response()
+            return Self.anthropic(
+                AnthropicError(status: error.status, code: error.code, message: error.message, retryAfter: error.retryAfter),
+                closing: error.closesConnection)
         case (.openAI, let error as AnthropicError):
-            var answer = OpenAIError(
-                status: error.status, message: error.message, type: error.status.code >= 500 ? "api_error" : "invalid_request_error",
-                retryAfter: error.retryAfter)
-            answer.closesConnection = error.closesConnection
-            return answer.response()
+            let type = error.status.code >= 500 ? "api_error" : "invalid_request_error"
+            return Self.openAI(
+                OpenAIError(status: error.status, message: error.message, type: type, retryAfter: error.retryAfter), closing: error.closesConnection)
         default: break
         }
         let described = EdgeError.describing(error, method: request.method, path: request.uri.path)
@@ -42,15 +40,21 @@ enum ErrorShape: Sendable, Equatable {
         }
         let closes = (described as? EdgeError)?.closesConnection ?? false
         switch self {
-        case .openAI:
-            var answer = OpenAIError(described.failure)
-            answer.closesConnection = closes
-            return answer.response()
-        case .anthropic:
-            var answer = AnthropicError(described.failure)
-            answer.closesConnection = closes
-            return answer.response()
+        case .openAI: return Self.openAI(OpenAIError(described.failure), closing: closes)
+        case .anthropic: return Self.anthropic(AnthropicError(described.failure), closing: closes)
         }
+    }
+
+    private static func openAI(_ error: OpenAIError, closing: Bool) -> Response {
+        var error = error
+        error.closesConnection = closing
+        return error.response()
+    }
+
+    private static func anthropic(_ error: AnthropicError, closing: Bool) -> Response {
+        var error = error
+        error.closesConnection = closing
+        return error.response()
     }
 }
 
