@@ -48,7 +48,7 @@ struct MessagesEncoder: ReplyEncoder {
     func message(_ reply: TurnReply) -> AnthropicMessage {
         var content: [AnthropicMessage.ContentBlock] = reply.text.isEmpty ? [] : [.text(reply.text)]
         for call in reply.toolCalls {
-            let input = (try? JSONDecoder().decode(JSONValue.self, from: Data(call.arguments.utf8))) ?? .object([:])
+            let input = (try? JSONValue(parsing: call.arguments)) ?? .object([:])
             content.append(.toolUse(id: Self.toolUseID(call.id), name: call.name, input: input))
         }
         return AnthropicMessage(

@@ -176,92 +176,14 @@ extension JSONCursor {
     /// The text of string content `range` (between the quotes) that holds escapes when `hasEscapes`;
     /// nil for an escape JSON does not allow, a surrogate without its other half, or bytes that are not UTF-8.
     func text(_ range: Range<Int>, hasEscapes: Bool) -> String? {
-        let content = UnsafeBufferPointer(rebasing: bytes[range])
+        let content = UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: bytes[range]))
         // Bytes that are not UTF-8 are left to `JSONDecoder` (and the repairing path behind it).
         guard hasEscapes else { return String(validating: content, as: UTF8.self) }
-        var output: [UInt8] = []
-        output.reserveCapacity(content.count)
-        var index = 0
-        while index < content.count {
-            let byte = content[index]
-            index += 1
-            guard byte == UInt8(ascii: "\\") else {
-                output.append(byte)
-                continue
-            }
-            guard index < content.count else { return nil }
-            let escape = content[index]
-            index += 1
-            switch escape {
-            case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): output.append(escape)
-            case UInt8(ascii: "b"): output.append(0x08)
-            case UInt8(ascii: "f"): output.append(0x0C)
-            case UInt8(ascii: "n"): output.append(0x0A)
-            case UInt8(ascii: "r"): output.append(0x0D)
-            case UInt8(ascii: "t"): output.append(0x09)
-            case UInt8(ascii: "u"):
-                guard let scalar = Self.unicodeEscape(content, at: &index) else { return nil }
-                UTF8.encode(scalar) { output.append($0) }
-            default: return nil
-            }
-        }
-        return String(validating: output, as: UTF8.self)
+        return try? JSONStringEscapes.unescaped(content, at: range.lowerBound)
     }
 
     /// Whether every escape in string content `range` is one JSON allows (surrogates in pairs).
     func escapesAreValid(_ range: Range<Int>) -> Bool {
-        let content = UnsafeBufferPointer(rebasing: bytes[range])
-        var index = 0
-        while index < content.count {
-            guard content[index] == UInt8(ascii: "\\") else {
-                index += 1
-                continue
-            }
-            guard index + 1 < content.count else { return false }
-            let escape = content[index + 1]
-            index += 2
-            if escape == UInt8(ascii: "u") {
-                guard Self.unicodeEscape(content, at: &index) != nil else { return false }
-            } else if !Self.singleEscapes.contains(escape) {
-                return false
-            }
-        }
-        return true
-    }
-
-    private static let singleEscapes: [UInt8] = Array(#""\/bfnrt"#.utf8)
-
-    /// The scalar of `\uXXXX` whose hex digits start at `index` (a surrogate pair takes two escapes).
-    private static func unicodeEscape(_ content: UnsafeBufferPointer<UInt8>, at index: inout Int) -> Unicode.Scalar? {
-        guard let first = hex4(content, at: &index) else { return nil }
-        switch first {
-        case 0xD800..<0xDC00:
-            guard index + 1 < content.count, content[index] == UInt8(ascii: "\\"), content[index + 1] == UInt8(ascii: "u") else { return nil }
-            index += 2
-            guard let second = hex4(content, at: &index), (0xDC00..<0xE000).contains(second) else { return nil }
-            return Unicode.Scalar(0x10000 + ((first - 0xD800) << 10) + (second - 0xDC00))
-        case 0xDC00..<0xE000:
-            return nil
-        default:
-            return Unicode.Scalar(first)
-        }
-    }
-
-    private static func hex4(_ content: UnsafeBufferPointer<UInt8>, at index: inout Int) -> UInt32? {
-        guard index + 4 <= content.count else { return nil }
-        var value: UInt32 = 0
-        for _ in 0..<4 {
-            let byte = content[index]
-            let digit: UInt8
-            switch byte {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = byte - UInt8(ascii: "0")
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = byte - UInt8(ascii: "a") + 10
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = byte - UInt8(ascii: "A") + 10
-            default: return nil
-            }
-            value = value << 4 | UInt32(digit)
-            index += 1
-        }
-        return value
+        JSONStringEscapes.areValid(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: bytes[range])))
     }
 }

@@ -18,6 +18,9 @@ struct ResponsesEncoder: ReplyEncoder {
     let echoed: [String: JSONValue]
     /// Calls of these tools carry free text (`custom_tool_call`), not JSON arguments.
     let customTools: Set<String>
+    /// Whether the response is kept: false once keeping it failed or it was too large, which its end
+    /// then says (`store: false`).
+    var isKept = true
     /// The next event's sequence number (`opening` takes 0 and 1).
     var sequence = 2
     /// The finished output items, and the one being written.
@@ -70,6 +73,7 @@ struct ResponsesEncoder: ReplyEncoder {
             "usage": usage.map(Self.usage) ?? .null,
         ]
         object.merge(echoed) { _, request in request }
+        if !isKept { object["store"] = .bool(false) }
         if status == "incomplete" { object["incomplete_details"] = .object(["reason": .string("content_filter")]) }
         if let error { object["error"] = Self.error(error) }
         return .object(object)
@@ -129,7 +133,7 @@ struct ResponsesEncoder: ReplyEncoder {
 
     /// A custom tool's free-text input from the arguments object Copilot wrote.
     static func freeText(_ arguments: String) -> String {
-        guard let value = try? JSONDecoder().decode(JSONValue.self, from: Data(arguments.utf8)) else { return arguments }
+        guard let value = try? JSONValue(parsing: arguments) else { return arguments }
         return value["input"]?.stringValue ?? arguments
     }
 }

@@ -29,12 +29,15 @@ enum JSONBody {
                 message: "The request body nests JSON objects and arrays more than \(JSONNesting.limit) levels deep\(excess.member.map { " (in `\($0)`)" } ?? ""); no tool or response schema needs that many.",
                 param: excess.member)
         }
+        let tree: JSONValue
         do {
-            return try JSONDecoder().decode(type, from: Data(body.readableBytesView))
+            tree = try JSONValue(parsing: body, limits: .requestBody)
+        } catch {
+            throw Problem(unreadable: error, body: body)
+        }
+        do {
+            return try JSONValueDecoder.decode(type, from: tree)
         } catch let error as DecodingError {
-            if let problem = BodyEncodingProblem.find(in: body.readableBytesView) {
-                throw Problem(message: problem.message)
-            }
             throw Problem(message: describe(error, what: what), param: param(of: error))
         } catch {
             throw Problem(message: "The request body could not be read: \(error).")
@@ -101,5 +104,17 @@ protocol DescribedInErrors {
 extension JSONBody.Problem {
     init(message: String) {
         self.init(message: message, param: nil)
+    }
+
+    /// Why `body` is not a JSON document within a request's limits.
+    init(unreadable failure: JSONParseFailure, body: ByteBuffer) {
+        switch failure {
+        case .tooManyValues(let limit):
+            self.init(message: "The request body holds more than \(limit) JSON values; no request to this gateway needs that many.")
+        case .tooDeep(let limit):
+            self.init(message: "The request body nests JSON objects and arrays more than \(limit) levels deep; no tool or response schema needs that many.")
+        case .invalid:
+            self.init(message: BodyEncodingProblem.find(in: body.readableBytesView)?.message ?? "The request body is not valid JSON.")
+        }
     }
 }

@@ -10,16 +10,20 @@ public enum JSONValue: Codable, Sendable, Equatable {
     case array([JSONValue])
     case object([String: JSONValue])
 
-    /// The deepest nesting read (objects and arrays, counted from the top of the decoded document).
-    /// Request bodies are checked against ``JSONNesting/limit`` before decoding; this bound protects the
-    /// other documents read as `JSONValue` (tool calls in Copilot's replies).
-    static let maximumDepth = 128
+    /// The deepest nesting read through another `Decoder` (objects and arrays, counted from the top
+    /// of the decoded document).
+    static let maximumDepth = JSONLimits.document.depth
 
-    /// Reads the value by its kind in one pass: an object or an array is opened as a container and its
-    /// members read once, and only a leaf tries the scalar types. (Trying every type at every node, as
-    /// a naive decoder does, costs time that grows with depth at each node.)
+    /// The subtree itself when read from a tree `JSONValueDecoder` holds (how request bodies are read,
+    /// at no cost per node). Through another `Decoder` (`JSONDecoder`), it is read by its kind: an
+    /// object or an array is opened as a container and its members read once, and only a leaf tries
+    /// the scalar types; that costs more at depth (each container reads its coding path, and each
+    /// failed try builds an error), so the gateway reads JSON of unknown shape with
+    /// `JSONValue(parsing:)` and keeps this path for values inside its own small records.
     public init(from decoder: any Decoder) throws {
-        if let object = try? decoder.container(keyedBy: JSONKey.self) {
+        if let tree = decoder as? JSONValueDecoder {
+            self = tree.value
+        } else if let object = try? decoder.container(keyedBy: JSONKey.self) {
             try Self.checkDepth(decoder)
             var members: [String: JSONValue] = [:]
             members.reserveCapacity(object.allKeys.count)

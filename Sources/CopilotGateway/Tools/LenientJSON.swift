@@ -5,9 +5,8 @@ import Foundation
 enum LenientJSON {
     /// The value of `text`, repaired if needed.
     static func parse(_ text: Substring) -> JSONValue? {
-        let decoder = JSONDecoder()
-        if let value = try? decoder.decode(JSONValue.self, from: Data(text.utf8)) { return value }
-        return try? decoder.decode(JSONValue.self, from: Data(repaired(text).utf8))
+        if let value = try? JSONValue(parsing: text) { return value }
+        return try? JSONValue(parsing: repaired(text))
     }
 
     /// Every `{…}` object in `text` that parses, in order, with where it stands.
