@@ -112,6 +112,18 @@ import Testing
         #expect(try self.turn(json, session: "header-2").sessionKey == "session:header-2")
     }
 
+    /// Only a short, flat `user_id` is read as JSON: a long or nested one (a 5 MB one nested 120
+    /// deep cost 22 s of CPU) is a user name as it stands, kept as its digest.
+    @Test func aUserIDIsReadForASessionOnlyWhenItIsShortAndFlat() {
+        #expect(MessagesRequest.sessionID(inUserID: #"{"device_id":"d","account_uuid":"a","session_id":"s-1"}"#) == "s-1")
+        let padded = #"{"session_id":"s-2","pad":""# + String(repeating: "p", count: 1100) + #""}"#
+        #expect(MessagesRequest.sessionID(inUserID: padded) == nil, "longer than 1 KiB")
+        #expect(MessagesRequest.sessionID(inUserID: #"{"session_id":"s-3","x":{"y":1}}"#) == nil, "nested")
+        let deep = "{\"a\":" + String(repeating: "[", count: 120) + String(repeating: "]", count: 120) + "}"
+        #expect(MessagesRequest.sessionID(inUserID: deep) == nil)
+        #expect(MessagesRequest.sessionID(inUserID: "user_abc_account_def_session_ghi") == nil)
+    }
+
     @Test func aStreamOpensAndClosesEachBlockAndEndsWithTheStopReason() throws {
         var encoder = MessagesEncoder(model: "claude", estimatedInputTokens: 7, id: "msg_1")
         var text = String(buffer: try encoder.opening())

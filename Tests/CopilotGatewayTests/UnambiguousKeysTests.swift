@@ -23,6 +23,15 @@ import Testing
         #expect(withNUL.scope != (try turn(user: "X", space: ConversationSpace(""))).scope)
     }
 
+    @Test func aSessionNameLongerThanAPlainKeyIsKeptAsItsDigest() throws {
+        let long = String(repeating: "{\"a\":", count: 1000)
+        let scope = try turn(user: long, space: ConversationSpace("")).scope
+        #expect(scope.hasPrefix("anonymous\u{1}digest:") && scope.utf8.count < 100)
+        #expect(scope != (try turn(user: long + "x", space: ConversationSpace(""))).scope)
+        let longest = String(repeating: "n", count: TurnRequest.longestPlainSessionKey - "user:".count)
+        #expect(try turn(user: longest, space: ConversationSpace("")).scope == "anonymous\u{1}user:" + longest)
+    }
+
     @Test func anOrdinarySessionKeepsTheScopeEarlierVersionsRecorded() throws {
         #expect(try turn(user: "alice", space: ConversationSpace("")).scope == "anonymous\u{1}user:alice")
         #expect(try turn(user: "alice", space: ConversationSpace("openai.responses")).scope == "anonymous\u{1}user:alice\u{1}openai.responses")

@@ -50,16 +50,29 @@ extension MessagesRequest {
     }
 
     /// The client's own names for the conversation, in order: a session header, the `session_id`
-    /// Claude Code sends inside `metadata.user_id` (a JSON string), else `metadata.user_id` itself.
+    /// Claude Code sends inside `metadata.user_id` (a flat JSON object of about 200 bytes), else
+    /// `metadata.user_id` itself.
     func sessionNames(header: String?) -> [SessionName] {
         var names = header.map { [SessionName.session($0)] } ?? []
         guard let user = metadata?.userID, !user.isEmpty else { return names }
-        if user.hasPrefix("{"), case .string(let session)? = LenientJSON.parse(Substring(user))?["session_id"], !session.isEmpty {
+        if let session = Self.sessionID(inUserID: user) {
             names.append(.session(session))
         } else {
             names.append(.user(user))
         }
         return names
+    }
+
+    /// How a `user_id` that holds a session is read: at most 1 KiB, an object of strings one level deep.
+    static let userIDLimits = (bytes: 1024, json: JSONLimits(depth: 1, values: 32))
+
+    /// The `session_id` of a `user_id` written as Claude Code writes it; any other `user_id` (longer,
+    /// nested, not JSON) is a name as it stands and is never read as JSON.
+    static func sessionID(inUserID user: String) -> String? {
+        guard user.hasPrefix("{"), user.utf8.count <= userIDLimits.bytes,
+            case .string(let session)? = (try? JSONValue(parsing: user, limits: userIDLimits.json))?["session_id"], !session.isEmpty
+        else { return nil }
+        return session
     }
 
     /// The client tools as a catalogue (nil when none, or `tool_choice` is `none`), and whether the

@@ -72,13 +72,17 @@ public struct TurnRequest: Sendable, Equatable {
         wantsImage = ImageRequest.isImageGeneration(prompt)
     }
 
+    /// Session keys longer than this (in UTF-8 bytes) are kept as their digest.
+    static let longestPlainSessionKey = 256
+
     /// Caller, session and the dialect's space: where a conversation belongs. (The unnamed space adds
     /// nothing, so that the conversations earlier versions recorded are found again.)
-    /// A session key holding the separator (or NUL) is written as its digest, with a prefix no
-    /// `SessionName` has, so that no client text can pass for another dialect's space.
+    /// A session key holding the separator (or NUL), or longer than ``longestPlainSessionKey``, is
+    /// written as its digest, with a prefix no `SessionName` has, so that no client text can pass for
+    /// another dialect's space and no name costs more than a digest to keep.
     var scope: String {
         var session = sessionKey ?? ""
-        if session.utf8.contains(where: { $0 <= 1 }) {
+        if session.utf8.count > Self.longestPlainSessionKey || session.utf8.contains(where: { $0 <= 1 }) {
             session = "digest:" + SHA256.hash(data: Array(session.utf8)).lowercaseHex
         }
         let base = "\(caller)\u{1}\(session)"
