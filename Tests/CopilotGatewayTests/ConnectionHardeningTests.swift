@@ -29,7 +29,8 @@ import Testing
             #expect(answer.text.hasPrefix("HTTP/1.1 408"))
             #expect(answer.text.contains(#""code":"request_timeout""#))
             #expect(answer.closedByServer)
-            #expect(ContinuousClock.now - started < .seconds(5))
+            // Well before the client's own 10 s: the 2 s body timeout cut it (slack for a busy machine).
+            #expect(ContinuousClock.now - started < .seconds(8))
         }
     }
 
