@@ -122,14 +122,13 @@ import Testing
     }
 
     @Test func aPreviousResponsesConversationComesBeforeTheInputAndItsCallsCanBeAnswered() throws {
-        let previous = ResponseRecord(
+        let previous = KeptConversation(chain: ["resp_1"], newestFirst: [ResponseRecord(
             instructions: "Be brief.",
-            conversation: [.user([.text("weather?")]), .assistant([], calls: [HistoryCall(id: "call_7", name: "get_weather", arguments: "{}")])],
-            body: .null)
+            entries: [.user([.text("weather?")]), .assistant([], calls: [HistoryCall(id: "call_7", name: "get_weather", arguments: "{}")])])])
         let turn = try decode(#"{"input": [{"type": "function_call_output", "call_id": "call_7", "output": "sunny"}], "previous_response_id": "resp_1"}"#)
             .turnRequest(caller: "anonymous", previous: previous)
         #expect(turn.instructions == "Be brief.")
-        #expect(turn.history == previous.conversation)
+        #expect(turn.history == previous.entries)
         #expect(turn.newTurn == [.toolResult(callID: "call_7", name: nil, [.text("sunny")])])
     }
 }

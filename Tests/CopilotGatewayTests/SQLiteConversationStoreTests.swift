@@ -1,10 +1,11 @@
 import Foundation
+import NIOCore
 import Testing
 
 @testable import CopilotGateway
 
 /// A fresh temporary folder, removed when the test's closure ends.
-private func withTemporaryFolder<T>(_ body: (URL) async throws -> T) async throws -> T {
+func withTemporaryFolder<T>(_ body: (URL) async throws -> T) async throws -> T {
     let folder = FileManager.default.temporaryDirectory
         .appendingPathComponent("conversation-store-tests-\(UUID().uuidString)", isDirectory: true)
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -117,26 +118,72 @@ private func byKey(_ records: [ConversationRecord]) -> [ConversationRecord] { re
 }
 
 @Suite struct ResponseStoreTests {
+    func stored(_ id: String, caller: String, at seconds: TimeInterval, bytes: Int = 3, previous: String? = nil) -> StoredResponse {
+        StoredResponse(
+            id: id, caller: caller, createdAt: Date(timeIntervalSince1970: seconds), previousID: previous,
+            record: Data(String(repeating: "r", count: bytes).utf8), body: Data("{}".utf8))
+    }
+
+    static let roomy = KeptLimits(count: 10, bytesPerCaller: 1 << 20, bytes: 1 << 20)
+
     @Test func keptResponsesSurviveAReopenAndGoWhenDeletedExpiredOrBeyondTheCap() async throws {
         try await withTemporaryFolder { folder in
             let path = folder.appendingPathComponent("state/conversations.sqlite").path
-            let old = StoredResponse(id: "resp_old", caller: "key:a", createdAt: Date(timeIntervalSince1970: 1000), payload: Data("old".utf8))
-            let new = StoredResponse(id: "resp_new", caller: "key:b", createdAt: Date(timeIntervalSince1970: 5000), payload: Data("new".utf8))
+            let old = stored("resp_old", caller: "key:a", at: 1000)
+            let new = stored("resp_new", caller: "key:b", at: 5000, previous: "resp_old")
             do {
                 let store = try SQLiteConversationStore(path: path)
                 try await store.save(old)
                 try await store.save(new)
             }
             let reopened = try SQLiteConversationStore(path: path)
-            #expect(try await reopened.response(id: "resp_new") == new)
-            try await reopened.prune(before: Date(timeIntervalSince1970: 2000), keepingAtMost: 10)
-            #expect(try await reopened.response(id: "resp_old") == nil)
+            #expect(try await reopened.response(id: "resp_new", withBody: true) == new)
+            var withoutBody = new
+            withoutBody.body = nil
+            #expect(try await reopened.response(id: "resp_new", withBody: false) == withoutBody)
+            try await reopened.prune(before: Date(timeIntervalSince1970: 2000), limits: Self.roomy)
+            #expect(try await reopened.response(id: "resp_old", withBody: false) == nil)
             try await reopened.save(old)
-            try await reopened.prune(before: .distantPast, keepingAtMost: 1)
-            #expect(try await reopened.response(id: "resp_old") == nil, "beyond the cap, the oldest go first")
+            try await reopened.prune(before: .distantPast, limits: KeptLimits(count: 1, bytesPerCaller: 1 << 20, bytes: 1 << 20))
+            #expect(try await reopened.response(id: "resp_old", withBody: false) == nil, "beyond the cap, the least recently used go first")
             #expect(try await reopened.deleteResponse(id: "resp_new"))
             #expect(try await reopened.deleteResponse(id: "resp_new") == false)
-            #expect(try await reopened.response(id: "resp_new") == nil)
+            #expect(try await reopened.response(id: "resp_new", withBody: false) == nil)
+        }
+    }
+
+    @Test func sqliteForgetsTheLeastRecentlyUsedBeyondACallersBytesAndTheTotalAsMemoryDoes() async throws {
+        try await withTemporaryFolder { folder in
+            let sqlite = try SQLiteConversationStore(path: folder.appendingPathComponent("conversations.sqlite").path)
+            let memory = MemoryResponseStore()
+            let stores: [any ResponseStore] = [sqlite, memory]
+            for store in stores {
+                for number in 1...4 { try await store.save(stored("resp_a\(number)", caller: "key:a", at: Double(number), bytes: 98)) }
+                try await store.save(stored("resp_b", caller: "key:b", at: 0, bytes: 98))
+                try await store.touch(["resp_a1"], at: Date(timeIntervalSince1970: 10))
+                try await store.prune(before: .distantPast, limits: KeptLimits(count: 10, bytesPerCaller: 250, bytes: 450))
+                var left: [String] = []
+                for id in ["resp_a1", "resp_a2", "resp_a3", "resp_a4", "resp_b"] where try await store.response(id: id, withBody: false) != nil {
+                    left.append(id)
+                }
+                // Key A keeps its two most recently used (a1 was used again, then a4); key B's stays.
+                #expect(left == ["resp_a1", "resp_a4", "resp_b"], "\(type(of: store))")
+            }
+        }
+    }
+
+    /// A response kept before bodies were kept apart (a v3 record: the whole conversation and the body
+    /// inside the record) is still continued and served after the upgrade.
+    @Test func aResponseKeptByTheEarlierSchemaIsStillReadAndServed() async throws {
+        try await withTemporaryFolder { folder in
+            let store = try SQLiteConversationStore(path: folder.appendingPathComponent("conversations.sqlite").path)
+            let legacy = #"{"instructions":"Be brief.","conversation":[{"user":{"_0":[{"text":{"_0":"hi"}}]}}],"body":{"id":"resp_v3","object":"response"}}"#
+            try await store.save(StoredResponse(
+                id: "resp_v3", caller: "anonymous", createdAt: Date(), record: Data(legacy.utf8), body: nil))
+            let kept = KeptResponses(store: store, ttl: .seconds(3600), limits: Self.roomy)
+            let conversation = try await kept.conversation(continuing: "resp_v3", caller: "anonymous")
+            #expect(conversation.instructions == "Be brief." && conversation.entries == [.user([.text("hi")])])
+            #expect(try await kept.body(of: "resp_v3", caller: "anonymous") == ByteBuffer(string: #"{"id":"resp_v3","object":"response"}"#))
         }
     }
 }

@@ -18,6 +18,10 @@ extension GatewayConfiguration {
         public static let sessionTTLSeconds = 1800
         /// `COPILOT_MAX_CONVERSATIONS`
         public static let maxConversations = 10_000
+        /// `GATEWAY_KEPT_RESPONSES_MB_PER_KEY`
+        public static let keptResponsesMBPerKey = 32
+        /// `GATEWAY_KEPT_RESPONSES_MB`
+        public static let keptResponsesMB = 256
 
         public static var keepAliveInterval: Duration { .seconds(keepAliveSeconds) }
         public static var shutdownGrace: Duration { .seconds(shutdownGraceSeconds) }
@@ -25,5 +29,6 @@ extension GatewayConfiguration {
         public static var maxBodySize: Int { maxBodyMB << 20 }
         public static var upstreamQueueWait: Duration { .seconds(queueSeconds) }
         public static var sessionTTL: Duration { .seconds(sessionTTLSeconds) }
+
     }
 }

@@ -54,6 +54,11 @@ public struct GatewayConfiguration: Sendable {
     public var logsMessageText: Bool
     /// The largest request body accepted, in bytes (`GATEWAY_MAX_BODY_MB`).
     public var maxBodySize: Int
+    /// The bytes of kept Responses API responses one API key may hold, and all of them together
+    /// (`GATEWAY_KEPT_RESPONSES_MB_PER_KEY`, `GATEWAY_KEPT_RESPONSES_MB`); a response larger than
+    /// either is not kept.
+    public var keptResponseBytesPerKey: Int
+    public var keptResponseBytes: Int
     /// Requests one API key may have running at once; zero: no limit.
     public var maxConcurrentPerKey: Int
     /// Requests one API key may start per minute; zero: no limit.
@@ -80,7 +85,7 @@ public struct GatewayConfiguration: Sendable {
         "GATEWAY_API_KEYS", "GATEWAY_API_KEY_FILE", "GATEWAY_ADMIN_KEY", "COPILOT_KEEPALIVE_SECONDS",
         "COPILOT_STREAM_IDLE_SECONDS", "LOG_MESSAGE_TEXT", "GATEWAY_MAX_BODY_MB", "GATEWAY_MAX_CONCURRENT_PER_KEY",
         "GATEWAY_REQUESTS_PER_MINUTE", "COPILOT_MAX_CONCURRENT", "COPILOT_QUEUE_SECONDS", "GATEWAY_IDLE_TIMEOUT_SECONDS",
-        "GATEWAY_SHUTDOWN_GRACE_SECONDS",
+        "GATEWAY_SHUTDOWN_GRACE_SECONDS", "GATEWAY_KEPT_RESPONSES_MB_PER_KEY", "GATEWAY_KEPT_RESPONSES_MB",
     ]
 
     /// Settings whose values are secrets: never logged or printed.
@@ -118,6 +123,8 @@ public struct GatewayConfiguration: Sendable {
         self.shutdownGrace = settings.seconds("GATEWAY_SHUTDOWN_GRACE_SECONDS", default: Defaults.shutdownGraceSeconds, range: 0...3600)
         self.upstreamQueueWait = settings.seconds("COPILOT_QUEUE_SECONDS", default: Defaults.queueSeconds, range: 0...600)
         self.maxBodySize = settings.count("GATEWAY_MAX_BODY_MB", default: Defaults.maxBodyMB, range: 1...256) << 20
+        self.keptResponseBytesPerKey = settings.count("GATEWAY_KEPT_RESPONSES_MB_PER_KEY", default: Defaults.keptResponsesMBPerKey, range: 1...65536) << 20
+        self.keptResponseBytes = settings.count("GATEWAY_KEPT_RESPONSES_MB", default: Defaults.keptResponsesMB, range: 1...65536) << 20
         self.maxConcurrentPerKey = settings.count("GATEWAY_MAX_CONCURRENT_PER_KEY", default: 16, range: 0...100_000)
         self.requestsPerMinute = settings.count("GATEWAY_REQUESTS_PER_MINUTE", default: 0, range: 0...1_000_000)
         self.maxConcurrentTurns = settings.count("COPILOT_MAX_CONCURRENT", default: Defaults.maxConcurrentTurns, range: 1...100_000)

@@ -6,19 +6,29 @@ extension SQLiteConversationStore: ResponseStore {
     public func save(_ response: StoredResponse) async throws {
         try await pool.write { db in
             try db.execute(
-                sql: "INSERT OR REPLACE INTO response (id, caller, createdAt, record) VALUES (?, ?, ?, ?)",
-                arguments: [response.id, response.caller, response.createdAt.timeIntervalSince1970, response.payload])
+                sql: """
+                    INSERT OR REPLACE INTO response (id, caller, createdAt, usedAt, previous, record, body, bytes)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    response.id, response.caller, response.createdAt.timeIntervalSince1970, response.usedAt.timeIntervalSince1970,
+                    response.previousID, response.record, response.body, response.bytes,
+                ])
         }
     }
 
-    public func response(id: String) async throws -> StoredResponse? {
+    public func response(id: String, withBody: Bool) async throws -> StoredResponse? {
         try await pool.read { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT id, caller, createdAt, record FROM response WHERE id = ?", arguments: [id]) else {
-                return nil
-            }
+            let body = withBody ? "body" : "NULL AS body"
+            guard
+                let row = try Row.fetchOne(
+                    db, sql: "SELECT id, caller, createdAt, usedAt, previous, record, \(body) FROM response WHERE id = ?", arguments: [id])
+            else { return nil }
             return try StoredResponse(
                 id: row.decode(forColumn: "id"), caller: row.decode(forColumn: "caller"),
-                createdAt: Date(timeIntervalSince1970: row.decode(forColumn: "createdAt")), payload: row.decode(forColumn: "record"))
+                createdAt: Date(timeIntervalSince1970: row.decode(forColumn: "createdAt")),
+                usedAt: Date(timeIntervalSince1970: row.decode(forColumn: "usedAt")), previousID: row.decode(forColumn: "previous"),
+                record: row.decode(forColumn: "record"), body: row.decode(forColumn: "body"))
         }
     }
 
@@ -29,11 +39,35 @@ extension SQLiteConversationStore: ResponseStore {
         }
     }
 
-    public func prune(before date: Date, keepingAtMost limit: Int) async throws {
+    public func touch(_ ids: [String], at date: Date) async throws {
         try await pool.write { db in
-            try db.execute(sql: "DELETE FROM response WHERE createdAt < ?", arguments: [date.timeIntervalSince1970])
+            for id in ids {
+                try db.execute(sql: "UPDATE response SET usedAt = ? WHERE id = ?", arguments: [date.timeIntervalSince1970, id])
+            }
+        }
+    }
+
+    public func prune(before date: Date, limits: KeptLimits) async throws {
+        try await pool.write { db in
+            try db.execute(sql: "DELETE FROM response WHERE usedAt < ?", arguments: [date.timeIntervalSince1970])
+            // Running totals in the order the limits keep responses (most recently used first): a
+            // response is forgotten once its caller's bytes pass their limit, then, among those left,
+            // once all bytes or the count pass theirs.
+            let order = "ORDER BY usedAt DESC, createdAt DESC, id DESC"
             try db.execute(
-                sql: "DELETE FROM response WHERE id IN (SELECT id FROM response ORDER BY createdAt DESC LIMIT -1 OFFSET ?)", arguments: [max(0, limit)])
+                sql: """
+                    DELETE FROM response WHERE id IN (
+                        SELECT id FROM (SELECT id, SUM(bytes) OVER (PARTITION BY caller \(order)) AS callerBytes FROM response)
+                        WHERE callerBytes > ?)
+                    """,
+                arguments: [limits.bytesPerCaller])
+            try db.execute(
+                sql: """
+                    DELETE FROM response WHERE id IN (
+                        SELECT id FROM (SELECT id, SUM(bytes) OVER (\(order)) AS allBytes, ROW_NUMBER() OVER (\(order)) AS place FROM response)
+                        WHERE allBytes > ? OR place > ?)
+                    """,
+                arguments: [limits.bytes, limits.count])
         }
     }
 
@@ -46,6 +80,19 @@ extension SQLiteConversationStore: ResponseStore {
                 table.column("record", .blob).notNull()
             }
             try db.create(index: "response_on_createdAt", on: "response", columns: ["createdAt"])
+        }
+        // Bodies apart from records (served as they are), a link to the response continued instead of
+        // a copy of its conversation, the bytes each holds, and the last use. Records of v3 keep their
+        // bodies inside (`body` NULL) and are read as they are.
+        migrator.registerMigration("v4: response bodies, links and sizes") { db in
+            try db.alter(table: "response") { table in
+                table.add(column: "usedAt", .double).notNull().defaults(to: 0)
+                table.add(column: "previous", .text)
+                table.add(column: "body", .blob)
+                table.add(column: "bytes", .integer).notNull().defaults(to: 0)
+            }
+            try db.execute(sql: "UPDATE response SET usedAt = createdAt, bytes = length(record)")
+            try db.create(index: "response_on_usedAt", on: "response", columns: ["usedAt"])
         }
     }
 }

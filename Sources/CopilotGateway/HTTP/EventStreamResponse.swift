@@ -14,8 +14,8 @@ struct EventStreamResponse<Encoder: ReplyEncoder> {
     let logger: Logger
     /// When the request arrived, for the time to the first token.
     let start: ContinuousClock.Instant
-    /// Called with the reply once it has been sent whole.
-    var onFinished: @Sendable (TurnReply) async -> Void = { _ in }
+    /// Called with the reply once all but its end has been sent, before the end is encoded.
+    var onFinished: @Sendable (TurnReply, inout Encoder) async -> Void = { _, _ in }
 
     var response: Response {
         let headers: HTTPFields = [
@@ -33,21 +33,21 @@ struct EventStreamResponse<Encoder: ReplyEncoder> {
         try await writer.write(encoder.opening())
         do {
             let started = started
-            // The last event waits until `onFinished` has run, so that what it hands on (a kept
-            // response) is there once the client has the end.
-            var last: ByteBuffer?
+            // The last event is encoded and written once `onFinished` has run, so that what it hands
+            // on (a kept response) is there once the client has the end, and the end can say so.
+            var last: ReplyEvent?
             let reply = try await relay.run({ emit in try await started.run(emit: emit) }) { event in
                 guard let event else { return try await writer.write(Encoder.keepAlive) }
                 if waitingForFirstEvent {
                     waitingForFirstEvent = false
                     metrics.timeToFirstToken(.now - start, stream: true)
                 }
-                let bytes = try encoder.encode(event)
-                if case .finished = event { last = bytes } else { try await writer.write(bytes) }
+                if case .finished = event { last = event } else { try await writer.write(try encoder.encode(event)) }
             }
-            await onFinished(reply)
+            await onFinished(reply, &encoder)
             if let last {
-                do { try await writer.write(last) } catch { throw ReplyRelay.ClientGone() }
+                let bytes = try encoder.encode(last)
+                do { try await writer.write(bytes) } catch { throw ReplyRelay.ClientGone() }
             }
             end = .completed
         } catch TurnError.shuttingDown {

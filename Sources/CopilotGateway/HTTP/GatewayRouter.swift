@@ -32,7 +32,7 @@ func buildRouter(
     turns: TurnPipeline, account: MicrosoftAccount? = nil, modelNames: [String], apiKeys: APIKeys = APIKeys([]),
     access: AdminAccess = AdminAccess(adminKey: nil), announceLink: @escaping @Sendable () -> Void = {}, limits: RouteLimits = RouteLimits(),
     responses: any ResponseStore = MemoryResponseStore(), responseTTL: Duration = GatewayConfiguration.Defaults.sessionTTL,
-    responseCapacity: Int = GatewayConfiguration.Defaults.maxConversations, readiness: Readiness? = nil
+    keptLimits: KeptLimits = .defaults, readiness: Readiness? = nil
 ) -> Router<GatewayRequestContext> {
     let metrics = turns.metrics
     let router = Router(context: GatewayRequestContext.self)
@@ -49,7 +49,7 @@ func buildRouter(
     let relay = ReplyRelay(keepAlive: limits.keepAliveInterval, shutdownGrace: limits.shutdownGrace)
     router.addAPI(ChatCompletionsController(turns: turns, relay: relay), guards: guards, shapes: shapes)
     router.addAPI(MessagesController(turns: turns, relay: relay), guards: guards, shapes: shapes)
-    let kept = KeptResponses(store: responses, ttl: responseTTL, capacity: responseCapacity)
+    let kept = KeptResponses(store: responses, ttl: responseTTL, limits: keptLimits)
     router.addAPI(ResponsesController(turns: turns, relay: relay, kept: kept), guards: guards, shapes: shapes)
     router.addAPI(ImagesController(), guards: guards, shapes: shapes)
     router.addAPI(ModelsController(names: modelNames, startedAt: Date()), guards: guards, shapes: shapes)
@@ -60,4 +60,12 @@ func buildRouter(
     router.get("/healthz") { _, _ in Liveness() }
     if let readiness { router.get("/readyz") { _, _ in await readiness.response() } }
     return router
+}
+
+extension KeptLimits {
+    /// The limits of the settings' defaults.
+    static var defaults: KeptLimits {
+        typealias Defaults = GatewayConfiguration.Defaults
+        return KeptLimits(count: Defaults.maxConversations, bytesPerCaller: Defaults.keptResponsesMBPerKey << 20, bytes: Defaults.keptResponsesMB << 20)
+    }
 }

@@ -27,29 +27,37 @@ struct ResponsesController: APIRoutes, TurnDialect {
     static func asksToStream(_ body: ResponsesRequest) -> Bool { body.stream }
 
     func turn(_ body: ResponsesRequest, request: Request, context: GatewayRequestContext) async throws -> DialectTurn<ResponsesEncoder> {
-        var previous: ResponseRecord?
-        if let id = body.previousResponseID { previous = try await kept.find(id, caller: context.caller, asPrevious: true) }
+        var previous: KeptConversation?
+        if let id = body.previousResponseID { previous = try await kept.conversation(continuing: id, caller: context.caller) }
         let turn = try body.turnRequest(caller: context.caller, previous: previous)
         let encoder = ResponsesEncoder(model: turn.model, echoed: body.echoed, customTools: body.customToolNames)
         guard body.store else { return DialectTurn(turn: turn, encoder: encoder) }
-        return DialectTurn(turn: turn, encoder: encoder, onFinished: keeping(turn, encoder: encoder, context: context))
+        return DialectTurn(turn: turn, encoder: encoder, onFinished: keeping(turn, continuing: previous, context: context))
     }
 
-    /// Keeps the response once its reply is whole; a failure to keep it is logged, not the client's.
-    private func keeping(_ turn: TurnRequest, encoder: ResponsesEncoder, context: GatewayRequestContext) -> @Sendable (TurnReply) async -> Void {
+    /// Keeps the response once its reply is whole; one too large to keep ends with `store: false`, and
+    /// a failure to keep it is logged, not the client's.
+    private func keeping(_ turn: TurnRequest, continuing previous: KeptConversation?, context: GatewayRequestContext)
+        -> @Sendable (TurnReply, inout ResponsesEncoder) async -> Void
+    {
         let (kept, caller, logger) = (kept, context.caller, context.logger)
-        return { reply in
+        return { reply, encoder in
             do {
-                try await kept.keep(ResponseRecord(turn: turn, reply: reply, body: encoder.response(reply)), id: encoder.id, caller: caller)
+                let record = ResponseRecord(turn: turn, reply: reply, after: previous?.entries.count ?? 0)
+                let body = try ByteBuffer(json: encoder.response(reply))
+                encoder.isKept = try await kept.keep(record, body: body, id: encoder.id, caller: caller, continuing: previous)
+                if !encoder.isKept {
+                    logger.notice("Did not keep a response larger than an API key may keep", metadata: ["bytes": "\(body.readableBytes)"])
+                }
             } catch {
+                encoder.isKept = false
                 logger.error("Could not keep the response for previous_response_id", metadata: ["error": "\(error)"])
             }
         }
     }
 
     @Sendable func retrieve(_ request: Request, context: GatewayRequestContext) async throws -> Response {
-        let record = try await kept.find(try context.parameters.require("id"), caller: context.caller)
-        return .json(try ByteBuffer(json: record.body))
+        .json(try await kept.body(of: try context.parameters.require("id"), caller: context.caller))
     }
 
     @Sendable func delete(_ request: Request, context: GatewayRequestContext) async throws -> Response {

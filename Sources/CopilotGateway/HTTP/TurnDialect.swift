@@ -16,11 +16,12 @@ protocol TurnDialect: Sendable {
 }
 
 /// A decoded request: the neutral turn, the encoder of its reply, and what runs once the reply is
-/// whole, before the client has its end (the Responses API keeps the response there).
+/// whole, before its end is encoded (the Responses API keeps the response there, and has its encoder
+/// say when it was not kept).
 struct DialectTurn<Encoder: ReplyEncoder>: Sendable {
     var turn: TurnRequest
     var encoder: Encoder
-    var onFinished: @Sendable (TurnReply) async -> Void = { _ in }
+    var onFinished: @Sendable (TurnReply, inout Encoder) async -> Void = { _, _ in }
 }
 
 extension TurnDialect {

@@ -29,7 +29,8 @@ struct TurnRoute<Dialect: TurnDialect>: Sendable {
         }
         let reply = try await relay.whole { try await turns.start(turn).run { _ in } }
         metrics.timeToFirstToken(.now - start, stream: false)
-        await decoded.onFinished(reply)
-        return .json(try decoded.encoder.whole(reply))
+        var encoder = decoded.encoder
+        await decoded.onFinished(reply, &encoder)
+        return .json(try encoder.whole(reply))
     }
 }

@@ -1,56 +1,121 @@
 import Foundation
+import NIOCore
+import NIOPosix
 
 /// The responses the Responses API keeps (unless `store: false`) for `previous_response_id` and
-/// `GET`/`DELETE /v1/responses/{id}`: kept for the session TTL, at most `capacity` of them, and each
-/// seen only by the caller that asked for it. Another caller's, an expired and an unknown id alike are
-/// not found, so no caller learns that another's exists.
+/// `GET`/`DELETE /v1/responses/{id}`: each seen only by the caller that asked for it, kept for the
+/// session TTL from its last use, within the `KeptLimits` (least recently used forgotten first). A
+/// response keeps what it added to its conversation and a link to the one it continues, so a long
+/// conversation costs its length once, not once per turn. Another caller's, an expired and an unknown
+/// id alike are not found, so no caller learns that another's exists.
 struct KeptResponses: Sendable {
     let store: any ResponseStore
-    /// How long a response is kept (`COPILOT_SESSION_TTL`), and how many at most (`COPILOT_MAX_CONVERSATIONS`).
+    /// How long a response is kept after its last use (`COPILOT_SESSION_TTL`).
     let ttl: Duration
-    let capacity: Int
+    let limits: KeptLimits
     var now: @Sendable () -> Date = Date.init
 
-    /// Keeps `record` as `id` for `caller`, then forgets what is past the TTL or beyond the cap.
-    func keep(_ record: ResponseRecord, id: String, caller: String) async throws {
-        try await store.save(try record.stored(id: id, caller: caller, at: now()))
+    /// Records larger than this are read off the event loops and the cooperative pool.
+    static let offloadedReadSize = 64 << 10
+
+    /// Keeps `record` with `body` as `id` for `caller`, continuing `conversation` (whose responses are
+    /// then used again), then forgets what is past the TTL or the limits. False when the response is
+    /// larger than one caller may keep, so it is not kept.
+    func keep(_ record: ResponseRecord, body: ByteBuffer, id: String, caller: String, continuing conversation: KeptConversation?) async throws
+        -> Bool
+    {
+        let stored = StoredResponse(
+            id: id, caller: caller, createdAt: now(), previousID: conversation?.chain.first, record: try JSONEncoder().encode(record),
+            body: Data(body.readableBytesView))
+        guard limits.admits(stored.bytes) else { return false }
+        try await store.save(stored)
+        if let conversation { try await store.touch(conversation.chain, at: stored.usedAt) }
         try await prune()
+        return true
     }
 
-    /// `caller`'s kept response `id`. `asPrevious`: named by `previous_response_id`, which OpenAI
-    /// answers with a 400 naming that field rather than a 404.
-    func find(_ id: String, caller: String, asPrevious: Bool = false) async throws -> ResponseRecord {
-        try ResponseRecord(try await stored(id, caller: caller, asPrevious: asPrevious))
+    /// The conversation up to and including `caller`'s kept response `id`, for `previous_response_id`
+    /// (an unknown id, or one whose earlier responses are no longer kept, is a 400 naming that field).
+    func conversation(continuing id: String, caller: String) async throws -> KeptConversation {
+        try await prune()
+        var chain: [String] = []
+        var records: [ResponseRecord] = []
+        var seen: Set<String> = []
+        var next: String? = id
+        while let link = next {
+            guard seen.insert(link).inserted, let stored = try await store.response(id: link, withBody: false), stored.caller == caller else {
+                throw UnknownResponse(id: id, asPrevious: true, forgottenEarlier: link == id ? nil : link)
+            }
+            chain.append(link)
+            records.append(try await Self.read(stored).record)
+            next = stored.previousID
+        }
+        return KeptConversation(chain: chain, newestFirst: records)
+    }
+
+    /// `caller`'s kept response `id` as it was sent.
+    func body(of id: String, caller: String) async throws -> ByteBuffer {
+        let stored = try await stored(id, caller: caller, withBody: true)
+        guard let body = stored.body else { return ByteBuffer(bytes: try await Self.read(stored).body ?? Data("null".utf8)) }
+        return ByteBuffer(bytes: body)
     }
 
     /// Forgets `caller`'s kept response `id`.
     func delete(_ id: String, caller: String) async throws {
-        _ = try await store.deleteResponse(id: try await stored(id, caller: caller, asPrevious: false).id)
+        _ = try await store.deleteResponse(id: try await stored(id, caller: caller, withBody: false).id)
     }
 
-    private func stored(_ id: String, caller: String, asPrevious: Bool) async throws -> StoredResponse {
+    private func stored(_ id: String, caller: String, withBody: Bool) async throws -> StoredResponse {
         try await prune()
-        guard let stored = try await store.response(id: id), stored.caller == caller else {
-            throw UnknownResponse(id: id, asPrevious: asPrevious)
+        guard let stored = try await store.response(id: id, withBody: withBody), stored.caller == caller else {
+            throw UnknownResponse(id: id, asPrevious: false)
         }
         return stored
     }
 
-    /// Forgets the responses past the TTL and beyond the cap.
+    /// A stored response read, on NIO's thread pool when it is large.
+    private static func read(_ stored: StoredResponse) async throws -> ReadResponse {
+        guard stored.bytes > offloadedReadSize else { return try ReadResponse(stored) }
+        return try await NIOThreadPool.singleton.runIfActive { try ReadResponse(stored) }
+    }
+
+    /// Forgets the responses past the TTL and beyond the limits.
     private func prune() async throws {
-        try await store.prune(before: now().addingTimeInterval(-Double(ttl.components.seconds)), keepingAtMost: capacity)
+        try await store.prune(before: now().addingTimeInterval(-Double(ttl.components.seconds)), limits: limits)
     }
 }
 
-/// A response id that is not the caller's kept response: never kept (`store: false`), expired, or another caller's.
+/// The kept conversation a `previous_response_id` continues: its responses' ids, newest first (the
+/// one named first), the newest one's instructions, and its entries in order.
+struct KeptConversation: Sendable, Equatable {
+    var chain: [String]
+    var instructions: String?
+    var entries: [TurnEntry]
+
+    init(chain: [String], newestFirst records: [ResponseRecord]) {
+        self.chain = chain
+        instructions = records.first?.instructions
+        entries = records.reversed().flatMap(\.entries)
+    }
+}
+
+/// A response id that is not the caller's kept response: never kept (`store: false`), expired, or
+/// another caller's; or, for `previous_response_id`, one whose conversation lost an earlier response.
 struct UnknownResponse: ClientFacingError, Equatable {
     let id: String
     let asPrevious: Bool
+    /// The earlier response of `id`'s conversation that is no longer kept, when that is what is missing.
+    var forgottenEarlier: String?
 
     var failure: ClientFailure {
-        ClientFailure(
-            status: asPrevious ? 400 : 404, kind: .invalidRequest,
-            message: "No response with id '\(id)': it was never kept (store: false), has expired, or belongs to another API key.",
+        let message =
+            if let forgottenEarlier {
+                "Response '\(id)' continues '\(forgottenEarlier)', which is no longer kept (it expired, or its API key's kept responses outgrew GATEWAY_KEPT_RESPONSES_MB_PER_KEY); send the whole conversation in `input` instead."
+            } else {
+                "No response with id '\(id)': it was never kept (store: false, or larger than an API key may keep), has expired, or belongs to another API key."
+            }
+        return ClientFailure(
+            status: asPrevious ? 400 : 404, kind: .invalidRequest, message: message,
             code: asPrevious ? "previous_response_not_found" : "response_not_found", param: asPrevious ? "previous_response_id" : nil)
     }
 }

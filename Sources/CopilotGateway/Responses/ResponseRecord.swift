@@ -1,30 +1,43 @@
 import Foundation
+import NIOCore
 
-/// What the Responses dialect keeps of an answer (as a `StoredResponse`'s payload): the conversation
-/// up to and including it, the instructions it was asked with, and the response object as sent.
-struct ResponseRecord: Codable, Sendable {
+/// What the Responses dialect keeps of an answer, as a `StoredResponse`'s record: the instructions
+/// it was asked with and what it added to its conversation (the input after the response it continues,
+/// and the reply's message and calls). Its body, the response object as sent, is kept beside it.
+struct ResponseRecord: Codable, Sendable, Equatable {
     var instructions: String?
-    var conversation: [TurnEntry]
-    var body: JSONValue
+    var entries: [TurnEntry]
 
-    func stored(id: String, caller: String, at date: Date) throws -> StoredResponse {
-        StoredResponse(id: id, caller: caller, createdAt: date, payload: try JSONEncoder().encode(self))
-    }
-
-    init(instructions: String?, conversation: [TurnEntry], body: JSONValue) {
+    init(instructions: String?, entries: [TurnEntry]) {
         self.instructions = instructions
-        self.conversation = conversation
-        self.body = body
+        self.entries = entries
     }
 
-    /// What is kept of `turn` answered with `reply`: its conversation with the reply's message and calls.
-    init(turn: TurnRequest, reply: TurnReply, body: JSONValue) {
+    /// What `turn` answered with `reply` adds after the first `continued` entries of its conversation
+    /// (those of the response it continues).
+    init(turn: TurnRequest, reply: TurnReply, after continued: Int) {
         let answer = TurnEntry.assistant(
             reply.text.isEmpty ? [] : [.text(reply.text)], calls: reply.toolCalls.map { HistoryCall(id: $0.id, name: $0.name, arguments: $0.arguments) })
-        self.init(instructions: turn.instructions, conversation: turn.history + turn.newTurn + [answer], body: body)
+        self.init(instructions: turn.instructions, entries: Array((turn.history + turn.newTurn).dropFirst(continued)) + [answer])
     }
+}
+
+/// A kept response as read back: its record, and its body when it was asked for. A response kept
+/// before bodies were kept apart (the store's `body` is nil) holds its whole conversation as
+/// `conversation` and its body inside the record; it is read the same way.
+struct ReadResponse: Sendable {
+    var record: ResponseRecord
+    var body: Data?
 
     init(_ stored: StoredResponse) throws {
-        self = try JSONDecoder().decode(ResponseRecord.self, from: stored.payload)
+        let tree = try JSONValue(parsing: stored.record)
+        guard stored.body == nil, let legacyBody = tree["body"] else {
+            record = try JSONValueDecoder.decode(ResponseRecord.self, from: tree)
+            body = stored.body
+            return
+        }
+        let entries = try JSONValueDecoder.decode([TurnEntry].self, from: tree["conversation"] ?? .array([]))
+        record = ResponseRecord(instructions: tree["instructions"]?.stringValue, entries: entries)
+        body = Data(try ByteBuffer(json: legacyBody).readableBytesView)
     }
 }

@@ -6,9 +6,9 @@ extension ConversationSpace {
 /// The Responses dialect's decoder: a request becomes the core's neutral `TurnRequest`.
 extension ResponsesRequest {
     /// The turn this request asks for, or an OpenAI error that names the field at fault. `previous`
-    /// is the stored response `previous_response_id` names: its conversation comes before `input`,
-    /// and its instructions stand when the request gives none.
-    func turnRequest(caller: String, previous: ResponseRecord? = nil) throws(OpenAIError) -> TurnRequest {
+    /// is the kept conversation `previous_response_id` names: it comes before `input`, and its
+    /// instructions stand when the request gives none.
+    func turnRequest(caller: String, previous: KeptConversation? = nil) throws(OpenAIError) -> TurnRequest {
         if let field = unsupportedField {
             throw .invalidRequest(
                 "`\(field)` (stored conversations and prompt templates) is not supported by this gateway: send the conversation in `input`, or continue with `previous_response_id`.",
@@ -19,7 +19,7 @@ extension ResponsesRequest {
         let format = try responseFormat()
         let given = ([instructions ?? ""] + input.compactMap(Self.systemText)).map(\.trimmingWhitespace).filter { !$0.isEmpty }
         let instructions = given.isEmpty ? (previous?.instructions.map { [$0] } ?? []) : given
-        let entries = try self.entries(after: previous?.conversation ?? [])
+        let entries = try self.entries(after: previous?.entries ?? [])
         do {
             return try TurnRequest(
                 model: model, caller: caller, session: sessionNames, instructions: instructions, entries: entries, tools: catalogue,

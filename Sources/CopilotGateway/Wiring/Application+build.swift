@@ -25,7 +25,8 @@ public func buildApplication(
     let router = buildRouter(
         turns: turns, account: account, modelNames: configuration.modelNames, apiKeys: APIKeys(configuration.apiKeys),
         access: access, announceLink: { announceLink(false) }, limits: RouteLimits(configuration),
-        responses: dependencies.responses, responseTTL: configuration.sessionTTL, responseCapacity: configuration.maxConversations,
+        responses: dependencies.responses, responseTTL: configuration.sessionTTL, keptLimits: KeptLimits(
+            count: configuration.maxConversations, bytesPerCaller: configuration.keptResponseBytesPerKey, bytes: configuration.keptResponseBytes),
         readiness: Readiness(account: account, tokens: dependencies.tokens, upstream: dependencies.upstreamHealth))
     return Application(
         router: router,
