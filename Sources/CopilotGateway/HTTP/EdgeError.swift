@@ -19,6 +19,8 @@ enum EdgeError: ClientFacingError, Equatable {
     case bodyTimedOut(seconds: Int64)
     /// The body's HTTP framing is broken; `reason` says how.
     case malformedBody(String)
+    /// A request the HTTP parser refused before any route saw it (its head, or its framing).
+    case malformedRequest(String)
     case unsupportedTransferEncoding(String)
     /// `/metrics` without the admin key; `configured` whether one is set at all.
     case adminKeyRequired(configured: Bool)
@@ -38,7 +40,7 @@ enum EdgeError: ClientFacingError, Equatable {
     var closesConnection: Bool {
         switch self {
         case .bodyTooLarge(_, let drained): !drained
-        case .bodyMemoryExhausted, .bodyTimedOut, .malformedBody, .unsupportedTransferEncoding, .connectNotSupported: true
+        case .bodyMemoryExhausted, .bodyTimedOut, .malformedBody, .malformedRequest, .unsupportedTransferEncoding, .connectNotSupported: true
         default: false
         }
     }
@@ -89,6 +91,8 @@ enum EdgeError: ClientFacingError, Equatable {
                 code: "request_timeout")
         case .malformedBody(let reason):
             ClientFailure(status: 400, kind: .invalidRequest, message: "The request body could not be read: \(reason).", code: "malformed_body")
+        case .malformedRequest(let reason):
+            ClientFailure(status: 400, kind: .invalidRequest, message: "The request could not be read: \(reason).", code: "malformed_request")
         case .unsupportedTransferEncoding(let coding):
             ClientFailure(
                 status: 400, kind: .invalidRequest,

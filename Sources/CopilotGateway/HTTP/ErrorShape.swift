@@ -45,6 +45,14 @@ enum ErrorShape: Sendable, Equatable {
         }
     }
 
+    /// `failure` as this shape's error body.
+    func jsonBytes(_ failure: ClientFailure) -> [UInt8] {
+        switch self {
+        case .openAI: OpenAIError(failure).jsonBytes
+        case .anthropic: AnthropicError(failure).jsonBytes
+        }
+    }
+
     private static func openAI(_ error: OpenAIError, closing: Bool) -> Response {
         var error = error
         error.closesConnection = closing

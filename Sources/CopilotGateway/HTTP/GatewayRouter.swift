@@ -32,11 +32,10 @@ func buildRouter(
     turns: TurnPipeline, account: MicrosoftAccount? = nil, modelNames: [String], apiKeys: APIKeys = APIKeys([]),
     access: AdminAccess = AdminAccess(adminKey: nil), announceLink: @escaping @Sendable () -> Void = {}, limits: RouteLimits = RouteLimits(),
     responses: any ResponseStore = MemoryResponseStore(), responseTTL: Duration = GatewayConfiguration.Defaults.sessionTTL,
-    keptLimits: KeptLimits = .defaults, readiness: Readiness? = nil
+    keptLimits: KeptLimits = .defaults, readiness: Readiness? = nil, shapes: RouteShapes = RouteShapes()
 ) -> Router<GatewayRequestContext> {
     let metrics = turns.metrics
     let router = Router(context: GatewayRequestContext.self)
-    let shapes = RouteShapes()
     router.add(middleware: RequestIDMiddleware())
     router.add(middleware: RouteMetricsMiddleware(metrics: metrics))
     router.add(middleware: ErrorMiddleware(shapes: shapes))

@@ -4,7 +4,9 @@ import NIOHTTP1
 import NIOHTTPTypes
 
 /// Gives the server's answer to a request that could not be parsed (a garbage request line, a bad
-/// header, a broken chunk) an OpenAI error body.
+/// header, a broken chunk) an error body in the shape of the path it was sent to, as a route's errors
+/// have (`RouteShapes`; on the routes of no dialect, Anthropic's when it sent `anthropic-version`).
+/// The path and header come from `RequestHeadSniffer`, which it puts ahead of the HTTP parser.
 ///
 /// Hummingbird answers such a request itself, before any route or middleware runs, with a bare
 /// `400` and an empty body. This handler sits between the HTTP codec and Hummingbird: once the codec
@@ -18,6 +20,8 @@ final class ParseErrorBodyHandler: ChannelDuplexHandler, RemovableChannelHandler
     typealias OutboundIn = HTTPResponsePart
     typealias OutboundOut = HTTPResponsePart
 
+    private let shapes: RouteShapes
+    private let sniffer = RequestHeadSniffer()
     private var parseError: HTTPParserError?
     /// What happens to Hummingbird's bare 400 after a parse error.
     private enum Rewrite { case none, addBody, drop }
@@ -29,11 +33,20 @@ final class ParseErrorBodyHandler: ChannelDuplexHandler, RemovableChannelHandler
     /// The parse error broke the body of the latest request (not a new request's head).
     private var errorInBody = false
 
+    init(shapes: RouteShapes) {
+        self.shapes = shapes
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        try? context.pipeline.syncOperations.addHandler(sniffer, position: .first)
+    }
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
         case .head:
             readingBody = true
             answered = false
+            sniffer.headParsed()
         case .end:
             readingBody = false
         case .body:
@@ -58,7 +71,9 @@ final class ParseErrorBodyHandler: ChannelDuplexHandler, RemovableChannelHandler
                 promise?.succeed(())
                 return
             }
-            let body = Self.body(for: parseError)
+            let shape = shape(of: sniffer.heads.first)
+            let body = Self.body(for: parseError, shape: shape)
+            if shape == .anthropic { head.headerFields[.anthropicRequestID] = "req_" + RandomID.hex() }
             head.headerFields[.contentType] = "application/json"
             head.headerFields[.contentLength] = String(body.readableBytes)
             rewrite = .addBody
@@ -79,9 +94,14 @@ final class ParseErrorBodyHandler: ChannelDuplexHandler, RemovableChannelHandler
         }
     }
 
-    static func body(for error: HTTPParserError?) -> ByteBuffer {
+    /// The shape of the path the refused request was sent to; OpenAI's when not even its request line was read.
+    private func shape(of head: RequestHeadSniffer.Head?) -> ErrorShape {
+        guard let head else { return .openAI }
+        return shapes.shape(ofPath: head.path) ?? (head.hasAnthropicVersion ? .anthropic : .openAI)
+    }
+
+    static func body(for error: HTTPParserError?, shape: ErrorShape) -> ByteBuffer {
         let reason = error.map(RequestBodyReader.describe) ?? "it is not valid HTTP/1.1"
-        let answer = OpenAIError.invalidRequest("The request could not be read: \(reason).", code: "malformed_request")
-        return ByteBuffer(bytes: answer.jsonBytes)
+        return ByteBuffer(bytes: shape.jsonBytes(EdgeError.malformedRequest(reason).failure))
     }
 }

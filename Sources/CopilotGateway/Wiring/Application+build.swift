@@ -22,17 +22,19 @@ public func buildApplication(
         now: dependencies.now)
     let turns = TurnPipeline(
         upstream: dependencies.upstream, settings: .init(configuration), directory: directory, metrics: dependencies.metrics, logger: logger)
+    // Which shape each path's errors take, for the router's and the HTTP parser's errors alike.
+    let shapes = RouteShapes()
     let router = buildRouter(
         turns: turns, account: account, modelNames: configuration.modelNames, apiKeys: APIKeys(configuration.apiKeys),
         access: access, announceLink: { announceLink(false) }, limits: RouteLimits(configuration),
         responses: dependencies.responses, responseTTL: configuration.sessionTTL, keptLimits: KeptLimits(
             count: configuration.maxConversations, bytesPerCaller: configuration.keptResponseBytesPerKey, bytes: configuration.keptResponseBytes),
-        readiness: Readiness(account: account, tokens: dependencies.tokens, upstream: dependencies.upstreamHealth))
+        readiness: Readiness(account: account, tokens: dependencies.tokens, upstream: dependencies.upstreamHealth), shapes: shapes)
     return Application(
         router: router,
         server: .http1(configuration: .init(
             additionalChannelHandlers: [
-                ParseErrorBodyHandler(), CloseAfterResponseHandler(),
+                ParseErrorBodyHandler(shapes: shapes), CloseAfterResponseHandler(),
                 ConnectionDeadlineHandler(bodyTimeout: TimeAmount(configuration.bodyTimeout), writeTimeout: TimeAmount(configuration.writeTimeout)),
             ],
             idleTimeout: TimeAmount(configuration.clientIdleTimeout))),
