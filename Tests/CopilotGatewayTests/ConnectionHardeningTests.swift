@@ -43,7 +43,9 @@ import Testing
                 port: port, sending: Self.head + "Connection: close\r\nContent-Length: \(body.utf8.count)\r\n\r\n" + body, within: .seconds(20))
             #expect(answer.text.hasPrefix("HTTP/1.1 413"))
             #expect(answer.text.contains(#""code":"request_too_large""#))
-            #expect(ContinuousClock.now - started < .seconds(5))
+            // Long before the 30 s idle timeout or the client's 20 s: the limit, not a timeout, ended it
+            // (about 1 s alone; the bound leaves a machine busy with the whole suite its slack).
+            #expect(ContinuousClock.now - started < .seconds(10))
         }
     }
 

@@ -245,7 +245,11 @@ import Testing
             await simulator.addFault(.init(kind: .delay, endpoint: .chat, delayMs: 3000))
             try await withHTTPClient { http in
                 async let answer = http.execute(LimitTests.request(port: port, text: "slow"), timeout: .seconds(30))
-                try await Task.sleep(for: .milliseconds(300))
+                // Stop once the turn is with Copilot (its reply delayed 3 s), however busy the machine.
+                let deadline = ContinuousClock.now + .seconds(10)
+                while await simulator.turnConversations().isEmpty, ContinuousClock.now < deadline {
+                    try await Task.sleep(for: .milliseconds(20))
+                }
                 let shutdownAt = ContinuousClock.now
                 await group.triggerGracefulShutdown()
                 let response = try await answer
