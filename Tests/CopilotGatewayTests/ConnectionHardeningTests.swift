@@ -64,23 +64,35 @@ import Testing
     }
 
     @Test func bodiesBeingReadTogetherAreBoundedInMemory() async {
-        let budget = BodyBudget(capacity: 10)
-        #expect(budget.reserve(6))
+        let budget = BodyBudget(capacity: 10, share: 10)
+        #expect(budget.reserve(6, for: "key:a") == nil)
         let body = RequestBody(buffer: ByteBuffer(string: "0123456789"))
-        switch await RequestBodyReader.collect(body, maxSize: 100, drainLimit: 100, budget: budget) {
-        case .overBudget: break
+        switch await RequestBodyReader.collect(body, maxSize: 100, drainLimit: 100, budget: budget, caller: "key:b") {
+        case .overBudget(.full): break
         default: Issue.record("a body that does not fit the budget must be refused")
         }
         #expect(budget.inUse == 6, "a refused body gives back what it took")
-        budget.release(6)
-        switch await RequestBodyReader.collect(body, maxSize: 100, drainLimit: 100, budget: budget) {
+        budget.release(6, for: "key:a")
+        switch await RequestBodyReader.collect(body, maxSize: 100, drainLimit: 100, budget: budget, caller: "key:b") {
         case .complete(let buffer): #expect(buffer.readableBytes == 10 && budget.inUse == 10)
         default: Issue.record("a body that fits must be read")
         }
     }
 
+    @Test func oneCallersBodiesTakeAtMostItsShareAndLeaveTheRestToOthers() {
+        let budget = BodyBudget(capacity: 100)
+        #expect(budget.share == 25)
+        #expect(budget.reserve(20, for: "key:a") == nil)
+        #expect(budget.reserve(10, for: "key:a") == .callersShare)
+        #expect(budget.inUse(by: "key:a") == 20, "a refused reservation takes nothing")
+        #expect(budget.reserve(25, for: "key:b") == nil)
+        budget.release(20, for: "key:a")
+        #expect(budget.inUse(by: "key:a") == 0 && budget.inUse == 25)
+        #expect(budget.reserve(25, for: "key:a") == nil)
+    }
+
     @Test func aBodyCutShortByTheClientGivesItsMemoryBack() async {
-        let budget = BodyBudget(capacity: 1000)
+        let budget = BodyBudget(capacity: 1000, share: 1000)
         let (chunks, source) = AsyncThrowingStream<ByteBuffer, any Error>.makeStream()
         source.yield(ByteBuffer(string: "{\"messages\":"))
         source.finish(throwing: HTTPParserError.invalidEOFState)  // the client hung up half-way

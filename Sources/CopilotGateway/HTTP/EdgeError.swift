@@ -16,6 +16,8 @@ enum EdgeError: ClientFacingError, Equatable {
     case bodyTooLarge(limit: Int?, drained: Bool)
     /// The bodies being read at once already take all of their memory (`capacity` bytes).
     case bodyMemoryExhausted(capacity: Int)
+    /// The caller's bodies being read already take its share of that memory.
+    case callersBodyShareExhausted(share: Int)
     case bodyTimedOut(seconds: Int64)
     /// The body's HTTP framing is broken; `reason` says how.
     case malformedBody(String)
@@ -40,7 +42,7 @@ enum EdgeError: ClientFacingError, Equatable {
     var closesConnection: Bool {
         switch self {
         case .bodyTooLarge(_, let drained): !drained
-        case .bodyMemoryExhausted, .bodyTimedOut, .malformedBody, .malformedRequest, .unsupportedTransferEncoding, .connectNotSupported: true
+        case .bodyMemoryExhausted, .callersBodyShareExhausted, .bodyTimedOut, .malformedBody, .malformedRequest, .unsupportedTransferEncoding, .connectNotSupported: true
         default: false
         }
     }
@@ -85,6 +87,11 @@ enum EdgeError: ClientFacingError, Equatable {
                 status: 503, kind: .server,
                 message: "The gateway is reading too many large request bodies at once (their memory is limited to \(Self.mebibytes(capacity)), eight times GATEWAY_MAX_BODY_MB). Try again in a moment.",
                 code: "server_busy", retryAfter: 1)
+        case .callersBodyShareExhausted(let share):
+            ClientFailure(
+                status: 429, kind: .rateLimit,
+                message: "This API key's request bodies being read already take its share of the gateway's memory for bodies (\(Self.mebibytes(share)), a quarter of eight times GATEWAY_MAX_BODY_MB). Finish or close them, then try again.",
+                code: "body_share_exceeded", retryAfter: 1)
         case .bodyTimedOut(let seconds):
             ClientFailure(
                 status: 408, kind: .invalidRequest, message: "The request body did not arrive within \(seconds) s (GATEWAY_BODY_TIMEOUT_SECONDS).",

@@ -1,7 +1,7 @@
 import Hummingbird
 
 /// Reads the whole body of every API request that has one, under `GATEWAY_MAX_BODY_MB`, its deadline
-/// and the memory all bodies may take together (`RequestBodyReader`), before the caller's limits and
+/// and the memory all bodies may take together and one caller's may (`RequestBodyReader`), before the caller's limits and
 /// the route see the request. The body's memory counts against that budget until the route has answered.
 struct RequestBodyMiddleware: RouterMiddleware {
     let reader: RequestBodyReader
@@ -12,7 +12,7 @@ struct RequestBodyMiddleware: RouterMiddleware {
         var request = request
         let body: RequestBodyReader.Body
         do {
-            body = try await reader.read(&request)
+            body = try await reader.read(&request, caller: context.caller)
         } catch {
             metrics.rejected(Self.rejection(error))
             throw error
@@ -25,7 +25,7 @@ struct RequestBodyMiddleware: RouterMiddleware {
         switch error {
         case .bodyTooLarge: .bodyTooLarge
         case .bodyTimedOut: .bodyTimeout
-        case .bodyMemoryExhausted: .bodyMemory
+        case .bodyMemoryExhausted, .callersBodyShareExhausted: .bodyMemory
         default: .invalidRequest
         }
     }

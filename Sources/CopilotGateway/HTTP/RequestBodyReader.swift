@@ -16,7 +16,7 @@ struct RequestBodyReader: Sendable {
     var maxSize: Int
     var deadline: Duration
     var drainLimit: Int
-    /// The memory all bodies being read may take together: eight of the largest by default.
+    /// The memory all bodies being read may take together (eight of the largest by default), and one caller's share of it.
     let budget: BodyBudget
 
     init(maxSize: Int, deadline: Duration, drainLimit: Int = 64 << 20, budget: BodyBudget? = nil) {
@@ -31,8 +31,8 @@ struct RequestBodyReader: Sendable {
         case complete(ByteBuffer)
         /// Over `maxSize`; `drained` when the rest was read to its end.
         case tooLarge(drained: Bool)
-        /// The bodies being read already take all of the budget.
-        case overBudget
+        /// The bodies being read already take all of the budget, or all of the caller's share.
+        case overBudget(BodyBudget.Refusal)
         case timedOut
         case malformed(String)
     }
@@ -41,12 +41,14 @@ struct RequestBodyReader: Sendable {
     struct Body: Sendable {
         var buffer: ByteBuffer
         let budget: BodyBudget
+        let caller: String
 
-        func release() { budget.release(buffer.readableBytes) }
+        func release() { budget.release(buffer.readableBytes, for: caller) }
     }
 
-    /// Reads the body into memory and puts it back into `request` as one buffer.
-    func read(_ request: inout Request) async throws(EdgeError) -> Body {
+    /// Reads the body into memory, within `caller`'s share of the budget, and puts it back into
+    /// `request` as one buffer.
+    func read(_ request: inout Request, caller: String) async throws(EdgeError) -> Body {
         if let coding = request.headers[.transferEncoding], coding.trimmingWhitespace.lowercased() != "chunked" {
             // `identity, chunked` and the like: HTTP/1.1 knows only chunked framing for a request body, and a
             // parser that guesses would wait for the connection to end.
@@ -60,29 +62,30 @@ struct RequestBodyReader: Sendable {
             throw .bodyTooLarge(limit: maxSize, drained: false)
         }
         // The deadline itself is `ConnectionDeadlineHandler`'s, on the connection: it ends the body with an error.
-        switch await Self.collect(request.body, maxSize: maxSize, drainLimit: drainLimit, budget: budget) {
+        switch await Self.collect(request.body, maxSize: maxSize, drainLimit: drainLimit, budget: budget, caller: caller) {
         case .complete(let buffer):
             request.body = .init(buffer: buffer)
-            return Body(buffer: buffer, budget: budget)
-        case .overBudget: throw .bodyMemoryExhausted(capacity: budget.capacity)
+            return Body(buffer: buffer, budget: budget, caller: caller)
+        case .overBudget(.full): throw .bodyMemoryExhausted(capacity: budget.capacity)
+        case .overBudget(.callersShare): throw .callersBodyShareExhausted(share: budget.share)
         case .tooLarge(let drained): throw .bodyTooLarge(limit: maxSize, drained: drained)
         case .timedOut: throw .bodyTimedOut(seconds: deadline.components.seconds)
         case .malformed(let reason): throw .malformedBody(reason)
         }
     }
 
-    /// Reads the chunks, taking each one's bytes from `budget` (all given back unless the body is
-    /// returned whole, whose bytes the caller gives back).
-    static func collect(_ body: RequestBody, maxSize: Int, drainLimit: Int, budget: BodyBudget) async -> Outcome {
+    /// Reads the chunks, taking each one's bytes from `budget` for `caller` (all given back unless the
+    /// body is returned whole, whose bytes `Body.release` gives back).
+    static func collect(_ body: RequestBody, maxSize: Int, drainLimit: Int, budget: BodyBudget, caller: String = "anonymous") async -> Outcome {
         var buffer = ByteBuffer()
         var chunks = body.makeAsyncIterator()
         var kept = false
-        defer { if !kept { budget.release(buffer.readableBytes) } }
+        defer { if !kept { budget.release(buffer.readableBytes, for: caller) } }
         do {
             while var chunk = try await chunks.next() {
                 guard buffer.readableBytes + chunk.readableBytes <= maxSize else {
                     var seen = buffer.readableBytes + chunk.readableBytes
-                    budget.release(buffer.readableBytes)
+                    budget.release(buffer.readableBytes, for: caller)
                     buffer = ByteBuffer()
                     while seen <= drainLimit {
                         guard let more = try await chunks.next() else { return .tooLarge(drained: true) }
@@ -90,7 +93,7 @@ struct RequestBodyReader: Sendable {
                     }
                     return .tooLarge(drained: false)
                 }
-                guard budget.reserve(chunk.readableBytes) else { return .overBudget }
+                if let refusal = budget.reserve(chunk.readableBytes, for: caller) { return .overBudget(refusal) }
                 buffer.writeBuffer(&chunk)
             }
             kept = true
