@@ -11,6 +11,9 @@ final class FakeCopilotUpstream: CopilotUpstream {
         case reply(String, snapshots: Int = 3)
         /// The turn fails with this error (for a stream: after it began, before any snapshot).
         case failure(UpstreamError)
+        /// A stream of these snapshots (their reply text, and whether each is final), grouped as the
+        /// reads from the network that brought them.
+        case reads([[(text: String, final: Bool)]])
     }
 
     struct Sent: Sendable {
@@ -43,6 +46,7 @@ final class FakeCopilotUpstream: CopilotUpstream {
         switch record(conversationID, request, streamed: false) {
         case .failure(let error): throw error
         case .reply(let text, _): return Self.snapshot(conversationID, echo: request.message.text, reply: text, final: true)
+        case .reads(let reads): return Self.snapshot(conversationID, echo: request.message.text, reply: reads.last?.last?.text ?? "", final: true)
         }
     }
 
@@ -55,6 +59,11 @@ final class FakeCopilotUpstream: CopilotUpstream {
             var snapshots = cuts.dropLast().map { Self.snapshot(conversationID, echo: nil, reply: String($0), final: false) }
             snapshots.append(Self.snapshot(conversationID, echo: request.message.text, reply: text, final: true))
             return Snapshots(snapshots: snapshots, failure: nil)
+        case .reads(let reads):
+            let grouped = reads.map { read in
+                read.map { Self.snapshot(conversationID, echo: $0.final ? request.message.text : nil, reply: $0.text, final: $0.final) }
+            }
+            return Snapshots(reads: grouped, failure: nil)
         }
     }
 
@@ -75,12 +84,22 @@ final class FakeCopilotUpstream: CopilotUpstream {
     }
 
     struct Snapshots: ReplySnapshots {
-        let snapshots: [GraphConversation]
+        /// The snapshots, grouped as the reads that brought them.
+        let reads: [[GraphConversation]]
         let failure: UpstreamError?
 
+        init(snapshots: [GraphConversation], failure: UpstreamError?) {
+            self.init(reads: snapshots.map { [$0] }, failure: failure)
+        }
+
+        init(reads: [[GraphConversation]], failure: UpstreamError?) {
+            self.reads = reads
+            self.failure = failure
+        }
+
         func forEach(_ handle: (GraphConversation) async throws -> Void, afterEachRead: () async throws -> Void) async throws {
-            for snapshot in snapshots {
-                try await handle(snapshot)
+            for read in reads {
+                for snapshot in read { try await handle(snapshot) }
                 try await afterEachRead()
             }
             if let failure { throw failure }

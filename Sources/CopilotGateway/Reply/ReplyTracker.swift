@@ -15,9 +15,12 @@ struct ReplyTracker {
 
     init(prompt: String) { self.prompt = prompt }
 
-    /// Takes one snapshot; returns whether the reply text changed.
+    /// Takes one snapshot; returns whether the reply text changed. The final snapshot ends the reply:
+    /// whatever a broken upstream sends after it is ignored, so the reply does not depend on how the
+    /// network split the snapshots into reads.
     @discardableResult
     mutating func ingest(_ snapshot: GraphConversation) -> Bool {
+        guard !sawFinalSnapshot else { return false }
         if snapshot.isDisengagedForRAI { disengaged = true }
         if snapshot.isFinalSnapshot { sawFinalSnapshot = true }
         guard let reply = reply(in: snapshot.messages ?? []) else { return false }
