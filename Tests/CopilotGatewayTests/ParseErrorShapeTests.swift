@@ -44,6 +44,15 @@ import Testing
         }
     }
 
+    @Test func aRequestLineTooLongForTheParserIsAnsweredInItsPathsShape() async throws {
+        try await GatewayHarness.run { client, _ in
+            let request = "POST /v1/messages?q=" + String(repeating: "q", count: 300_000) + " HTTP/1.1\r\nHost: x\r\n\r\n"
+            let answer = try await RawHTTP.exchange(port: try #require(client.port), sending: request, within: .seconds(5))
+            #expect(answer.text.hasPrefix("HTTP/1.1 400"), "\(answer.text.prefix(200))")
+            try Self.expect(answer.text, in: .anthropic, for: "a 300 KB request line")
+        }
+    }
+
     @Test func onlyARequestLineNamesAPath() {
         #expect(RequestHeadSniffer.requestPath(Array("POST /v1/messages?beta=true HTTP/1.1\r".utf8)) == "/v1/messages")
         #expect(RequestHeadSniffer.requestPath(Array("get /v1/messages/ HTTP/1.1".utf8)) == "/v1/messages/")

@@ -20,6 +20,9 @@ final class RequestHeadSniffer: ChannelInboundHandler, RemovableChannelHandler {
     private(set) var heads: [Head] = []
     /// The start of the line being read, up to `lineLimit` bytes.
     private var line: [UInt8] = []
+    /// Whether the line being read was already judged at `lineLimit` bytes (a request line too long
+    /// for the parser, which refuses it before it ends).
+    private var lineJudged = false
     static let lineLimit = 1024
     static let queueLimit = 16
 
@@ -30,6 +33,10 @@ final class RequestHeadSniffer: ChannelInboundHandler, RemovableChannelHandler {
                 let end = bytes[start...].firstIndex(of: UInt8(ascii: "\n"))
                 let room = Self.lineLimit - line.count
                 if room > 0 { line.append(contentsOf: bytes[start..<min(end ?? bytes.count, start + room)]) }
+                if line.count == Self.lineLimit, !lineJudged {
+                    judgeLine()
+                    lineJudged = true
+                }
                 guard let end else { break }
                 endLine()
                 start = end + 1
@@ -44,13 +51,19 @@ final class RequestHeadSniffer: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     private func endLine() {
+        if !lineJudged { judgeLine() }
+        line.removeAll(keepingCapacity: true)
+        lineJudged = false
+    }
+
+    /// A request line starts a head; an `anthropic-version` line marks the latest.
+    private func judgeLine() {
         if let path = Self.requestPath(line) {
             if heads.count == Self.queueLimit { heads.removeFirst() }
             heads.append(Head(path: path))
         } else if Self.isAnthropicVersion(line), !heads.isEmpty {
             heads[heads.count - 1].hasAnthropicVersion = true
         }
-        line.removeAll(keepingCapacity: true)
     }
 
     /// The path of a request line (`METHOD /path?query HTTP/1.1`, read as far as its first
