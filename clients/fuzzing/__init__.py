@@ -1,8 +1,12 @@
-"""What the seeded fuzz tests share.
+"""What the seeded fuzz tests (`test_fuzz.py`) and the bench's fuzz soak (`bench/fuzz_soak.py`) share.
 
-- `mutate`: odd values at every path of a valid body, deep nesting, cut and corrupted bodies;
-- `errors`: the error bodies each dialect must answer with (OpenAI's and Anthropic's);
-- `send`: sending them, through urllib (`post_all`) or as raw bytes on a socket (`exchange`);
-- `case`, `body_cases`, `wire_cases`: the bad Chat Completions requests of `test_fuzz.py`, by kind;
+- `dialects`: the APIs the cases are aimed at (Chat Completions, Responses, Messages, count_tokens), each
+  described once: its route, credentials, a valid body and its places, its error shape;
+- `case`, `mutate`: a case and the bytes of a request; a valid body changed at a path;
+- `body_cases`, `chat_cases`, `wire_cases`, `route_cases`: the generators, by kind; `cases`: all of a dialect's;
+- `errors`: the error bodies each shape must have (OpenAI's and Anthropic's);
+- `send`: sending a case as raw bytes on a socket (`exchange`);
 - `judge`: what a case's outcome says about the gateway, the /health probe, and the summary.
+
+Standard library only, so the bench can import it without the client suite's virtual environment.
 """

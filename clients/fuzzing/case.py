@@ -1,5 +1,4 @@
-"""A fuzz case of `test_fuzz.py`, the settings its gateway runs with, and the Chat Completions requests
-the cases are built from."""
+"""A fuzz case of `test_fuzz.py`, the settings its gateway runs with, and the bytes of an HTTP request."""
 
 import dataclasses
 from typing import Callable
@@ -13,10 +12,10 @@ NESTING_LIMIT = 64
 HOST = "127.0.0.1"
 
 KINDS = {
-    "json": "malformed JSON, wrong types, missing fields",
-    "deep": "deeply nested tools/json_schema",
+    "json": "malformed JSON, wrong types, unknown kinds, missing fields",
+    "deep": "nesting over and just under the limit, nested JSON text",
     "utf8": "invalid UTF-8, lone surrogates, bad escapes",
-    "toolname": "invalid function names (tool_choice required)",
+    "toolname": "invalid tool names (a tool call required)",
     "framing": "HTTP framing errors on raw sockets",
     "oversize": f"bodies over GATEWAY_MAX_BODY_MB={MAX_BODY_MB}",
     "auth": "API key variants",
@@ -30,9 +29,10 @@ class Case:
     sub: str  # what variant, for grouping the report
     data: bytes | Callable[[], bytes]  # the raw request (a callable for the large ones, built in the worker)
     expect: str | frozenset = "4xx"  # "4xx", "any" (anything below 500) or a set of exact statuses
-    param: str | None = None  # the `error.param` expected, exactly
+    shape: str = "openai"  # the error body it must get: "openai" or "anthropic" (fuzzing.dialects)
+    param: str | None = None  # the `error.param` expected, exactly (OpenAI's shape)
     param_prefix: str | None = None  # ... or a prefix of it
-    code: str | None = None  # the `error.code` expected
+    code: str | None = None  # the `error.code` expected (for the Anthropic shape: `error.type`)
     half_close: bool = False  # shutdown(SHUT_WR) after sending
     silent_ok: bool = False  # a close without an answer is tolerated (recorded)
     head: bool = False  # a HEAD request: the answer has no body
@@ -65,21 +65,3 @@ def request_bytes(method: str, target: str, body: bytes | None = None, headers: 
     if body is not None and content_length:
         lines.append(f"Content-Length: {len(body)}".encode())
     return b"\r\n".join(lines) + b"\r\n\r\n" + (body or b"")
-
-
-def post_chat(body: bytes, headers: list | None = None, **options) -> bytes:
-    return request_bytes("POST", "/v1/chat/completions", body, headers, **options)
-
-
-def chat_body(i: int, **extra) -> dict:
-    body = {
-        "model": "copilot",
-        "messages": [{"role": "system", "content": "Answer briefly."}, {"role": "user", "content": f"fuzz case {i}"}],
-        "user": f"fuzz-{i}",
-    }
-    body.update(extra)
-    return body
-
-
-LOOKUP = {"type": "function", "function": {"name": "lookup", "description": "Look a word up.",
-                                           "parameters": {"type": "object", "properties": {"word": {"type": "string"}}, "required": ["word"]}}}

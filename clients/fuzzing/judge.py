@@ -9,16 +9,31 @@ import subprocess
 import sys
 
 from fuzzing.case import CASE_TIMEOUT, KINDS, Case
-from fuzzing.errors import json_error_problems
+from fuzzing.errors import anthropic_error_problems, json_error_problems, openai_error_problems
 from fuzzing.send import Outcome
 
 HEALTH_LIMIT = 0.100
 HEALTH_INTERVAL = 0.050
+SHAPES = {"openai": openai_error_problems, "anthropic": anthropic_error_problems}
 
 
-def shape_problems(outcome: Outcome) -> list[str]:
-    """What is wrong with an error answer: the OpenAI body, with a JSON content type."""
-    return json_error_problems(outcome.headers, outcome.body)
+def shape_problems(case: Case, outcome: Outcome) -> list[str]:
+    """What is wrong with an error answer: the body of the case's shape, with a JSON content type."""
+    return json_error_problems(outcome.headers, outcome.body, SHAPES[case.shape])
+
+
+def code_problems(case: Case, status: int, error: dict) -> list[str]:
+    """What is wrong with a well-shaped error's details: OpenAI's `param` and `code`, Anthropic's `type`."""
+    problems = []
+    if case.shape == "openai":
+        if case.param is not None and error["param"] != case.param:
+            problems.append(f"error.param {error['param']!r}, expected {case.param!r}")
+        if case.param_prefix is not None and not str(error["param"]).startswith(case.param_prefix):
+            problems.append(f"error.param {error['param']!r}, expected {case.param_prefix}...")
+    field = "code" if case.shape == "openai" else "type"
+    if case.code is not None and status in (case.expect if isinstance(case.expect, frozenset) else ()) and error[field] != case.code:
+        problems.append(f"error.{field} {error[field]!r}, expected {case.code!r}")
+    return problems
 
 
 def judge(case: Case, outcome: Outcome) -> list[str]:
@@ -40,16 +55,10 @@ def judge(case: Case, outcome: Outcome) -> list[str]:
     elif isinstance(case.expect, frozenset) and status not in case.expect:
         problems.append(f"answered {status}, expected {'/'.join(map(str, sorted(case.expect)))}")
     if status >= 400 and not case.head:
-        shape = shape_problems(outcome)
-        problems += [f"error body: {p}" for p in shape]
+        shape = shape_problems(case, outcome)
+        problems += [f"error body not {case.shape}'s: {p}" for p in shape]
         if not shape:
-            error = json.loads(outcome.body)["error"]
-            if case.param is not None and error["param"] != case.param:
-                problems.append(f"error.param {error['param']!r}, expected {case.param!r}")
-            if case.param_prefix is not None and not str(error["param"]).startswith(case.param_prefix):
-                problems.append(f"error.param {error['param']!r}, expected {case.param_prefix}...")
-            if case.code is not None and status in (case.expect if isinstance(case.expect, frozenset) else ()) and error["code"] != case.code:
-                problems.append(f"error.code {error['code']!r}, expected {case.code!r}")
+            problems += code_problems(case, status, json.loads(outcome.body)["error"])
     if case.max_seconds is not None and outcome.seconds > case.max_seconds:
         problems.append(f"answered after {outcome.seconds:.2f} s (limit {case.max_seconds} s)")
     return problems
@@ -90,6 +99,14 @@ class HealthProbe:
             self.process.kill()
             output, _ = self.process.communicate()
         return json.loads(output or "[]")
+
+
+def failure_group(case: Case, problems: list[str]) -> tuple[str, str, str]:
+    """(kind, variant, what went wrong): the variant says whether the request carried `anthropic-version`."""
+    versioned = b"\nanthropic-version:" in case.head_bytes().lower()
+    summary = "; ".join(sorted({re.sub(r"[\d.]+ s\b|\d+ bytes", "#", p) for p in problems}))
+    return case.kind, case.sub + (" [anthropic-version]" if versioned else ""), summary
+
 
 def describe_request(case: Case, limit: int = 480) -> str:
     """The request's bytes, shortened: the whole head where it is short, and the start of the body."""
@@ -161,9 +178,9 @@ class Tally:
         if outcome.state in ("closed", "reset"):
             self.silent[(case.kind, case.sub, outcome.state)] += 1
         if problems:
-            self.failures[(case.kind, case.sub, "; ".join(sorted({re.sub(r"[\d.]+ s\b|\d+ bytes", "#", p) for p in problems})))].append((case, outcome, problems))
+            self.failures[failure_group(case, problems)].append((case, outcome, problems))
         self.report.append({
-            "index": case.index, "kind": case.kind, "sub": case.sub, "expect": sorted(case.expect) if isinstance(case.expect, frozenset) else case.expect,
+            "index": case.index, "kind": case.kind, "sub": case.sub, "shape": case.shape, "expect": sorted(case.expect) if isinstance(case.expect, frozenset) else case.expect,
             "request": case.payload()[:600].decode("latin-1") if not callable(case.data) else f"({len(case.payload())} bytes)",
             "state": outcome.state, "status": outcome.status, "seconds": round(outcome.seconds, 4),
             "body": outcome.body[:600].decode("latin-1"), "note": outcome.note, "problems": problems,

@@ -1,4 +1,4 @@
-"""Mutations of a valid request body: odd values at every path, a schema nested deep, cut and corrupted bytes."""
+"""Mutations of a valid request body: a value replaced or removed at a path, odd values at every path."""
 
 import copy
 import json
@@ -22,27 +22,33 @@ def paths(value, prefix=()):
             yield from paths(child, prefix + (index,))
 
 
-def replaced(body, path, new):
-    body = copy.deepcopy(body)
-    target = body
+def parent_of(body, path):
     for step in path[:-1]:
-        target = target[step]
-    target[path[-1]] = new
+        body = body[step]
     return body
 
 
-def mutations(valid: dict, rng, schema_path: tuple):
-    """Odd values at every path, a schema nested 200 deep at `schema_path`, and the body cut short or
-    with one byte changed at random places."""
+def replaced(body, path, new):
+    """A copy of `body` with `new` at `path`."""
+    body = copy.deepcopy(body)
+    parent_of(body, path)[path[-1]] = new
+    return body
+
+
+def removed(body, path):
+    """A copy of `body` without the member at `path`."""
+    body = copy.deepcopy(body)
+    del parent_of(body, path)[path[-1]]
+    return body
+
+
+def path_label(path: tuple) -> str:
+    """`messages[].content[].type` for ("messages", 0, "content", 1, "type")."""
+    return "".join("[]" if isinstance(step, int) else f".{step}" for step in path).lstrip(".")
+
+
+def odd_value_bodies(valid: dict, rng):
+    """(label, body) with four odd values at every path of `valid` (a lone surrogate among them, as its escape)."""
     for path in list(paths(valid))[1:]:
         for value in rng.sample(ODD_VALUES, 4):
-            yield json.dumps(replaced(valid, path, value)).encode("utf-8", "surrogatepass")
-    deep = {"type": "object"}
-    for _ in range(200):
-        deep = {"type": "object", "properties": {"a": deep}}
-    yield json.dumps(replaced(valid, schema_path, deep)).encode()
-    text = json.dumps(valid).encode()
-    for _ in range(60):
-        cut = rng.randrange(len(text))
-        yield text[:cut]
-        yield text[:cut] + bytes([rng.randrange(256)]) + text[cut + 1:]
+            yield path_label(path), json.dumps(replaced(valid, path, value)).encode()

@@ -1,32 +1,12 @@
-"""Sending the fuzz tests' requests: bodies through urllib (`post_all`), or raw bytes on a socket with the
-answer read as it comes (`exchange`), so that framing errors, silent closes and stalls show as such."""
+"""Sending the fuzz tests' requests: raw bytes on a socket with the answer read as it comes (`exchange`), so
+that framing errors, silent closes and stalls show as such."""
 
 import dataclasses
-import json
 import re
 import socket
 import time
-import urllib.error
-import urllib.request
 
 from fuzzing.case import CASE_TIMEOUT, HOST, Case
-
-
-def post_all(url: str, bodies, check_error, headers=None) -> dict:
-    """POSTs every body; no answer may be a 5xx, and `check_error` checks every error body. Returns the count per status."""
-    statuses = {}
-    for body in bodies:
-        request = urllib.request.Request(url, data=body, method="POST", headers=dict({"content-type": "application/json"}, **(headers or {})))
-        try:
-            with urllib.request.urlopen(request, timeout=30) as response:
-                status, payload = response.status, response.read()
-        except urllib.error.HTTPError as error:
-            status, payload = error.code, error.read()
-        statuses[status] = statuses.get(status, 0) + 1
-        assert status < 500, f"{status} for {body[:200]!r}: {payload[:300]!r}"
-        if status >= 400:
-            check_error(json.loads(payload), payload)
-    return statuses
 
 
 @dataclasses.dataclass
