@@ -6,6 +6,8 @@ import Hummingbird
 struct RequestBodyMiddleware: RouterMiddleware {
     let reader: RequestBodyReader
     let metrics: GatewayMetrics
+    /// Gives the memory of large bodies back to the system once they are done with.
+    var trimmer = MemoryTrimmer()
 
     func handle(_ request: Request, context: GatewayRequestContext, next: (Request, GatewayRequestContext) async throws -> Response) async throws -> Response {
         guard request.method != .get, request.method != .head else { return try await next(request, context) }
@@ -17,7 +19,10 @@ struct RequestBodyMiddleware: RouterMiddleware {
             metrics.rejected(Self.rejection(error))
             throw error
         }
-        defer { body.release() }
+        defer {
+            body.release()
+            trimmer.bodyReleased(body.buffer.readableBytes)
+        }
         return try await next(request, context)
     }
 
