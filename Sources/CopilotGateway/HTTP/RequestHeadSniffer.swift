@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import NIOCore
 
 /// Reads the raw bytes of each request's head, ahead of the HTTP parser, for what decides the shape of
@@ -28,9 +31,11 @@ final class RequestHeadSniffer: ChannelInboundHandler, RemovableChannelHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         unwrapInboundIn(data).withUnsafeReadableBytes { bytes in
+            guard let base = bytes.baseAddress else { return }
             var start = 0
             while start < bytes.count {
-                let end = bytes[start...].firstIndex(of: UInt8(ascii: "\n"))
+                // `memchr`: a body's megabytes pass at the speed of memory, in any build.
+                let end = memchr(base + start, Int32(UInt8(ascii: "\n")), bytes.count - start).map { UnsafeRawPointer($0) - base }
                 let room = Self.lineLimit - line.count
                 if room > 0 { line.append(contentsOf: bytes[start..<min(end ?? bytes.count, start + room)]) }
                 if line.count == Self.lineLimit, !lineJudged {
