@@ -19,7 +19,6 @@ import Testing
         let environment = ["GATEWAY_MAX_CONCURRENT_PER_KEY": "1", "GATEWAY_BODY_TIMEOUT_SECONDS": "2", "GATEWAY_IDLE_TIMEOUT_SECONDS": "30"]
         try await GatewayHarness.run(environment: environment) { client, _ in
             let port = try #require(client.port)
-            let started = ContinuousClock.now
             async let dripped = RawHTTP.exchange(
                 port: port, sending: Self.head + "Content-Length: 200\r\n\r\n", thenDrip: 60, every: .milliseconds(100), within: .seconds(10))
             try await Task.sleep(for: .milliseconds(300))
@@ -29,8 +28,7 @@ import Testing
             #expect(answer.text.hasPrefix("HTTP/1.1 408"))
             #expect(answer.text.contains(#""code":"request_timeout""#))
             #expect(answer.closedByServer)
-            // Well before the client's own 10 s: the 2 s body timeout cut it (slack for a busy machine).
-            #expect(ContinuousClock.now - started < .seconds(8))
+            // The 408 is the body timeout's (the client would drip for 6 s and wait until 10 s).
         }
     }
 

@@ -112,16 +112,22 @@ import Testing
             #expect(try await client.execute(uri: "/health", method: .get).status == .ok)  // the harness client's connection is open
             let clientSockets = SocketCensus.sockets(port: gatewayPort).count
             let http = HTTPClient(eventLoopGroupProvider: .singleton)
-            var request = HTTPClientRequest(url: "http://127.0.0.1:\(gatewayPort)/v1/chat/completions")
-            request.method = .POST
-            request.headers.add(name: "Content-Type", value: "application/json")
-            request.body = .bytes(ByteBuffer(string: Session(user: "leaver").appending(user: "Explain streaming, please.").body(streamed: true)))
-            let response = try await http.execute(request, timeout: .seconds(10))
-            var body = response.body.makeAsyncIterator()
-            let first = try #require(try await body.next())
-            #expect(String(buffer: first).contains(#""role":"assistant""#))
-            let during = SocketCensus.sockets(port: simulatorPort).count
-            #expect(during > 0)
+            let during: Int
+            do {
+                var request = HTTPClientRequest(url: "http://127.0.0.1:\(gatewayPort)/v1/chat/completions")
+                request.method = .POST
+                request.headers.add(name: "Content-Type", value: "application/json")
+                request.body = .bytes(ByteBuffer(string: Session(user: "leaver").appending(user: "Explain streaming, please.").body(streamed: true)))
+                let response = try await http.execute(request, timeout: .seconds(10))
+                var body = response.body.makeAsyncIterator()
+                let first = try #require(try await body.next())
+                #expect(String(buffer: first).contains(#""role":"assistant""#))
+                during = SocketCensus.sockets(port: simulatorPort).count
+                #expect(during > 0)
+            } catch {
+                try? await http.shutdown()  // a client left unshut would end the whole test run
+                throw error
+            }
             try await http.shutdown()  // the client goes away in the middle of the answer
             let closed = try await SocketCensus.settle(within: .seconds(3)) {
                 SocketCensus.sockets(port: simulatorPort).count < during && SocketCensus.sockets(port: gatewayPort).count <= clientSockets
