@@ -172,6 +172,23 @@ private func byKey(_ records: [ConversationRecord]) -> [ConversationRecord] { re
         }
     }
 
+    @Test func theCheapPruneKeepsTheMostRecentlyUsedUpToTheCountOnBothStores() async throws {
+        try await withTemporaryFolder { folder in
+            let sqlite = try SQLiteConversationStore(path: folder.appendingPathComponent("conversations.sqlite").path)
+            let stores: [any ResponseStore] = [sqlite, MemoryResponseStore()]
+            for store in stores {
+                for number in 1...4 { try await store.save(stored("resp_\(number)", caller: "key:a", at: Double(number * 10))) }
+                try await store.touch(["resp_1"], at: Date(timeIntervalSince1970: 100))
+                try await store.prune(before: Date(timeIntervalSince1970: 15), keepingAtMost: 2)
+                var left: [String] = []
+                for id in ["resp_1", "resp_2", "resp_3", "resp_4"] where try await store.response(id: id, withBody: false) != nil {
+                    left.append(id)
+                }
+                #expect(left == ["resp_1", "resp_4"], "\(type(of: store))")
+            }
+        }
+    }
+
     /// A response kept before bodies were kept apart (a v3 record: the whole conversation and the body
     /// inside the record) is still continued and served after the upgrade.
     @Test func aResponseKeptByTheEarlierSchemaIsStillReadAndServed() async throws {

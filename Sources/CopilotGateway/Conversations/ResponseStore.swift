@@ -59,8 +59,11 @@ public protocol ResponseStore: Sendable {
     func deleteResponse(id: String) async throws -> Bool
     /// Marks the responses `ids` used at `date`.
     func touch(_ ids: [String], at date: Date) async throws
-    /// Forgets the responses last used before `date` (they have outlived the TTL), then, least recently
-    /// used first, those beyond a caller's bytes, beyond the bytes of all and beyond the count.
+    /// Forgets the responses last used before `date` (they have outlived the TTL), and the least
+    /// recently used beyond the newest `count` (cheap: both follow the index of last use).
+    func prune(before date: Date, keepingAtMost count: Int) async throws
+    /// Forgets the responses last used before `date`, then, least recently used first, those beyond a
+    /// caller's bytes, beyond the bytes of all and beyond the count (this orders every response).
     func prune(before date: Date, limits: KeptLimits) async throws
 }
 
@@ -82,6 +85,10 @@ public actor MemoryResponseStore: ResponseStore {
 
     public func touch(_ ids: [String], at date: Date) {
         for id in ids { responses[id]?.usedAt = date }
+    }
+
+    public func prune(before date: Date, keepingAtMost count: Int) {
+        prune(before: date, limits: KeptLimits(count: count, bytesPerCaller: .max, bytes: .max))
     }
 
     public func prune(before date: Date, limits: KeptLimits) {

@@ -47,6 +47,14 @@ extension SQLiteConversationStore: ResponseStore {
         }
     }
 
+    public func prune(before date: Date, keepingAtMost count: Int) async throws {
+        try await pool.write { db in
+            try db.execute(sql: "DELETE FROM response WHERE usedAt < ?", arguments: [date.timeIntervalSince1970])
+            try db.execute(
+                sql: "DELETE FROM response WHERE id IN (SELECT id FROM response ORDER BY usedAt DESC LIMIT -1 OFFSET ?)", arguments: [max(0, count)])
+        }
+    }
+
     public func prune(before date: Date, limits: KeptLimits) async throws {
         try await pool.write { db in
             try db.execute(sql: "DELETE FROM response WHERE usedAt < ?", arguments: [date.timeIntervalSince1970])

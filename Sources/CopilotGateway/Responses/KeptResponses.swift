@@ -1,6 +1,7 @@
 import Foundation
 import NIOCore
 import NIOPosix
+import Synchronization
 
 /// The responses the Responses API keeps (unless `store: false`) for `previous_response_id` and
 /// `GET`/`DELETE /v1/responses/{id}`: each seen only by the caller that asked for it, kept for the
@@ -8,12 +9,24 @@ import NIOPosix
 /// response keeps what it added to its conversation and a link to the one it continues, so a long
 /// conversation costs its length once, not once per turn. Another caller's, an expired and an unknown
 /// id alike are not found, so no caller learns that another's exists.
-struct KeptResponses: Sendable {
+final class KeptResponses: Sendable {
     let store: any ResponseStore
     /// How long a response is kept after its last use (`COPILOT_SESSION_TTL`).
     let ttl: Duration
     let limits: KeptLimits
-    var now: @Sendable () -> Date = Date.init
+    let now: @Sendable () -> Date
+    /// When the store was last pruned to the byte limits: at most once per `pruneInterval`, as that
+    /// orders every kept response (the TTL and the count are kept at every response, along the index
+    /// of last use). Between those prunes the store may pass a byte limit by what one interval keeps.
+    private let lastPrune = Mutex<Date?>(nil)
+    static let pruneInterval: TimeInterval = 1
+
+    init(store: any ResponseStore, ttl: Duration, limits: KeptLimits, now: @escaping @Sendable () -> Date = Date.init) {
+        self.store = store
+        self.ttl = ttl
+        self.limits = limits
+        self.now = now
+    }
 
     /// Records larger than this are read off the event loops and the cooperative pool.
     static let offloadedReadSize = 64 << 10
@@ -30,20 +43,22 @@ struct KeptResponses: Sendable {
         guard limits.admits(stored.bytes) else { return false }
         try await store.save(stored)
         if let conversation { try await store.touch(conversation.chain, at: stored.usedAt) }
-        try await prune()
+        try await pruneIfDue()
         return true
     }
 
     /// The conversation up to and including `caller`'s kept response `id`, for `previous_response_id`
     /// (an unknown id, or one whose earlier responses are no longer kept, is a 400 naming that field).
     func conversation(continuing id: String, caller: String) async throws -> KeptConversation {
-        try await prune()
         var chain: [String] = []
         var records: [ResponseRecord] = []
         var seen: Set<String> = []
+        let expiry = self.expiry
         var next: String? = id
         while let link = next {
-            guard seen.insert(link).inserted, let stored = try await store.response(id: link, withBody: false), stored.caller == caller else {
+            guard seen.insert(link).inserted, let stored = try await store.response(id: link, withBody: false), stored.caller == caller,
+                stored.usedAt >= expiry
+            else {
                 throw UnknownResponse(id: id, asPrevious: true, forgottenEarlier: link == id ? nil : link)
             }
             chain.append(link)
@@ -66,8 +81,7 @@ struct KeptResponses: Sendable {
     }
 
     private func stored(_ id: String, caller: String, withBody: Bool) async throws -> StoredResponse {
-        try await prune()
-        guard let stored = try await store.response(id: id, withBody: withBody), stored.caller == caller else {
+        guard let stored = try await store.response(id: id, withBody: withBody), stored.caller == caller, stored.usedAt >= expiry else {
             throw UnknownResponse(id: id, asPrevious: false)
         }
         return stored
@@ -79,9 +93,23 @@ struct KeptResponses: Sendable {
         return try await NIOThreadPool.singleton.runIfActive { try ReadResponse(stored) }
     }
 
-    /// Forgets the responses past the TTL and beyond the limits.
-    private func prune() async throws {
-        try await store.prune(before: now().addingTimeInterval(-Double(ttl.components.seconds)), limits: limits)
+    /// Responses last used before this are past the TTL.
+    private var expiry: Date { now().addingTimeInterval(-Double(ttl.components.seconds)) }
+
+    /// Forgets the responses past the TTL and beyond the count, and those beyond the byte limits
+    /// unless that was done within the interval.
+    private func pruneIfDue() async throws {
+        let date = now()
+        let due = lastPrune.withLock { last in
+            guard last.map({ date.timeIntervalSince($0) >= Self.pruneInterval || date < $0 }) ?? true else { return false }
+            last = date
+            return true
+        }
+        if due {
+            try await store.prune(before: expiry, limits: limits)
+        } else {
+            try await store.prune(before: expiry, keepingAtMost: limits.count)
+        }
     }
 }
 
