@@ -56,8 +56,17 @@ extension SQLiteConversationStore: ResponseStore {
     }
 
     public func prune(before date: Date, limits: KeptLimits) async throws {
+        try await prune(before: date, keepingAtMost: limits.count)
         try await pool.write { db in
-            try db.execute(sql: "DELETE FROM response WHERE usedAt < ?", arguments: [date.timeIntervalSince1970])
+            // Sums without ordering first: the ordered running totals only when a limit is passed.
+            let over = try Bool.fetchOne(
+                db,
+                sql: """
+                    SELECT (SELECT COALESCE(SUM(bytes), 0) FROM response) > ?
+                        OR EXISTS (SELECT 1 FROM response GROUP BY caller HAVING SUM(bytes) > ?)
+                    """,
+                arguments: [limits.bytes, limits.bytesPerCaller]) ?? false
+            guard over else { return }
             // Running totals in the order the limits keep responses (most recently used first): a
             // response is forgotten once its caller's bytes pass their limit, then, among those left,
             // once all bytes or the count pass theirs.
