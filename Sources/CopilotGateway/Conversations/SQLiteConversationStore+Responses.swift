@@ -110,6 +110,8 @@ extension SQLiteConversationStore: ResponseStore {
             }
             try db.execute(sql: "UPDATE response SET usedAt = createdAt, bytes = length(record)")
             try db.create(index: "response_on_usedAt", on: "response", columns: ["usedAt"])
+            // Covers the byte sums, per caller and in all, without reading the rows and their blobs.
+            try db.create(index: "response_on_caller_bytes", on: "response", columns: ["caller", "bytes"])
         }
     }
 }
