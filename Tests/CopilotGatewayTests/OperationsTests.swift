@@ -242,10 +242,10 @@ import Testing
 
     @Test func aWholeAnswerStillRunningAfterTheGraceGets503() async throws {
         try await Self.withStoppableGateway(grace: 1, simulator: .init(snapshotCount: 3, eventDelay: .zero)) { port, group, simulator, serverStopped in
-            await simulator.addFault(.init(kind: .delay, endpoint: .chat, delayMs: 3000))
+            await simulator.addFault(.init(kind: .delay, endpoint: .chat, delayMs: 8000))
             try await withHTTPClient { http in
                 async let answer = http.execute(LimitTests.request(port: port, text: "slow"), timeout: .seconds(30))
-                // Stop once the turn is with Copilot (its reply delayed 3 s), however busy the machine.
+                // Stop once the turn is with Copilot (its reply delayed 8 s, far beyond the 1 s grace), however busy the machine.
                 let deadline = ContinuousClock.now + .seconds(10)
                 while await simulator.turnConversations().isEmpty, ContinuousClock.now < deadline {
                     try await Task.sleep(for: .milliseconds(20))

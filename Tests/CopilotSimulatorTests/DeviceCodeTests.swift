@@ -101,12 +101,13 @@ import Testing
     }
 
     @Test func pollingFasterThanTheIntervalGetsSlowDownWhenEnforced() async throws {
-        let (_, app) = makeSimulatorApp(SimulatorOptions(eventDelay: .zero, deviceCodeInterval: 1, enforceSlowDown: true))
+        // An interval of 3 s: the second poll comes sooner even on a machine running the whole suite.
+        let (_, app) = makeSimulatorApp(SimulatorOptions(eventDelay: .zero, deviceCodeInterval: 3, enforceSlowDown: true))
         try await app.test(.router) { client in
             let code = try await client.requestDeviceCode()
             try expectEntraError(try await client.pollDeviceCode(code.deviceCode), "authorization_pending", code: 70016)
             try expectEntraError(try await client.pollDeviceCode(code.deviceCode), "slow_down", code: 70017)
-            try await Task.sleep(for: .milliseconds(1100))
+            try await Task.sleep(for: .milliseconds(3100))
             try expectEntraError(try await client.pollDeviceCode(code.deviceCode), "authorization_pending", code: 70016)
         }
     }
