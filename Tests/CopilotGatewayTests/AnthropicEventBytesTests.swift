@@ -4,9 +4,15 @@ import Testing
 @testable import CopilotGateway
 
 /// The Messages dialect's events and answers, byte for byte as Anthropic's clients have always received
-/// them from the gateway (keys sorted, `stop_sequence` null, the prompt-cache counts zero).
+/// them from the gateway (keys sorted, `stop_sequence` null, the prompt-cache counts zero), with the
+/// fields Anthropic's document requires (`container`, `stop_details`, the usage's details, a text
+/// block's `citations`, a tool use's `caller`).
 @Suite struct AnthropicEventBytesTests {
-    static let usage = #"{"cache_creation_input_tokens":0,"cache_read_input_tokens":0,"input_tokens":120,"output_tokens":"#
+    static func usage(_ output: Int) -> String {
+        #"{"cache_creation":{"ephemeral_1h_input_tokens":0,"ephemeral_5m_input_tokens":0},"cache_creation_input_tokens":0,"#
+            + #""cache_read_input_tokens":0,"inference_geo":null,"input_tokens":120,"output_tokens":\#(output),"#
+            + #""output_tokens_details":{"thinking_tokens":0},"server_tool_use":null,"service_tier":null}"#
+    }
 
     @Test func aTextReplyStreamsTheseExactEvents() throws {
         var encoder = MessagesEncoder(model: "claude", estimatedInputTokens: 120, id: "msg_1")
@@ -16,11 +22,11 @@ import Testing
         }
         let expected = """
             event: message_start
-            data: {"message":{"content":[],"id":"msg_1","model":"claude","role":"assistant","stop_reason":null,\
-            "stop_sequence":null,"type":"message","usage":\(Self.usage)1}},"type":"message_start"}
+            data: {"message":{"container":null,"content":[],"id":"msg_1","model":"claude","role":"assistant","stop_details":null,\
+            "stop_reason":null,"stop_sequence":null,"type":"message","usage":\(Self.usage(1))},"type":"message_start"}
 
             event: content_block_start
-            data: {"content_block":{"text":"","type":"text"},"index":0,"type":"content_block_start"}
+            data: {"content_block":{"citations":null,"text":"","type":"text"},"index":0,"type":"content_block_start"}
 
             event: ping
             data: {"type":"ping"}
@@ -32,7 +38,7 @@ import Testing
             data: {"index":0,"type":"content_block_stop"}
 
             event: message_delta
-            data: {"delta":{"stop_reason":"end_turn","stop_sequence":null},"type":"message_delta","usage":\(Self.usage)4}}
+            data: {"delta":{"stop_reason":"end_turn","stop_sequence":null},"type":"message_delta","usage":\(Self.usage(4))}
 
             event: message_stop
             data: {"type":"message_stop"}
@@ -54,7 +60,7 @@ import Testing
         }
         let expected = """
             event: content_block_start
-            data: {"content_block":{"text":"","type":"text"},"index":0,"type":"content_block_start"}
+            data: {"content_block":{"citations":null,"text":"","type":"text"},"index":0,"type":"content_block_start"}
 
             event: ping
             data: {"type":"ping"}
@@ -66,7 +72,7 @@ import Testing
             data: {"index":0,"type":"content_block_stop"}
 
             event: content_block_start
-            data: {"content_block":{"id":"toolu_abc","input":{},"name":"get_weather","type":"tool_use"},"index":1,"type":"content_block_start"}
+            data: {"content_block":{"caller":{"type":"direct"},"id":"toolu_abc","input":{},"name":"get_weather","type":"tool_use"},"index":1,"type":"content_block_start"}
 
             event: content_block_delta
             data: {"delta":{"partial_json":"{\\"city\\":","type":"input_json_delta"},"index":1,"type":"content_block_delta"}
@@ -78,7 +84,7 @@ import Testing
             data: {"index":1,"type":"content_block_stop"}
 
             event: message_delta
-            data: {"delta":{"stop_reason":"tool_use","stop_sequence":null},"type":"message_delta","usage":\(Self.usage)9}}
+            data: {"delta":{"stop_reason":"tool_use","stop_sequence":null},"type":"message_delta","usage":\(Self.usage(9))}
 
             event: message_stop
             data: {"type":"message_stop"}
@@ -95,9 +101,9 @@ import Testing
             finishReason: .toolCalls, usage: TokenUsage(input: 3, output: 7))
         var body = ByteBuffer()
         try body.writeJSON(encoder.message(reply).json)
-        let expected = #"{"content":[{"text":"Sure/ok","type":"text"},{"id":"toolu_9","input":{"a":null,"b":[1,2.5]},"name":"f","# +
-            #""type":"tool_use"}],"id":"msg_3","model":"claude","role":"assistant","stop_reason":"tool_use","stop_sequence":null,"# +
-            #""type":"message","usage":"# + Self.usage + "7}}"
+        let expected = #"{"container":null,"content":[{"citations":null,"text":"Sure/ok","type":"text"},{"caller":{"type":"direct"},"# +
+            #""id":"toolu_9","input":{"a":null,"b":[1,2.5]},"name":"f","type":"tool_use"}],"id":"msg_3","model":"claude","role":"assistant","# +
+            #""stop_details":null,"stop_reason":"tool_use","stop_sequence":null,"type":"message","usage":"# + Self.usage(7) + "}"
         #expect(String(buffer: body) == expected)
     }
 }

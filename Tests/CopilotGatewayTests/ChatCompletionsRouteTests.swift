@@ -46,7 +46,7 @@ import Testing
                 "messages": [["role": "user", "content": prompt]],
             ])
             #expect(response.status == .ok)
-            #expect(response.headers[.contentType] == "text/event-stream")
+            #expect(response.headers[.contentType] == "text/event-stream; charset=utf-8")
             #expect(response.headers[.cacheControl] == "no-cache")
             #expect(response.headers[HTTPField.Name("X-Accel-Buffering")!] == "no")
             #expect(response.eventPayloads.last == "[DONE]")

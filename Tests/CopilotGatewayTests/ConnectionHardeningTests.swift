@@ -92,7 +92,7 @@ import Testing
     @Test func aBodyCutShortByTheClientGivesItsMemoryBack() async {
         let budget = BodyBudget(capacity: 1000, share: 1000)
         let (chunks, source) = AsyncThrowingStream<ByteBuffer, any Error>.makeStream()
-        source.yield(ByteBuffer(string: "{\"messages\":"))
+        source.yield(ByteBuffer(string: "{\"model\":\"copilot\",\"messages\":"))
         source.finish(throwing: HTTPParserError.invalidEOFState)  // the client hung up half-way
         switch await RequestBodyReader.collect(RequestBody(asyncSequence: chunks), maxSize: 100, drainLimit: 100, budget: budget) {
         case .malformed(let reason): #expect(reason == "the connection ended before the body did")
@@ -115,7 +115,7 @@ import Testing
         (head + "Transfer-Encoding: chunked\r\n\r\nZZ\r\nabc\r\n0\r\n\r\n", false, "chunk size"),
         (head + "Transfer-Encoding: bogus\r\n\r\n{}", false, "could not be read"),
         (head + "Transfer-Encoding: identity\r\nContent-Length: 2\r\n\r\n{}", false, "could not be read"),
-        (head + "Content-Length: 100\r\n\r\n{\"messages\":", true, "ended before the body did"),
+        (head + "Content-Length: 100\r\n\r\n{\"model\":\"copilot\",\"messages\":", true, "ended before the body did"),
         ("GARBAGE\r\n\r\n", false, "could not be read"),
         ("GET /v1/models HTTP/1.1\r\nHo st: x\r\n\r\n", false, "could not be read"),
     ])

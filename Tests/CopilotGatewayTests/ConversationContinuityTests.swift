@@ -105,7 +105,7 @@ struct ChatScript: Sendable {
             try await chat.say("Hi!", to: client)
             await simulator.addFault(.init(kind: .delay, count: 1, endpoint: .chat, delayMs: 400))
             let history: [[String: String]] = [["role": "system", "content": chat.system ?? ""]] + chat.messages + [["role": "user", "content": "Two at once?"]]
-            let body = String(decoding: try JSONSerialization.data(withJSONObject: ["user": "dave", "messages": history]), as: UTF8.self)
+            let body = String(decoding: try JSONSerialization.data(withJSONObject: ["model": "copilot", "user": "dave", "messages": history]), as: UTF8.self)
             async let one = client.chatRaw(body)
             try await Task.sleep(for: .milliseconds(100))
             async let two = client.chatRaw(body)
@@ -221,7 +221,7 @@ struct ChatScript: Sendable {
                 if first && placement == "additionalContext" { body["additionalContext"] = [["text": persona]] }
                 let answer = try await client.execute(
                     uri: "/beta/copilot/conversations/\(id)/chat", method: .post, headers: headers,
-                    body: ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: body)))
+                    body: ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: withModel(body))))
                 reply = ((try answer.json["messages"] as? [[String: Any]])?.last?["text"] as? String) ?? ""
             }
             #expect(reply.contains("ORCA"))
@@ -257,7 +257,7 @@ actor Script {
             settings: .init(timeZone: "UTC", webEnabled: false, alwaysNewConversation: false, retryOnServerError: true, citations: .markdown),
             directory: directory, logger: logger)
         func turn(_ messages: [[String: String]], stream: Bool = false) throws -> TurnRequest {
-            let body = try JSONSerialization.data(withJSONObject: ["messages": messages, "stream": stream])
+            let body = try JSONSerialization.data(withJSONObject: ["model": "copilot", "messages": messages, "stream": stream])
             return try JSONDecoder().decode(ChatCompletionRequest.self, from: body).turnRequest(caller: "anonymous", headers: [:])
         }
         let first = try await turns.start(try turn([["role": "user", "content": "first"]])).run { _ in }

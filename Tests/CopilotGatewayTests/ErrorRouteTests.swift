@@ -11,15 +11,16 @@ import Testing
 @Suite struct ErrorRouteTests {
     @Test(arguments: [
         ("{not json", nil as String?, "not valid JSON"),
-        (#"{"model":"copilot"}"#, "messages", "Missing required field `messages`"),
-        (#"{"messages":"hi"}"#, "messages", "expected an array"),
-        (#"{"messages":[{"role":"user","content":5}]}"#, "messages[0].content", "messages[0].content"),
-        (#"{"messages":[{"role":"robot","content":"hi"}]}"#, "messages[0].role", "robot"),
-        (#"{"messages":[{"role":"user","content":"hi"}],"stream":"yes"}"#, "stream", "true or false"),
-        (#"{"messages":[]}"#, "messages", "at least one message"),
-        (#"{"messages":[{"role":"system","content":"persona"}]}"#, "messages", "user message"),
-        (#"{"messages":[{"role":"user","content":""}]}"#, "messages", "no text"),
-        (#"{"messages":[{"role":"user","content":"hi"}],"n":2}"#, "n", "`n` must be 1"),
+        (#"{"model":"copilot"}"#, "messages", "Missing required parameter: 'messages'"),
+        (#"{"messages":[{"role":"user","content":"hi"}]}"#, "model", "Missing required parameter: 'model'"),
+        (#"{"model":"copilot","messages":[{"role":"user","content":"hi"}],"temperature":3}"#, "temperature", "must be at most 2"),
+        (#"{"model":"copilot","messages":"hi"}"#, "messages", "expected an array"),
+        (#"{"model":"copilot","messages":[{"role":"user","content":5}]}"#, "messages[0].content", "messages[0].content"),
+        (#"{"model":"copilot","messages":[{"role":"robot","content":"hi"}]}"#, "messages[0].role", "robot"),
+        (#"{"model":"copilot","messages":[{"role":"user","content":"hi"}],"stream":"yes"}"#, "stream", "expected a boolean, but got a string instead"),
+        (#"{"model":"copilot","messages":[]}"#, "messages", "at least one message"),
+        (#"{"model":"copilot","messages":[{"role":"user","content":""}]}"#, "messages", "no text"),
+        (#"{"model":"copilot","messages":[{"role":"user","content":"hi"}],"n":2}"#, "n", "`n` must be 1"),
     ])
     func badRequestsAnswer400NamingTheField(body: String, param: String?, phrase: String) async throws {
         try await GatewayHarness.run { client, simulator in

@@ -70,7 +70,7 @@ import Testing
         }
     }
 
-    @Test func aWrongMethodOnADialectsPathAnswersInThatDialectsShapeWhateverTheHeaders() async throws {
+    @Test func aWrongMethodOnADialectsPathIsA405NamingTheRightOnesInThatDialectsShapeWhateverTheHeaders() async throws {
         try await GatewayHarness.run(environment: Self.environment) { client, _ in
             let key: HTTPFields = [.authorization: "Bearer shape-route-key-0123456789"]
             var anthropic = key
@@ -79,7 +79,8 @@ import Testing
                 for headers in [key, anthropic] {
                     let response = try await client.execute(uri: uri, method: .get, headers: headers)
                     let answered = try shape(response)
-                    #expect(response.status == .notFound && answered == expected, "GET \(uri)")
+                    #expect(response.status == .methodNotAllowed && answered == expected, "GET \(uri)")
+                    #expect(response.headers[.allow] == "POST", "GET \(uri): Allow")
                     #expect((response.headers[.anthropicRequestID] != nil) == (expected == "anthropic"), "GET \(uri): request-id")
                 }
             }

@@ -24,14 +24,14 @@ import Testing
     @Test func anOpenAIErrorOnAnAnthropicRouteKeepsItsMessageStatusAndConnectionRule() async throws {
         var error = OpenAIError.invalidRequest("`n` must be 1.", param: "n")
         error.closesConnection = true
-        let response = ErrorShape.anthropic.response(to: error, request: request, logger: logger)
+        let response = ErrorShape.anthropic.response(to: error, request: request, requestID: "req_test", logger: logger)
         #expect(response.status == .badRequest && response.headers[.connection] == "close")
         let detail = try #require(try await body(response)["error"] as? [String: Any])
         #expect(detail["type"] as? String == "invalid_request_error" && detail["message"] as? String == "`n` must be 1.")
     }
 
     @Test func anAnthropicErrorOnAnOpenAIRouteKeepsItsMessageAndStatus() async throws {
-        let response = ErrorShape.openAI.response(to: AnthropicError(status: .init(code: 529), message: "busy"), request: request, logger: logger)
+        let response = ErrorShape.openAI.response(to: AnthropicError(status: .init(code: 529), message: "busy"), request: request, requestID: "req_test", logger: logger)
         #expect(response.status.code == 529 && response.headers[.connection] == nil)
         let detail = try #require(try await body(response)["error"] as? [String: Any])
         #expect(detail["type"] as? String == "api_error" && detail["message"] as? String == "busy")
@@ -39,9 +39,9 @@ import Testing
 
     @Test func anEdgeErrorThatLeftTheBodyUnreadClosesTheConnectionInEitherShape() async throws {
         for shape in [ErrorShape.openAI, .anthropic] {
-            let timedOut = shape.response(to: EdgeError.bodyTimedOut(seconds: 30), request: request, logger: logger)
+            let timedOut = shape.response(to: EdgeError.bodyTimedOut(seconds: 30), request: request, requestID: "req_test", logger: logger)
             #expect(timedOut.status == .requestTimeout && timedOut.headers[.connection] == "close")
-            let drained = shape.response(to: EdgeError.bodyTooLarge(limit: 1 << 20, drained: true), request: request, logger: logger)
+            let drained = shape.response(to: EdgeError.bodyTooLarge(limit: 1 << 20, drained: true), request: request, requestID: "req_test", logger: logger)
             #expect(drained.status == .contentTooLarge && drained.headers[.connection] == nil)
         }
     }

@@ -344,7 +344,7 @@ struct ReadStream {
 /// follow) and `[DONE]` last, or one well-formed error event last, without a finish chunk or `[DONE]`.
 func readStream(_ response: some HTTPAnswer, sourceLocation: SourceLocation = #_sourceLocation) throws -> ReadStream {
     #expect(response.status == .ok, "\(String(buffer: response.body).prefix(500))", sourceLocation: sourceLocation)
-    #expect(response.headers[.contentType] == "text/event-stream", sourceLocation: sourceLocation)
+    #expect(response.headers[.contentType] == "text/event-stream; charset=utf-8", sourceLocation: sourceLocation)
     let raw = String(buffer: response.body)
     #expect(raw.hasSuffix("\n\n"), "the last event must end with a blank line", sourceLocation: sourceLocation)
     var payloads: [String] = []

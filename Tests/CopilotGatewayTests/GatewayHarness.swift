@@ -68,10 +68,15 @@ enum GatewayHarness {
     }
 }
 
+/// `body` with the `model` every OpenAI request must name, unless it names one (or says it has none).
+func withModel(_ body: [String: Any]) -> [String: Any] {
+    body["model"] == nil ? body.merging(["model": "copilot"]) { given, _ in given } : body
+}
+
 extension TestClientProtocol {
     /// `POST /v1/chat/completions` with a JSON object body.
     func chat(_ body: [String: Any], headers: HTTPFields = [:]) async throws -> TestResponse {
-        let data = try JSONSerialization.data(withJSONObject: body)
+        let data = try JSONSerialization.data(withJSONObject: withModel(body))
         var headers = headers
         headers[.contentType] = "application/json"
         return try await execute(uri: "/v1/chat/completions", method: .post, headers: headers, body: ByteBuffer(bytes: data))

@@ -78,20 +78,20 @@ import Testing
 
     @Test func aBodyThatIsNotUTF8SaysSo() async throws {
         try await GatewayHarness.run { client, _ in
-            var body = ByteBuffer(string: #"{"messages":[{"role":"user","content":"caf"#)
+            var body = ByteBuffer(string: #"{"model":"copilot","messages":[{"role":"user","content":"caf"#)
             body.writeBytes([0xE9, 0xFF])
             body.writeString(#""}]}"#)
             let response = try await client.execute(uri: "/v1/chat/completions", method: .post, headers: [.contentType: "application/json"], body: body)
             #expect(response.status == .badRequest)
             let message = try #require(try response.openAIError["message"] as? String)
-            #expect(message.contains("not valid UTF-8") && message.contains("offset 42"))
+            #expect(message.contains("not valid UTF-8") && message.contains("offset 60"))
         }
     }
 
     @Test(arguments: [#"a\ud800b"#, #"\udc00"#, #"x\ud83d"#])
     func aLoneSurrogateEscapeSaysSo(content: String) async throws {
         try await GatewayHarness.run { client, _ in
-            let response = try await client.chatRaw(#"{"messages":[{"role":"user","content":""# + content + #""}]}"#)
+            let response = try await client.chatRaw(#"{"model":"copilot","messages":[{"role":"user","content":""# + content + #""}]}"#)
             #expect(response.status == .badRequest)
             let message = try #require(try response.openAIError["message"] as? String)
             #expect(message.contains("surrogate"))
@@ -100,13 +100,13 @@ import Testing
 
     @Test func aSurrogatePairIsOneCharacterAndFine() async throws {
         try await GatewayHarness.run { client, _ in
-            let response = try await client.chatRaw(#"{"messages":[{"role":"user","content":"smile \ud83d\ude00"}]}"#)
+            let response = try await client.chatRaw(#"{"model":"copilot","messages":[{"role":"user","content":"smile \ud83d\ude00"}]}"#)
             #expect(response.status == .ok)
         }
     }
 
     @Test func theNestingScanIgnoresBracketsInStringsAndNamesTheMember() {
-        let quoted = #"{"messages":"[[[[[[[[[[\"{{{{{{{{","tools":[]}"#
+        let quoted = #"{"model":"copilot","messages":"[[[[[[[[[[\"{{{{{{{{","tools":[]}"#
         #expect(JSONNesting.excess(in: Array(quoted.utf8), limit: 3) == nil)
         let deep = #"{"a":1,"tools":[[[["x"]]]]}"#
         #expect(JSONNesting.excess(in: Array(deep.utf8), limit: 4) == .init(member: "tools"))

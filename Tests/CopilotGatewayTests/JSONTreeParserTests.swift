@@ -83,8 +83,8 @@ import Testing
         case (.success(let mine), .success(let theirs)):
             #expect(mine == theirs)
         case (.failure(let mine as DecodingError), .failure(let theirs as DecodingError)):
-            #expect(JSONBody.describe(mine, what: "a sample") == JSONBody.describe(theirs, what: "a sample"))
-            #expect(JSONBody.param(of: mine) == JSONBody.param(of: theirs))
+            let tree = (try? JSONValue(parsing: text)) ?? .null
+            #expect(JSONBody.Problem(mine, in: tree, what: "a sample") == JSONBody.Problem(theirs, in: tree, what: "a sample"))
         default:
             Issue.record("the tree decoder gave \(ours), JSONDecoder \(foundation)")
         }
@@ -95,8 +95,9 @@ import Testing
     @Test func aNumberThatIsNotAWholeIntIsNamedWithItsField() throws {
         for (text, number) in [(#"{"name":"a","inner":{"count":1.5}}"#, "1.5"), (#"{"name":"a","inner":{"count":1e20}}"#, "1e+20")] {
             let error = try #require(throws: DecodingError.self) { try JSONValueDecoder.decode(Sample.self, from: try JSONValue(parsing: text)) }
-            #expect(JSONBody.describe(error, what: "a sample") == "Invalid value for `inner.count`: \(number) is not a whole number that fits in Int.")
-            #expect(JSONBody.param(of: error) == "inner.count")
+            let problem = JSONBody.Problem(error, in: try JSONValue(parsing: text), what: "a sample")
+            #expect(problem.message == "Invalid value for 'inner.count': \(number) is not a whole number that fits in Int.")
+            #expect(problem.param == "inner.count")
         }
     }
 

@@ -178,7 +178,7 @@ import Testing
         request.headers.add(name: "Content-Type", value: "application/json")
         if let key { request.headers.add(name: "Authorization", value: "Bearer \(key)") }
         let body: [String: Any] = ["stream": stream, "messages": [["role": "user", "content": text]]]
-        request.body = .bytes(ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: body)))
+        request.body = .bytes(ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: withModel(body))))
         return request
     }
 

@@ -42,7 +42,7 @@ import Testing
 
     @Test func toolsBecomeTheCatalogueCustomToolsTakeFreeTextAndWebSearchGrounds() throws {
         let request = try decode(#"""
-            {"input": "hi", "parallel_tool_calls": false, "tool_choice": {"type": "function", "name": "shell"},
+            {"model":"copilot","input": "hi", "parallel_tool_calls": false, "tool_choice": {"type": "function", "name": "shell"},
              "tools": [{"type": "function", "name": "shell", "parameters": {"type": "object"}, "strict": false},
                        {"type": "custom", "name": "apply_patch", "format": {"type": "grammar", "syntax": "lark", "definition": "start: x"}},
                        {"type": "web_search", "external_web_access": true}]}
@@ -52,7 +52,7 @@ import Testing
         #expect(turn.tools?.choice == .named("shell") && turn.tools?.allowsParallelCalls == false && turn.webSearch == true)
         #expect(turn.tools?.tools[1].parameters["properties"]?["input"]?["description"]?.stringValue?.contains("start: x") == true)
         #expect(request.customToolNames == ["apply_patch"])
-        let cached = try decode(#"{"input": "hi", "tools": [{"type": "web_search", "external_web_access": false}]}"#)
+        let cached = try decode(#"{"model":"copilot","input": "hi", "tools": [{"type": "web_search", "external_web_access": false}]}"#)
         #expect(try cached.turnRequest(caller: "anonymous").webSearch == nil, "Codex's cached search asks for no live web")
     }
 
@@ -72,15 +72,15 @@ import Testing
     }
 
     @Test(arguments: [
-        (#"{"input": []}"#, "input"),
-        (#"{"input": [{"type": "computer_call_output", "call_id": "x"}]}"#, "input[0].type"),
-        (#"{"input": [{"role": "user", "content": "hi"}, {"type": "function_call_output", "call_id": "c9", "output": "x"}]}"#, "input[1].call_id"),
-        (#"{"input": "hi", "tools": [{"type": "file_search"}]}"#, "tools[0].type"),
-        (#"{"input": "hi", "tools": [{"type": "function", "name": "a b"}]}"#, "tools[0].name"),
-        (#"{"input": "hi", "tools": [{"type": "function", "name": "a"}], "tool_choice": {"type": "function", "name": "b"}}"#, "tool_choice.name"),
-        (#"{"input": "hi", "text": {"format": {"type": "yaml"}}}"#, "text.format.type"),
-        (#"{"input": "hi", "conversation": "conv_1"}"#, "conversation"),
-        (#"{"prompt": {"id": "pmpt_1"}}"#, "prompt"),
+        (#"{"model":"copilot","input": []}"#, "input"),
+        (#"{"model":"copilot","input": [{"type": "computer_call_output", "call_id": "x"}]}"#, "input[0].type"),
+        (#"{"model":"copilot","input": [{"role": "user", "content": "hi"}, {"type": "function_call_output", "call_id": "c9", "output": "x"}]}"#, "input[1].call_id"),
+        (#"{"model":"copilot","input": "hi", "tools": [{"type": "file_search"}]}"#, "tools[0].type"),
+        (#"{"model":"copilot","input": "hi", "tools": [{"type": "function", "name": "a b"}]}"#, "tools[0].name"),
+        (#"{"model":"copilot","input": "hi", "tools": [{"type": "function", "name": "a"}], "tool_choice": {"type": "function", "name": "b"}}"#, "tool_choice.name"),
+        (#"{"model":"copilot","input": "hi", "text": {"format": {"type": "yaml"}}}"#, "text.format.type"),
+        (#"{"model":"copilot","input": "hi", "conversation": "conv_1"}"#, "conversation"),
+        (#"{"model":"copilot","prompt": {"id": "pmpt_1"}}"#, "prompt"),
     ])
     func badRequestsNameTheField(json: String, param: String) throws {
         do {
@@ -125,7 +125,7 @@ import Testing
         let previous = KeptConversation(chain: ["resp_1"], newestFirst: [ResponseRecord(
             instructions: "Be brief.",
             entries: [.user([.text("weather?")]), .assistant([], calls: [HistoryCall(id: "call_7", name: "get_weather", arguments: "{}")])])])
-        let turn = try decode(#"{"input": [{"type": "function_call_output", "call_id": "call_7", "output": "sunny"}], "previous_response_id": "resp_1"}"#)
+        let turn = try decode(#"{"model":"copilot","input": [{"type": "function_call_output", "call_id": "call_7", "output": "sunny"}], "previous_response_id": "resp_1"}"#)
             .turnRequest(caller: "anonymous", previous: previous)
         #expect(turn.instructions == "Be brief.")
         #expect(turn.history == previous.entries)
@@ -134,15 +134,25 @@ import Testing
 }
 
 @Suite struct URLCitationTests {
-    @Test func copilotsCitationsBecomeURLCitationsAtTheirMarkers() {
+    @Test func copilotsCitationsAreFoundAtTheirMarkersWithTheirSources() {
         let text = "Due Friday [1], see [2] and [3].\n\n[1]: <https://a.example/x> \"Plan \\\"A\\\"\"\n[2]: <https://b.example>"
-        let annotations = URLCitations.annotations(in: text)
-        #expect(annotations.count == 2, "[3] has no source")
-        #expect(annotations.first == .object([
-            "type": .string("url_citation"), "url": .string("https://a.example/x"), "title": .string("Plan \"A\""),
-            "start_index": .number(11), "end_index": .number(14),
+        let citations = URLCitations.citations(in: text)
+        #expect(citations.count == 2, "[3] has no source")
+        #expect(citations.first == TextCitation(url: "https://a.example/x", title: "Plan \"A\"", start: 11, end: 14, citedText: "Due Friday"))
+        #expect(citations.last?.url == "https://b.example" && citations.last?.start == 20)
+        #expect(URLCitations.citations(in: "No sources [1].").isEmpty)
+    }
+
+    @Test func aCitationQuotesTheSentenceItEnds() {
+        let text = "First point. Second point [1]. Third.\n\n[1]: <https://a.example>"
+        #expect(URLCitations.citations(in: text).first?.citedText == "Second point")
+    }
+
+    @Test func aResponsesAnnotationIsAURLCitationAtTheMarker() {
+        let citation = TextCitation(url: "https://a.example", title: "A", start: 3, end: 6, citedText: "x")
+        #expect(ResponsesEncoder.annotation(citation) == .object([
+            "type": .string("url_citation"), "url": .string("https://a.example"), "title": .string("A"),
+            "start_index": .number(3), "end_index": .number(6),
         ]))
-        #expect(annotations.last?["url"]?.stringValue == "https://b.example" && annotations.last?["start_index"] == .number(20))
-        #expect(URLCitations.annotations(in: "No sources [1].").isEmpty)
     }
 }

@@ -13,7 +13,7 @@ import Testing
 
     func create(_ client: any TestClientProtocol, _ body: [String: Any]) async throws -> TestResponse
     {
-        let data = try JSONSerialization.data(withJSONObject: body)
+        let data = try JSONSerialization.data(withJSONObject: withModel(body))
         return try await client.execute(
             uri: "/v1/responses", method: .post, headers: [.contentType: "application/json"],
             body: ByteBuffer(bytes: data))
@@ -22,12 +22,12 @@ import Testing
     @Test(arguments: [false, true])
     func aResponseLargerThanAKeyMayKeepEndsWithStoreFalseAndIsNotFound(stream: Bool) async throws {
         try await GatewayHarness.run(environment: Self.oneMiBPerKey) { client, _ in
-            // `metadata` is echoed in the response, so the response is larger than the key's 1 MiB.
+            // `user` is echoed in the response, so the response is larger than the key's 1 MiB.
             let answer = try await create(
                 client,
                 [
                     "input": "REPLY `big` ONLY", "stream": stream,
-                    "metadata": ["blob": String(repeating: "m", count: 1_100_000)],
+                    "user": String(repeating: "m", count: 1_100_000),
                 ])
             #expect(answer.status == .ok)
             let response = try #require(

@@ -12,7 +12,7 @@ extension TestClientProtocol {
     fileprivate func createResponse(_ body: [String: Any], headers: HTTPFields = [:]) async throws -> TestResponse {
         var headers = headers
         headers[.contentType] = "application/json"
-        let data = try JSONSerialization.data(withJSONObject: body)
+        let data = try JSONSerialization.data(withJSONObject: withModel(body))
         return try await execute(uri: "/v1/responses", method: .post, headers: headers, body: ByteBuffer(bytes: data))
     }
 
@@ -224,15 +224,15 @@ private func outputText(_ response: [String: Any]) throws -> String {
 
     @Test(arguments: [
         (#"{"model":"copilot"}"#, "input", "input"),
-        (#"{"input":[]}"#, "input", "must not be empty"),
-        (#"{"input":"hi","stream":"yes"}"#, "stream", "true or false"),
-        (#"{"input":[{"role":"robot","content":"hi"}]}"#, "input[0].role", "robot"),
-        (#"{"input":[{"type":"function_call_output","call_id":"call_x","output":"1"}]}"#, "input[0].call_id", "call_x"),
-        (#"{"input":"hi","tools":[{"type":"file_search"}]}"#, "tools[0].type", "file_search"),
-        (#"{"input":"hi","tool_choice":"sometimes","tools":[{"type":"function","name":"f"}]}"#, "tool_choice", "tool_choice"),
-        (#"{"input":"hi","text":{"format":{"type":"yaml"}}}"#, "text.format.type", "yaml"),
-        (#"{"input":"hi","conversation":"conv_1"}"#, "conversation", "conversation"),
-        (#"{"input":"hi","previous_response_id":"resp_never"}"#, "previous_response_id", "resp_never"),
+        (#"{"model":"copilot","input":[]}"#, "input", "must not be empty"),
+        (#"{"model":"copilot","input":"hi","stream":"yes"}"#, "stream", "expected a boolean"),
+        (#"{"model":"copilot","input":[{"role":"robot","content":"hi"}]}"#, "input[0].role", "robot"),
+        (#"{"model":"copilot","input":[{"type":"function_call_output","call_id":"call_x","output":"1"}]}"#, "input[0].call_id", "call_x"),
+        (#"{"model":"copilot","input":"hi","tools":[{"type":"file_search"}]}"#, "tools[0].type", "file_search"),
+        (#"{"model":"copilot","input":"hi","tool_choice":"sometimes","tools":[{"type":"function","name":"f"}]}"#, "tool_choice", "tool_choice"),
+        (#"{"model":"copilot","input":"hi","text":{"format":{"type":"yaml"}}}"#, "text.format.type", "yaml"),
+        (#"{"model":"copilot","input":"hi","conversation":"conv_1"}"#, "conversation", "conversation"),
+        (#"{"model":"copilot","input":"hi","previous_response_id":"resp_never"}"#, "previous_response_id", "resp_never"),
     ])
     func badRequestsAnswer400InOpenAIsShapeNamingTheField(body: String, param: String, phrase: String) async throws {
         try await GatewayHarness.run { client, simulator in

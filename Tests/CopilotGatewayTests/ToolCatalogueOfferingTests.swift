@@ -50,7 +50,7 @@ import Testing
         #expect(chat.param == "functions[0].name" && chat.message.contains("1 to 64 letters, digits, underscores or dashes"))
         #expect(ChatCompletionRequest.wording(.choiceNotOffered("g")).param == "tool_choice")
         let responses = try ResponsesRequest.decodeForTest(
-            #"{"input":"hi","tools":[{"type":"function","name":"f"}],"tool_choice":{"type":"function","name":"g"}}"#)
+            #"{"model":"copilot","input":"hi","tools":[{"type":"function","name":"f"}],"tool_choice":{"type":"function","name":"g"}}"#)
         #expect(throws: OpenAIError.invalidRequest("`tool_choice.name` must name one of the offered `tools`.", param: "tool_choice.name")) {
             try responses.toolCatalogue()
         }

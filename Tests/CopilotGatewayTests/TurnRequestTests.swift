@@ -47,12 +47,20 @@ import Testing
 
     @Test(arguments: [
         [ChatMessage](),
-        [ChatMessage(role: .system, content: .text("only a system prompt"))],
         [ChatMessage(role: .user, content: .text("   "))],
         [ChatMessage(role: .user, content: .text("hi")), ChatMessage(role: .assistant, content: .text("hello"))],
     ])
     func rejectsRequestsWithNothingToAnswer(messages: [ChatMessage]) {
         #expect(throws: OpenAIError.self) { try prepare(messages) }
+    }
+
+    /// OpenAI answers a request of only system or developer messages; Copilot is sent them as the turn.
+    @Test func onlyInstructionsAreTheTurnItself() throws {
+        let turn = try prepare([
+            ChatMessage(role: .system, content: .text("Say hello.")), ChatMessage(role: .developer, content: .text("In French.")),
+        ])
+        #expect(turn.instructions == nil)
+        #expect(turn.newTurn == [.user([.text("Say hello.\n\nIn French.")])])
     }
 
     @Test func remindersAreFoundInAnyCaseAndOnlyWhereThereIsATag() {

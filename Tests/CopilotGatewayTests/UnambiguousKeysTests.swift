@@ -48,7 +48,7 @@ import Testing
 
     @Test func aChatUserHoldingTheSeparatorStartsItsOwnConversationLive() async throws {
         try await GatewayHarness.run { client, simulator in
-            let body = try JSONSerialization.data(withJSONObject: ["input": "REPLY `ok` ONLY", "user": "X"])
+            let body = try JSONSerialization.data(withJSONObject: ["model": "copilot", "input": "REPLY `ok` ONLY", "user": "X"])
             let answered = try await client.execute(
                 uri: "/v1/responses", method: .post, headers: [.contentType: "application/json"], body: ByteBuffer(bytes: body))
             #expect(answered.status == .ok)

@@ -13,6 +13,8 @@ struct AnthropicError: Error, Sendable, Equatable {
     var retryAfter: Int?
     /// The connection is closed after this answer (the request was not read to its end).
     var closesConnection = false
+    /// The request's id, which the body repeats as `request_id` (and the `request-id` header gives).
+    var requestID: String?
 
     static func invalidRequest(_ message: String) -> AnthropicError {
         AnthropicError(status: .badRequest, type: "invalid_request_error", message: message)
@@ -46,6 +48,32 @@ struct AnthropicError: Error, Sendable, Equatable {
         self.init(error.failure)
     }
 
+    /// A body that is not a Messages request, in Anthropic's words: `max_tokens: Field required`,
+    /// `messages.0.content: Input should be a valid list`.
+    init(_ problem: JSONBody.Problem) {
+        let field = problem.dottedPath
+        let message = switch problem.reason {
+        case .missing: "\(field): Field required"
+        case .wrongType(let expected, _): "\(field): Input should be \(Self.validName(expected))"
+        case .invalid(let why): "\(field): \(why)"
+        case .unreadable(let why): why
+        }
+        self = .invalidRequest(message)
+    }
+
+    /// A JSON type as Anthropic's validation errors name it.
+    static func validName(_ type: String) -> String {
+        switch type {
+        case "a string": "a valid string"
+        case "an integer": "a valid integer"
+        case "a number": "a valid number"
+        case "a boolean": "a valid boolean"
+        case "an object": "a valid dictionary"
+        case "an array": "a valid list"
+        default: type
+        }
+    }
+
     /// An error of any status, typed as Anthropic types that status.
     init(status: HTTPResponse.Status, message: String, retryAfter: Int? = nil) {
         self.init(status: status, type: Self.type(for: status.code), message: message, retryAfter: retryAfter)
@@ -75,15 +103,25 @@ struct AnthropicError: Error, Sendable, Equatable {
     struct Body: Encodable {
         var type = "error"
         var error: Detail
+        var requestID: String?
         struct Detail: Encodable {
             var type: String
             var message: String
+        }
+
+        enum CodingKeys: String, CodingKey { case type, error, requestID = "request_id" }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(type, forKey: .type)
+            try container.encode(error, forKey: .error)
+            try container.encode(requestID, forKey: .requestID)
         }
     }
 
     /// The JSON body, for a response or an SSE `error` event.
     var jsonBytes: [UInt8] {
-        let body = Body(error: .init(type: type, message: message))
+        let body = Body(error: .init(type: type, message: message), requestID: requestID)
         return (try? Array(GatewayJSON.encoder().encode(body))) ?? Array(#"{"type":"error","error":{"type":"api_error","message":"internal error"}}"#.utf8)
     }
 }

@@ -14,6 +14,8 @@ struct MessagesEncoder: ReplyEncoder {
     /// the client sent, estimated, which is what a client measures its context by. (Copilot is sent
     /// less, as it keeps the conversation on its side.)
     let estimatedInputTokens: Int
+    /// The request's id, which a failure's `error` event repeats as `request_id`.
+    var requestID: String?
     /// The open content block's index, and whether it is text.
     private var openBlock: (index: Int, isText: Bool)?
     private var nextIndex = 0
@@ -46,13 +48,19 @@ struct MessagesEncoder: ReplyEncoder {
     // MARK: Whole
 
     func message(_ reply: TurnReply) -> AnthropicMessage {
-        var content: [AnthropicMessage.ContentBlock] = reply.text.isEmpty ? [] : [.text(reply.text)]
+        var content: [AnthropicMessage.ContentBlock] = reply.text.isEmpty ? [] : [Self.textBlock(reply.text)]
         for call in reply.toolCalls {
             let input = (try? JSONValue(parsing: call.arguments)) ?? .object([:])
             content.append(.toolUse(id: Self.toolUseID(call.id), name: call.name, input: input))
         }
         return AnthropicMessage(
             id: id, model: model, content: content, stopReason: Self.stopReason(reply.finishReason), usage: usage(reply.usage))
+    }
+
+    /// A whole text block: its citations, or null when it has none.
+    static func textBlock(_ text: String) -> AnthropicMessage.ContentBlock {
+        let citations = URLCitations.citations(in: text)
+        return .text(text, citations: citations.isEmpty ? nil : citations)
     }
 
     func whole(_ reply: TurnReply) throws -> ByteBuffer {
@@ -103,7 +111,9 @@ struct MessagesEncoder: ReplyEncoder {
 
     /// A failure after the stream began, as its last event.
     func failure(_ failure: ClientFailure) -> ByteBuffer {
-        Self.event("error", String(decoding: AnthropicError(failure).jsonBytes, as: UTF8.self))
+        var error = AnthropicError(failure)
+        error.requestID = requestID
+        return Self.event("error", String(decoding: error.jsonBytes, as: UTF8.self))
     }
 
     private mutating func open(_ block: AnthropicMessage.ContentBlock, isText: Bool, into buffer: inout ByteBuffer) throws {

@@ -46,7 +46,7 @@ struct MessagesRequest: Decodable, Sendable {
 
     /// One message: `user`, `assistant`, or a `system` message inside the list (Claude Code sends one).
     struct Message: Decodable, Sendable {
-        enum Role: String, Decodable, Sendable { case user, assistant, system }
+        enum Role: String, WireEnum, Sendable { case user, assistant, system }
         var role: Role
         var content: [ContentBlock]
 
@@ -85,7 +85,7 @@ struct MessagesRequest: Decodable, Sendable {
 
     /// `tool_choice`: `{"type": "auto" | "any" | "tool" | "none", "name"?, "disable_parallel_tool_use"?}`.
     struct ToolChoiceObject: Decodable, Sendable {
-        enum Kind: String, Decodable, Sendable { case auto, any, tool, none }
+        enum Kind: String, WireEnum, Sendable { case auto, any, tool, none }
         var type: Kind
         var name: String?
         var disableParallelToolUse: Bool?

@@ -5,6 +5,7 @@ import Hummingbird
 struct ChatCompletionsController: APIRoutes, TurnDialect {
     static let errorShape: ErrorShape? = .openAI
     static let bodyDescription = "a valid chat completion request"
+    static var fieldRules: [FieldRule] { ChatCompletionRequest.fieldRules }
     let turns: TurnPipeline
     let relay: ReplyRelay
 

@@ -30,6 +30,10 @@ enum EdgeError: ClientFacingError, Equatable {
     /// A new sign-in would replace the account signed in as `name`.
     case alreadySignedIn(name: String)
     case notFound(method: String, path: String)
+    /// The path is served, with other methods.
+    case methodNotAllowed(method: String, path: String, allowed: [String])
+    /// `GET /v1/models/{id}` of a model the gateway does not list.
+    case modelNotFound(String)
     /// CONNECT: the gateway is not a proxy.
     case connectNotSupported
     /// Any other status the router gave.
@@ -134,6 +138,15 @@ enum EdgeError: ClientFacingError, Equatable {
                 status: 404, kind: .invalidRequest,
                 message: "Unknown path: \(method) \(path). The gateway serves POST /v1/chat/completions, POST /v1/responses, POST /v1/messages and GET /v1/models.",
                 code: "not_found")
+        case .methodNotAllowed(let method, let path, let allowed):
+            ClientFailure(
+                status: 405, kind: .invalidRequest,
+                message: "\(method) is not allowed on \(path): use \(allowed.joined(separator: " or ")).", code: "method_not_allowed")
+        case .modelNotFound(let id):
+            ClientFailure(
+                status: 404, kind: .invalidRequest,
+                message: "The model `\(id)` does not exist or you do not have access to it. GET /v1/models lists the gateway's models.",
+                code: "model_not_found", param: "model")
         case .connectNotSupported:
             ClientFailure(
                 status: 405, kind: .invalidRequest, message: "CONNECT is not supported: the gateway is not a proxy.", code: "method_not_allowed")

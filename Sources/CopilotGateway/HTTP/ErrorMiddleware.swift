@@ -19,14 +19,22 @@ struct ErrorMiddleware: RouterMiddleware {
             if request.method == .connect {
                 // HTTP/1.1 gives a response to CONNECT no body, and the connection would become a tunnel:
                 // the refusal says so in its status and the connection is closed.
-                var refusal = ErrorShape.openAI.response(to: EdgeError.connectNotSupported, request: request, logger: context.logger)
+                var refusal = ErrorShape.openAI.response(
+                    to: EdgeError.connectNotSupported, request: request, requestID: context.id, logger: context.logger)
                 refusal.headers[.allow] = "GET, POST"
                 response = refusal
             } else {
                 response = try await next(request, context)
             }
         } catch {
-            response = routeShape(request, context).response(to: error, request: request, logger: context.logger)
+            let allowed = (error as? any HTTPResponseError)?.status == .notFound ? shapes.methods(ofPath: request.uri.path) : []
+            if allowed.isEmpty {
+                response = routeShape(request, context).response(to: error, request: request, requestID: context.id, logger: context.logger)
+            } else {
+                let wrongMethod = EdgeError.methodNotAllowed(method: request.method.rawValue, path: request.uri.path, allowed: allowed)
+                response = routeShape(request, context).response(to: wrongMethod, request: request, requestID: context.id, logger: context.logger)
+                response.headers[.allow] = allowed.joined(separator: ", ")
+            }
         }
         if shape == nil, routeShape(request, context) == .anthropic {
             response.headers[.anthropicRequestID] = context.id

@@ -19,7 +19,7 @@ struct EventStreamResponse<Encoder: ReplyEncoder> {
 
     var response: Response {
         let headers: HTTPFields = [
-            .contentType: "text/event-stream", .cacheControl: "no-cache", HTTPField.Name("X-Accel-Buffering")!: "no",
+            .contentType: "text/event-stream; charset=utf-8", .cacheControl: "no-cache", HTTPField.Name("X-Accel-Buffering")!: "no",
         ]
         return Response(status: .ok, headers: headers, body: ResponseBody { writer in try await write(to: &writer) })
     }

@@ -58,6 +58,7 @@ func buildRouter(
     router.get("/health") { _, _ in Health(ok: true, time: Int(Date().timeIntervalSince1970)) }
     router.get("/healthz") { _, _ in Liveness() }
     if let readiness { router.get("/readyz") { _, _ in await readiness.response() } }
+    shapes.recordMethods(of: router.routes.map { ($0.path, $0.method) })
     return router
 }
 

@@ -7,6 +7,7 @@ import Hummingbird
 struct MessagesController: APIRoutes, TurnDialect {
     static let errorShape: ErrorShape? = .anthropic
     static let bodyDescription = "a valid Messages API request"
+    static var fieldRules: [FieldRule] { MessagesRequest.fieldRules }
     let turns: TurnPipeline
     let relay: ReplyRelay
 
@@ -18,13 +19,15 @@ struct MessagesController: APIRoutes, TurnDialect {
         }
     }
 
-    static func refusal(_ problem: JSONBody.Problem) -> any Error { AnthropicError.invalidRequest(problem.message) }
+    static func refusal(_ problem: JSONBody.Problem) -> any Error { AnthropicError(problem) }
 
     static func asksToStream(_ body: MessagesRequest) -> Bool { body.stream }
 
     func turn(_ body: MessagesRequest, request: Request, context: GatewayRequestContext) throws -> DialectTurn<MessagesEncoder> {
         let turn = try body.turnRequest(caller: context.caller, session: request.headers[.claudeCodeSession])
-        return DialectTurn(turn: turn, encoder: MessagesEncoder(model: turn.model, estimatedInputTokens: turn.estimatedInputTokens))
+        var encoder = MessagesEncoder(model: turn.model, estimatedInputTokens: turn.estimatedInputTokens)
+        encoder.requestID = context.id
+        return DialectTurn(turn: turn, encoder: encoder)
     }
 
     /// `{"input_tokens": n}`: the gateway's estimate for the system prompt, the messages and the tools.

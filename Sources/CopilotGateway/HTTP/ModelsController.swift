@@ -21,7 +21,7 @@ struct ModelsController: APIRoutes {
     /// `GET /v1/models/{id}`: one model, in the shape of the API the request speaks.
     @Sendable func model(_ request: Request, context: GatewayRequestContext) throws -> Response {
         let id = try context.parameters.require("id")
-        guard names.contains(id) else { throw HTTPError(.notFound) }
+        guard names.contains(id) else { throw EdgeError.modelNotFound(id) }
         if request.headers[.anthropicVersion] != nil {
             return try anthropicModel(id).response(from: request, context: context)
         }
@@ -53,7 +53,7 @@ struct AnthropicModelList: ResponseEncodable {
         case data, hasMore = "has_more", firstID = "first_id", lastID = "last_id"
     }
 
-    /// Anthropic's `ModelInfo`; Copilot has no published token limits, so those are null.
+    /// Anthropic's `ModelInfo`; Copilot has no published token limits or capabilities, so those are null.
     struct Model: ResponseEncodable {
         var type = "model"
         var id: String
@@ -63,7 +63,7 @@ struct AnthropicModelList: ResponseEncodable {
 
         enum CodingKeys: String, CodingKey {
             case type, id, lifecycle, displayName = "display_name", createdAt = "created_at"
-            case maxInputTokens = "max_input_tokens", maxTokens = "max_tokens"
+            case maxInputTokens = "max_input_tokens", maxTokens = "max_tokens", capabilities
         }
 
         func encode(to encoder: any Encoder) throws {
@@ -75,6 +75,7 @@ struct AnthropicModelList: ResponseEncodable {
             try container.encode(lifecycle, forKey: .lifecycle)
             try container.encodeNil(forKey: .maxInputTokens)
             try container.encodeNil(forKey: .maxTokens)
+            try container.encodeNil(forKey: .capabilities)
         }
     }
 }

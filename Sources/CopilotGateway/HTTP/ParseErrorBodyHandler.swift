@@ -72,8 +72,9 @@ final class ParseErrorBodyHandler: ChannelDuplexHandler, RemovableChannelHandler
                 return
             }
             let shape = shape(of: sniffer.heads.first)
-            let body = Self.body(for: parseError, shape: shape)
-            if shape == .anthropic { head.headerFields[.anthropicRequestID] = "req_" + RandomID.hex() }
+            let requestID = "req_" + RandomID.hex()
+            let body = Self.body(for: parseError, shape: shape, requestID: requestID)
+            if shape == .anthropic { head.headerFields[.anthropicRequestID] = requestID }
             head.headerFields[.contentType] = "application/json"
             head.headerFields[.contentLength] = String(body.readableBytes)
             rewrite = .addBody
@@ -100,8 +101,8 @@ final class ParseErrorBodyHandler: ChannelDuplexHandler, RemovableChannelHandler
         return shapes.shape(ofPath: head.path) ?? (head.hasAnthropicVersion ? .anthropic : .openAI)
     }
 
-    static func body(for error: HTTPParserError?, shape: ErrorShape) -> ByteBuffer {
+    static func body(for error: HTTPParserError?, shape: ErrorShape, requestID: String) -> ByteBuffer {
         let reason = error.map(RequestBodyReader.describe) ?? "it is not valid HTTP/1.1"
-        return ByteBuffer(bytes: shape.jsonBytes(EdgeError.malformedRequest(reason).failure))
+        return ByteBuffer(bytes: shape.jsonBytes(EdgeError.malformedRequest(reason).failure, requestID: requestID))
     }
 }

@@ -9,6 +9,7 @@ import NIOCore
 struct ResponsesController: APIRoutes, TurnDialect {
     static let errorShape: ErrorShape? = .openAI
     static let bodyDescription = "a valid Responses API request"
+    static var fieldRules: [FieldRule] { ResponsesRequest.fieldRules }
     let turns: TurnPipeline
     let relay: ReplyRelay
     let kept: KeptResponses

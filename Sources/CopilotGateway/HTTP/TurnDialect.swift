@@ -7,6 +7,8 @@ protocol TurnDialect: Sendable {
     associatedtype Encoder: ReplyEncoder
     /// What a body must be, for the error when it is not ("a valid chat completion request").
     static var bodyDescription: String { get }
+    /// The documented request fields' types and ranges, checked before the body is read as `Body`.
+    static var fieldRules: [FieldRule] { get }
     /// A body that is not one, in the dialect's own error.
     static func refusal(_ problem: JSONBody.Problem) -> any Error
     /// Whether the request asks for a stream (known before the turn is made, for the metrics).
@@ -28,7 +30,7 @@ extension TurnDialect {
     /// The request's body as the dialect's wire request, or the dialect's own 400.
     func body(of request: Request) async throws -> Body {
         do {
-            return try await request.decodeJSONBody(as: Body.self, what: Self.bodyDescription)
+            return try await request.decodeJSONBody(as: Body.self, what: Self.bodyDescription, rules: Self.fieldRules)
         } catch let problem as JSONBody.Problem {
             throw Self.refusal(problem)
         }

@@ -11,9 +11,11 @@ extension ChatCompletion {
             if index > 0 { buffer.writeStaticString(",") }
             buffer.writeStaticString(#"{"finish_reason":"#)
             buffer.writeJSONString(choice.finishReason)
-            buffer.writeString(#","index":\#(choice.index),"message":{"content":"#)
+            buffer.writeString(#","index":\#(choice.index),"logprobs":null,"message":{"annotations":["#)
+            Self.write(choice.message.annotations, to: &buffer)
+            buffer.writeStaticString(#"],"content":"#)
             if let content = choice.message.content { buffer.writeJSONString(content) } else { buffer.writeStaticString("null") }
-            buffer.writeStaticString(#","role":"#)
+            buffer.writeStaticString(#","refusal":null,"role":"#)
             buffer.writeJSONString(choice.message.role)
             if let calls = choice.message.toolCalls { Self.write(calls, to: &buffer) }
             buffer.writeStaticString("}}")
@@ -28,6 +30,18 @@ extension ChatCompletion {
             #","usage":{"completion_tokens":\#(usage.completionTokens),"prompt_tokens":\#(usage.promptTokens),"#
                 + #""total_tokens":\#(usage.totalTokens)}}"#)
         return buffer
+    }
+
+    /// `{"type":"url_citation","url_citation":{"end_index","start_index","title","url"}}…`
+    private static func write(_ citations: [TextCitation], to buffer: inout ByteBuffer) {
+        for (index, citation) in citations.enumerated() {
+            buffer.writeString(
+                (index == 0 ? "" : ",") + #"{"type":"url_citation","url_citation":{"end_index":\#(citation.end),"start_index":\#(citation.start),"title":"#)
+            buffer.writeJSONString(citation.title)
+            buffer.writeStaticString(#","url":"#)
+            buffer.writeJSONString(citation.url)
+            buffer.writeStaticString("}}")
+        }
     }
 
     /// `,"tool_calls":[{"function":{"arguments","name"},"id","type"}…]`

@@ -20,12 +20,17 @@ extension ChatCompletionRequest {
         if let n, n != 1 {
             throw .invalidRequest("Only one choice per request is supported: `n` must be 1.", param: "n")
         }
-        let instructions = messages.filter { $0.role == .system || $0.role == .developer }.map { Transcript.text(of: $0.content.turnContent) }
+        var instructions = messages.filter { $0.role == .system || $0.role == .developer }.map { Transcript.text(of: $0.content.turnContent) }
+        var entries = messages.compactMap(\.turnEntry)
+        if entries.isEmpty {
+            // Only system or developer messages, which OpenAI answers: they are the turn itself.
+            entries = [.user([.text(instructions.map(\.trimmingWhitespace).filter { !$0.isEmpty }.joined(separator: "\n\n"))])]
+            instructions = []
+        }
         do {
             return try TurnRequest(
                 model: model, caller: caller, session: sessionNames(headers: headers), instructions: instructions,
-                entries: messages.compactMap(\.turnEntry), tools: catalogue, responseFormat: responseFormat, stream: stream == true,
-                space: .chatCompletions)
+                entries: entries, tools: catalogue, responseFormat: responseFormat, stream: stream == true, space: .chatCompletions)
         } catch {
             throw OpenAIError(error)
         }

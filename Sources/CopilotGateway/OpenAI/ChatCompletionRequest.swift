@@ -35,7 +35,7 @@ public struct ChatCompletionRequest: Decodable, Sendable {
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        model = try container.decodeIfPresent(String.self, forKey: .model)
+        model = try container.decode(String.self, forKey: .model)
         messages = try container.decode([ChatMessage].self, forKey: .messages)
         stream = try container.decodeIfPresent(Bool.self, forKey: .stream)
         streamOptions = try container.decodeIfPresent(StreamOptions.self, forKey: .streamOptions)
@@ -87,7 +87,7 @@ public struct ChatMessage: Decodable, Sendable, Equatable {
     public var toolCalls: [ToolCall]?
     public var toolCallID: String?
 
-    public enum Role: String, Decodable, Sendable {
+    public enum Role: String, WireEnum, Sendable {
         case system, developer, user, assistant, tool, function
     }
 
@@ -113,14 +113,7 @@ public struct ChatMessage: Decodable, Sendable, Equatable {
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        let roleText = try container.decode(String.self, forKey: .role)
-        guard let role = Role(rawValue: roleText) else {
-            throw DecodingError.dataCorruptedError(
-                forKey: .role, in: container,
-                debugDescription: "'\(roleText)' is not a known role; expected system, developer, user, assistant or tool"
-            )
-        }
-        self.role = role
+        role = try container.decode(Role.self, forKey: .role)
         content = try container.decodeIfPresent(MessageContent.self, forKey: .content)
         name = try container.decodeIfPresent(String.self, forKey: .name)
         toolCalls = try container.decodeIfPresent([ToolCall].self, forKey: .toolCalls)

@@ -11,21 +11,57 @@ public struct ChatCompletion: Encodable, Sendable {
         public var index = 0
         public var message: Message
         public var finishReason: String
-        enum CodingKeys: String, CodingKey { case index, message, finishReason = "finish_reason" }
+        enum CodingKeys: String, CodingKey { case index, message, finishReason = "finish_reason", logprobs }
+
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(finishReason, forKey: .finishReason)
+            try container.encode(index, forKey: .index)
+            try container.encodeNil(forKey: .logprobs)  // Copilot gives none: null, as OpenAI sends it unasked
+            try container.encode(message, forKey: .message)
+        }
     }
 
     public struct Message: Encodable, Sendable {
         public var role = "assistant"
         public var content: String?
         public var toolCalls: [ToolCallObject]?
+        /// Copilot's citations, at their markers in `content`.
+        var annotations: [TextCitation] = []
 
-        enum CodingKeys: String, CodingKey { case role, content, toolCalls = "tool_calls" }
+        enum CodingKeys: String, CodingKey { case role, content, refusal, annotations, toolCalls = "tool_calls" }
+
+        init(content: String?, toolCalls: [ToolCallObject]? = nil) {
+            self.content = content
+            self.toolCalls = toolCalls
+            annotations = content.map(URLCitations.citations(in:)) ?? []
+        }
 
         public func encode(to encoder: any Encoder) throws {
             var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(role, forKey: .role)
+            try container.encode(annotations.map(Annotation.init), forKey: .annotations)
             try container.encode(content, forKey: .content)  // null beside tool calls, as OpenAI sends it
+            try container.encodeNil(forKey: .refusal)
+            try container.encode(role, forKey: .role)
             try container.encodeIfPresent(toolCalls, forKey: .toolCalls)
+        }
+    }
+
+    /// `{"type":"url_citation","url_citation":{"end_index","start_index","title","url"}}`.
+    struct Annotation: Encodable {
+        var type = "url_citation"
+        var urlCitation: URLCitation
+        struct URLCitation: Encodable {
+            var endIndex: Int
+            var startIndex: Int
+            var title: String
+            var url: String
+            enum CodingKeys: String, CodingKey { case endIndex = "end_index", startIndex = "start_index", title, url }
+        }
+        enum CodingKeys: String, CodingKey { case type, urlCitation = "url_citation" }
+
+        init(_ citation: TextCitation) {
+            urlCitation = URLCitation(endIndex: citation.end, startIndex: citation.start, title: citation.title, url: citation.url)
         }
     }
 

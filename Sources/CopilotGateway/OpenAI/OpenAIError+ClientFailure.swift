@@ -23,7 +23,7 @@ extension OpenAIError {
 extension OpenAIError {
     /// A body that could not be decoded: 400, naming the field at fault.
     init(_ problem: JSONBody.Problem) {
-        self = .invalidRequest(problem.message, param: problem.param)
+        self = .invalidRequest(problem.message, param: problem.param, code: problem.code)
     }
 }
 

@@ -64,12 +64,17 @@ struct ResponsesEncoder: ReplyEncoder {
 
     /// The response object, with the echoed request fields and their defaults.
     func response(status: String, output: [JSONValue], usage: TokenUsage?, error: ClientFailure? = nil) -> JSONValue {
+        let finished = status == "completed" || status == "incomplete"
         var object: [String: JSONValue] = [
             "id": .string(id), "object": .string("response"), "created_at": .number(Double(createdAt)), "status": .string(status),
+            "completed_at": finished ? .number(Double(Int(Date().timeIntervalSince1970))) : .null,
             "model": .string(model), "output": .array(output), "error": .null, "incomplete_details": .null,
             "instructions": .null, "tools": .array([]), "tool_choice": .string("auto"), "parallel_tool_calls": .bool(true),
             "text": .object(["format": .object(["type": .string("text")])]), "metadata": .object([:]), "store": .bool(true),
-            "temperature": .null, "top_p": .null, "max_output_tokens": .null, "previous_response_id": .null, "truncation": .string("disabled"),
+            "temperature": .number(1), "top_p": .number(1), "presence_penalty": .number(0), "frequency_penalty": .number(0),
+            "top_logprobs": .number(0), "max_output_tokens": .null, "max_tool_calls": .null, "previous_response_id": .null,
+            "truncation": .string("disabled"), "reasoning": .object(["effort": .null, "summary": .null]), "background": .bool(false),
+            "service_tier": .string("default"), "safety_identifier": .null, "prompt_cache_key": .null,
             "usage": usage.map(Self.usage) ?? .null,
         ]
         object.merge(echoed) { _, request in request }
@@ -112,8 +117,16 @@ struct ResponsesEncoder: ReplyEncoder {
 
     /// An `output_text` part; once the text is final, Copilot's citations are its `url_citation` annotations.
     static func outputText(_ text: String, final: Bool = true) -> JSONValue {
-        let annotations = final ? URLCitations.annotations(in: text) : []
+        let annotations = final ? URLCitations.citations(in: text).map(Self.annotation) : []
         return .object(["type": .string("output_text"), "text": .string(text), "annotations": .array(annotations), "logprobs": .array([])])
+    }
+
+    /// A citation as a `url_citation` annotation.
+    static func annotation(_ citation: TextCitation) -> JSONValue {
+        .object([
+            "type": .string("url_citation"), "url": .string(citation.url), "title": .string(citation.title),
+            "start_index": .number(Double(citation.start)), "end_index": .number(Double(citation.end)),
+        ])
     }
 
     /// A `function_call` item, or a `custom_tool_call` whose input is the call's `input` argument.

@@ -1,7 +1,7 @@
 extension ResponsesRequest {
     /// One item of `input`.
     enum Item: Decodable, Sendable {
-        enum Role: String, Decodable, Sendable { case user, assistant, system, developer }
+        enum Role: String, WireEnum, Sendable { case user, assistant, system, developer }
 
         case message(role: Role, content: [TurnContent])
         case functionCall(callID: String, name: String, arguments: String)

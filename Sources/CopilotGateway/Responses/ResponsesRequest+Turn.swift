@@ -14,6 +14,11 @@ extension ResponsesRequest {
                 "`\(field)` (stored conversations and prompt templates) is not supported by this gateway: send the conversation in `input`, or continue with `previous_response_id`.",
                 param: field)
         }
+        if background {
+            throw .invalidRequest(
+                "`background` responses are not supported by this gateway: Copilot answers while the request is open; stream the response instead.",
+                param: "background")
+        }
         guard !input.isEmpty else { throw .invalidRequest("`input` must not be empty.", param: "input") }
         let (catalogue, webSearch) = try toolCatalogue()
         let format = try responseFormat()

@@ -20,18 +20,22 @@ struct ResponsesRequest: Decodable, Sendable {
     var echoed: [String: JSONValue]
     /// A field this gateway cannot honour (`conversation`, `prompt`), if the request has one.
     var unsupportedField: String?
+    /// Whether the client asked for a response run in the background (which Copilot's turns are not).
+    var background = false
 
     enum CodingKeys: String, CodingKey {
         case model, input, instructions, tools, text, stream, user, metadata, temperature, store, truncation, reasoning
         case toolChoice = "tool_choice", parallelToolCalls = "parallel_tool_calls", promptCacheKey = "prompt_cache_key"
         case safetyIdentifier = "safety_identifier", previousResponseID = "previous_response_id", topP = "top_p"
         case maxOutputTokens = "max_output_tokens", serviceTier = "service_tier"
-        case conversation, prompt
+        case conversation, prompt, background
+        case presencePenalty = "presence_penalty", frequencyPenalty = "frequency_penalty", topLogprobs = "top_logprobs"
+        case maxToolCalls = "max_tool_calls"
     }
 
     init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        model = try container.decodeIfPresent(String.self, forKey: .model)
+        model = try container.decode(String.self, forKey: .model)
         if !container.contains(.input), container.contains(.prompt) {
             input = []
         } else if let text = try? container.decode(String.self, forKey: .input) {
@@ -53,11 +57,13 @@ struct ResponsesRequest: Decodable, Sendable {
         var echoed: [String: JSONValue] = [:]
         for key: CodingKeys in [
             .instructions, .tools, .toolChoice, .parallelToolCalls, .text, .temperature, .topP, .maxOutputTokens, .previousResponseID,
-            .store, .metadata, .user, .truncation, .reasoning, .serviceTier, .promptCacheKey, .safetyIdentifier,
+            .store, .metadata, .user, .truncation, .reasoning, .promptCacheKey, .safetyIdentifier, .presencePenalty, .frequencyPenalty,
+            .topLogprobs, .maxToolCalls,
         ] {
             if let value = try container.decodeIfPresent(JSONValue.self, forKey: key) { echoed[key.rawValue] = value }
         }
-        self.echoed = echoed
+        self.echoed = Self.echo(echoed)
+        background = try container.decodeIfPresent(Bool.self, forKey: .background) ?? false
         unsupportedField = [CodingKeys.conversation, .prompt].first { container.contains($0) && (try? container.decodeNil(forKey: $0)) == false }?.rawValue
     }
 

@@ -1,28 +1,49 @@
 import Foundation
 
-/// Copilot's citations as the Responses API's `url_citation` annotations, read back from the form the
-/// gateway writes them in (`COPILOT_CITATIONS=markdown`): `[1]` in the text, and `[1]: <url> "title"`
-/// definitions at its end. Offsets count Unicode scalars, as OpenAI's count characters.
+/// One of Copilot's citations in a reply's final text: the source, and where its marker stands.
+/// Offsets count Unicode scalars, as OpenAI's count characters.
+struct TextCitation: Sendable, Equatable {
+    var url: String
+    var title: String
+    /// The marker `[n]`: its first scalar, and the one after it.
+    var start: Int
+    var end: Int
+    /// The text the marker cites: its sentence, up to the marker.
+    var citedText: String
+}
+
+/// Copilot's citations read back from the form the gateway writes them in (`COPILOT_CITATIONS=markdown`):
+/// `[1]` in the text, and `[1]: <url> "title"` definitions at its end. Each dialect writes them in its
+/// own shape (OpenAI's `url_citation` annotations, Anthropic's `citations`).
 enum URLCitations {
-    static func annotations(in text: String) -> [JSONValue] {
+    static func citations(in text: String) -> [TextCitation] {
         let scalars = Array(text.unicodeScalars)
         let end = CitationScan.endWithoutDefinitions(scalars)
         let sources = definitions(in: scalars[end...])
         guard !sources.isEmpty else { return [] }
-        var annotations: [JSONValue] = []
+        var citations: [TextCitation] = []
         var index = 0
         while index < end {
             guard scalars[index] == "[", let (number, length) = marker(scalars, at: index, before: end), let source = sources[number] else {
                 index += 1
                 continue
             }
-            annotations.append(.object([
-                "type": .string("url_citation"), "url": .string(source.url), "title": .string(source.title),
-                "start_index": .number(Double(index)), "end_index": .number(Double(index + length)),
-            ]))
+            citations.append(TextCitation(
+                url: source.url, title: source.title, start: index, end: index + length, citedText: sentence(before: index, in: scalars)))
             index += length
         }
-        return annotations
+        return citations
+    }
+
+    /// The sentence a marker at `index` ends (its own end, and spaces before the marker, passed over):
+    /// back to the previous sentence's end or line break.
+    static func sentence(before index: Int, in scalars: [Unicode.Scalar]) -> String {
+        let ends = Set(".!?。！？\n".unicodeScalars)
+        var last = index
+        while last > 0, scalars[last - 1] == " " || ends.contains(scalars[last - 1]) && scalars[last - 1] != "\n" { last -= 1 }
+        var start = last
+        while start > 0, !ends.contains(scalars[start - 1]) { start -= 1 }
+        return String(String.UnicodeScalarView(scalars[start..<last])).trimmingWhitespace
     }
 
     /// `[n]` at `index`: its number and length.

@@ -1,0 +1,40 @@
+extension ChatCompletionRequest {
+    /// The fields of OpenAI's `CreateChatCompletionRequest` with a type or range to check, as its
+    /// document gives them. The gateway uses some (`stream`, `n`, `user`, `tools`…) and ignores the
+    /// rest, but a value the API would refuse is refused here too, naming the field.
+    static let fieldRules: [FieldRule] = [
+        FieldRule("model", .string(maxLength: nil), nullable: false),
+        FieldRule("messages", .array(maxCount: nil), nullable: false),
+        FieldRule("temperature", .number(min: 0, max: 2)),
+        FieldRule("top_p", .number(min: 0, max: 1)),
+        FieldRule("n", .integer(min: 1, max: 128)),
+        FieldRule("stream", .boolean),
+        FieldRule("stop", .stringOrStrings(maxCount: 4)),
+        FieldRule("max_tokens", .integer(min: 1, max: nil)),
+        FieldRule("max_completion_tokens", .integer(min: 1, max: nil)),
+        FieldRule("presence_penalty", .number(min: -2, max: 2)),
+        FieldRule("frequency_penalty", .number(min: -2, max: 2)),
+        FieldRule("logit_bias", .object),
+        FieldRule("logprobs", .boolean),
+        FieldRule("top_logprobs", .integer(min: 0, max: 20)),
+        FieldRule("user", .string(maxLength: nil)),
+        FieldRule("seed", .integer(min: nil, max: nil)),
+        FieldRule("tools", .array(maxCount: nil)),
+        FieldRule("parallel_tool_calls", .boolean),
+        FieldRule("response_format", .object),
+        FieldRule("stream_options", .object),
+        FieldRule("stream_options.include_usage", .boolean),
+        FieldRule("service_tier", .oneOf(["auto", "default", "flex", "scale", "priority"])),
+        FieldRule("store", .boolean),
+        FieldRule("metadata", .metadata),
+        FieldRule("reasoning_effort", .oneOf(["none", "minimal", "low", "medium", "high", "xhigh"])),
+        FieldRule("verbosity", .oneOf(["low", "medium", "high"])),
+        FieldRule("modalities", .array(maxCount: nil)),
+        FieldRule("prompt_cache_key", .string(maxLength: nil)),
+        FieldRule("safety_identifier", .string(maxLength: nil)),
+        FieldRule("web_search_options", .object),
+        FieldRule("prediction", .object),
+        FieldRule("audio", .object),
+        FieldRule("functions", .array(maxCount: nil)),
+    ]
+}
