@@ -45,11 +45,13 @@ import Testing
         }
     }
 
-    @Test func unknownPathsAnswerAnOpenAIShaped404() async throws {
+    @Test func unknownPathsAndModelsAnswerOpenAIShaped404s() async throws {
         try await GatewayHarness.run { client, _ in
-            let response = try await client.execute(uri: "/v1/embeddings", method: .post)
-            #expect(response.status == .notFound)
-            #expect(try response.openAIError["code"] as? String == "not_found")
+            for (uri, method, code) in [("/v1/no-such-endpoint", HTTPRequest.Method.post, "not_found"), ("/v1/models/no-such-model", .get, "model_not_found")] {
+                let response = try await client.execute(uri: uri, method: method)
+                #expect(response.status == .notFound)
+                #expect(try response.openAIError["code"] as? String == code)
+            }
         }
     }
 

@@ -32,7 +32,8 @@ func buildRouter(
     turns: TurnPipeline, account: MicrosoftAccount? = nil, modelNames: [String], apiKeys: APIKeys = APIKeys([]),
     access: AdminAccess = AdminAccess(adminKey: nil), announceLink: @escaping @Sendable () -> Void = {}, limits: RouteLimits = RouteLimits(),
     responses: any ResponseStore = MemoryResponseStore(), responseTTL: Duration = GatewayConfiguration.Defaults.sessionTTL,
-    keptLimits: KeptLimits = .defaults, readiness: Readiness? = nil, shapes: RouteShapes = RouteShapes()
+    keptLimits: KeptLimits = .defaults, readiness: Readiness? = nil, shapes: RouteShapes = RouteShapes(),
+    compactionSeal: CompactionSeal = .ephemeral()
 ) -> Router<GatewayRequestContext> {
     let metrics = turns.metrics
     let router = Router(context: GatewayRequestContext.self)
@@ -49,8 +50,8 @@ func buildRouter(
     router.addAPI(ChatCompletionsController(turns: turns, relay: relay), guards: guards, shapes: shapes)
     router.addAPI(MessagesController(turns: turns, relay: relay), guards: guards, shapes: shapes)
     let kept = KeptResponses(store: responses, ttl: responseTTL, limits: keptLimits)
-    router.addAPI(ResponsesController(turns: turns, relay: relay, kept: kept), guards: guards, shapes: shapes)
-    router.addAPI(ImagesController(), guards: guards, shapes: shapes)
+    router.addAPI(ResponsesController(turns: turns, relay: relay, kept: kept, seal: compactionSeal), guards: guards, shapes: shapes)
+    router.addAPI(UnsupportedEndpointsController(), guards: guards, shapes: shapes)
     router.addAPI(ModelsController(names: modelNames, startedAt: Date()), guards: guards, shapes: shapes)
 
     LoginController(account: account, access: access, announceLink: announceLink).addRoutes(to: router)

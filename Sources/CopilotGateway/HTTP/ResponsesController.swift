@@ -5,7 +5,8 @@ import NIOCore
 /// The OpenAI Responses API: `POST /v1/responses`, whole or as server-sent events (the Responses
 /// decoder makes a neutral turn, `TurnRoute` runs it, the Responses encoder writes the reply), and
 /// `GET` and `DELETE /v1/responses/{id}` for the responses kept (`KeptResponses`), which
-/// `previous_response_id` continues from.
+/// `previous_response_id` continues from; `POST /v1/responses/compact` and `/input_tokens`
+/// (`ResponsesController+Conversation.swift`).
 struct ResponsesController: APIRoutes, TurnDialect {
     static let errorShape: ErrorShape? = .openAI
     static let bodyDescription = "a valid Responses API request"
@@ -13,11 +14,15 @@ struct ResponsesController: APIRoutes, TurnDialect {
     let turns: TurnPipeline
     let relay: ReplyRelay
     let kept: KeptResponses
+    /// Seals and opens compaction items.
+    let seal: CompactionSeal
 
     func addRoutes(to group: RouterGroup<GatewayRequestContext>) {
         let route = TurnRoute(dialect: self, turns: turns, relay: relay)
         for prefix in ["/v1", ""] {
             group.post("\(prefix)/responses", use: route.handle)
+            group.post("\(prefix)/responses/compact", use: compact)
+            group.post("\(prefix)/responses/input_tokens", use: inputTokens)
             group.get("\(prefix)/responses/{id}", use: retrieve)
             group.delete("\(prefix)/responses/{id}", use: delete)
         }
@@ -30,7 +35,7 @@ struct ResponsesController: APIRoutes, TurnDialect {
     func turn(_ body: ResponsesRequest, request: Request, context: GatewayRequestContext) async throws -> DialectTurn<ResponsesEncoder> {
         var previous: KeptConversation?
         if let id = body.previousResponseID { previous = try await kept.conversation(continuing: id, caller: context.caller) }
-        let turn = try body.turnRequest(caller: context.caller, previous: previous)
+        let turn = try body.turnRequest(caller: context.caller, previous: previous, seal: seal)
         let encoder = ResponsesEncoder(model: turn.model, echoed: body.echoed, customTools: body.customToolNames)
         guard body.store else { return DialectTurn(turn: turn, encoder: encoder) }
         return DialectTurn(turn: turn, encoder: encoder, onFinished: keeping(turn, continuing: previous, context: context))

@@ -9,12 +9,14 @@ extension ResponsesRequest {
         /// A call of a `custom` tool: its input is free text.
         case customToolCall(callID: String, name: String, input: String)
         case customToolCallOutput(callID: String, output: String)
+        /// A `compaction` item `POST /v1/responses/compact` made: its sealed summary.
+        case compaction(encryptedContent: String)
         /// `reasoning`, and the output items of built-in tools a client replays (`web_search_call`).
         case ignored
 
         enum CodingKeys: String, CodingKey {
             case type, role, content, name, arguments, output, input
-            case callID = "call_id"
+            case callID = "call_id", encryptedContent = "encrypted_content"
         }
 
         init(from decoder: any Decoder) throws {
@@ -40,12 +42,14 @@ extension ResponsesRequest {
                     input: try container.decode(String.self, forKey: .input))
             case "custom_tool_call_output":
                 self = .customToolCallOutput(callID: try container.decode(String.self, forKey: .callID), output: try Self.output(container))
+            case "compaction", "compaction_summary":
+                self = .compaction(encryptedContent: try container.decode(String.self, forKey: .encryptedContent))
             case "reasoning", "web_search_call":
                 self = .ignored
             default:
                 throw DecodingError.dataCorruptedError(
                     forKey: .type, in: container,
-                    debugDescription: "'\(type)' is not an input item the gateway can pass on; expected message, function_call, function_call_output, custom_tool_call, custom_tool_call_output or reasoning")
+                    debugDescription: "'\(type)' is not an input item the gateway can pass on; expected message, function_call, function_call_output, custom_tool_call, custom_tool_call_output, compaction or reasoning")
             }
         }
 

@@ -8,7 +8,7 @@ extension ResponsesRequest {
     /// The turn this request asks for, or an OpenAI error that names the field at fault. `previous`
     /// is the kept conversation `previous_response_id` names: it comes before `input`, and its
     /// instructions stand when the request gives none.
-    func turnRequest(caller: String, previous: KeptConversation? = nil) throws(OpenAIError) -> TurnRequest {
+    func turnRequest(caller: String, previous: KeptConversation? = nil, seal: CompactionSeal? = nil) throws(OpenAIError) -> TurnRequest {
         if let field = unsupportedField {
             throw .invalidRequest(
                 "`\(field)` (stored conversations and prompt templates) is not supported by this gateway: send the conversation in `input`, or continue with `previous_response_id`.",
@@ -24,7 +24,7 @@ extension ResponsesRequest {
         let format = try responseFormat()
         let given = ([instructions ?? ""] + input.compactMap(Self.systemText)).map(\.trimmingWhitespace).filter { !$0.isEmpty }
         let instructions = given.isEmpty ? (previous?.instructions.map { [$0] } ?? []) : given
-        let entries = try self.entries(after: previous?.entries ?? [])
+        let entries = try Self.entries(of: input, after: previous?.entries ?? [], seal: seal)
         do {
             return try TurnRequest(
                 model: model, caller: caller, session: sessionNames, instructions: instructions, entries: entries, tools: catalogue,
@@ -51,14 +51,18 @@ extension ResponsesRequest {
         return .invalidRequest(message, param: "input")
     }
 
+    /// What comes before a compacted conversation's summary, as Copilot is told it.
+    static let summaryPreamble = "[Summary of our conversation so far, which was compacted]\n\n"
+
     static func systemText(_ item: Item) -> String? {
         guard case .message(let role, let content) = item, role == .system || role == .developer else { return nil }
         return Transcript.text(of: content)
     }
 
     /// The items as conversation entries after `earlier` (a previous response's conversation): a call
-    /// joins the assistant message before it; every output must answer a call made before it.
-    func entries(after earlier: [TurnEntry] = []) throws(OpenAIError) -> [TurnEntry] {
+    /// joins the assistant message before it; every output must answer a call made before it; a
+    /// compaction item is the summary it sealed (`seal` opens it), told as what the conversation was.
+    static func entries(of input: [Item], after earlier: [TurnEntry] = [], seal: CompactionSeal? = nil) throws(OpenAIError) -> [TurnEntry] {
         var entries = earlier
         var calls: Set<String> = []
         for case .assistant(_, let made) in earlier {
@@ -87,6 +91,13 @@ extension ResponsesRequest {
                     throw .invalidRequest("`input[\(index)].call_id` '\(id)' answers no call made earlier in `input`.", param: "input[\(index)].call_id")
                 }
                 entries.append(.toolResult(callID: id, name: nil, [.text(output)]))
+            case .compaction(let sealed):
+                guard let content = seal?.open(sealed) else {
+                    throw .invalidRequest(
+                        "`input[\(index)].encrypted_content` is not a compaction this gateway made, or it was changed: send the item exactly as `/v1/responses/compact` returned it.",
+                        param: "input[\(index)].encrypted_content", code: "invalid_encrypted_content")
+                }
+                entries.append(.user([.text(Self.summaryPreamble + content.summary)]))
             case .ignored: break
             }
         }

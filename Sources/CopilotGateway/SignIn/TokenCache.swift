@@ -90,25 +90,10 @@ public struct TokenCacheFile: Sendable {
             _ = try? FileManager.default.removeItem(atPath: path + ".corrupt")
             _ = try? FileManager.default.copyItem(atPath: path, toPath: path + ".corrupt")
         }
-        let temporary = "\(path).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL, 0o600)
-        guard descriptor >= 0 else { throw .unwritable(path: path, reason: String(cString: strerror(errno))) }
-        let written = data.withUnsafeBytes { buffer -> Bool in
-            guard let base = buffer.baseAddress else { return buffer.isEmpty }
-            var offset = 0
-            while offset < buffer.count {
-                let result = write(descriptor, base.advanced(by: offset), buffer.count - offset)
-                if result <= 0 { return false }
-                offset += result
-            }
-            return true
-        }
-        let synced = fsync(descriptor) == 0
-        close(descriptor)
-        guard written, synced, rename(temporary, path) == 0 else {
-            let reason = String(cString: strerror(errno))
-            unlink(temporary)
-            throw .unwritable(path: path, reason: reason)
+        do {
+            try AtomicFile.write(data, to: path)
+        } catch {
+            throw .unwritable(path: path, reason: error.reason)
         }
     }
 

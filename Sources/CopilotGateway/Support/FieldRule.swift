@@ -7,6 +7,8 @@ struct FieldRule: Sendable {
     var kind: Kind
     /// Whether `null` is a value the document allows (it then means the default).
     var nullable: Bool
+    /// Whether the field must be there (most are optional; the body's type checks the rest).
+    var required: Bool
 
     enum Kind: Sendable {
         case number(min: Double?, max: Double?)
@@ -22,10 +24,11 @@ struct FieldRule: Sendable {
         case metadata
     }
 
-    init(_ path: String, _ kind: Kind, nullable: Bool = true) {
+    init(_ path: String, _ kind: Kind, nullable: Bool = true, required: Bool = false) {
         self.path = path.split(separator: ".").map(String.init)
         self.kind = kind
         self.nullable = nullable
+        self.required = required
     }
 
     /// The first rule of `rules` that `body` breaks, as the problem to tell the client.
@@ -39,8 +42,9 @@ struct FieldRule: Sendable {
     /// What is wrong with the field in `body`, if it is there and not what the rule allows.
     func violation(in body: JSONValue) -> JSONBody.Problem? {
         var value = body
-        for key in path {
-            guard case .object(let members) = value, let member = members[key] else { return nil }
+        for (depth, key) in path.enumerated() {
+            guard case .object(let members) = value else { return nil }
+            guard let member = members[key] else { return required && depth == path.count - 1 ? problem(.missing) : nil }
             value = member
         }
         if value == .null {

@@ -29,7 +29,8 @@ public func buildApplication(
         access: access, announceLink: { announceLink(false) }, limits: RouteLimits(configuration),
         responses: dependencies.responses, responseTTL: configuration.sessionTTL, keptLimits: KeptLimits(
             count: configuration.maxConversations, bytesPerCaller: configuration.keptResponseBytesPerKey, bytes: configuration.keptResponseBytes),
-        readiness: Readiness(account: account, tokens: dependencies.tokens, upstream: dependencies.upstreamHealth), shapes: shapes)
+        readiness: Readiness(account: account, tokens: dependencies.tokens, upstream: dependencies.upstreamHealth), shapes: shapes,
+        compactionSeal: dependencies.compactionSeal)
     return Application(
         router: router,
         server: .http1(configuration: .init(

@@ -15,6 +15,8 @@ public struct GatewayDependencies: Sendable {
     var conversations: any ConversationStore
     /// The Responses API's kept answers (`previous_response_id`, `GET /v1/responses/{id}`).
     var responses: any ResponseStore
+    /// Signs the Responses API's compaction items (`POST /v1/responses/compact`).
+    var compactionSeal: CompactionSeal
     var metrics: GatewayMetrics
     /// Who may use `/login` and `/metrics`; by default the configuration's admin key.
     var adminAccess: AdminAccess?
@@ -24,7 +26,7 @@ public struct GatewayDependencies: Sendable {
     init(
         upstream: any CopilotUpstream, upstreamHealth: UpstreamHealth = UpstreamHealth(), tokens: any AccessTokenProvider,
         account: MicrosoftAccount? = nil, conversations: any ConversationStore, responses: (any ResponseStore)? = nil,
-        metrics: GatewayMetrics = GatewayMetrics(),
+        compactionSeal: CompactionSeal = .ephemeral(), metrics: GatewayMetrics = GatewayMetrics(),
         adminAccess: AdminAccess? = nil, logger: Logger, now: @escaping @Sendable () -> Date = Date.init
     ) {
         self.upstream = upstream
@@ -34,6 +36,7 @@ public struct GatewayDependencies: Sendable {
         self.conversations = conversations
         // A store that keeps conversations in SQLite keeps the responses beside them.
         self.responses = responses ?? (conversations as? any ResponseStore) ?? MemoryResponseStore()
+        self.compactionSeal = compactionSeal
         self.metrics = metrics
         self.adminAccess = adminAccess
         self.logger = logger
@@ -52,7 +55,8 @@ public struct GatewayDependencies: Sendable {
     }
 
     /// The real thing: Microsoft Graph (or whatever `GRAPH_BASE_URL` names) over `httpClient`, and the
-    /// conversations in `STATE_DIR/conversations.sqlite` unless `conversations` says otherwise.
+    /// conversations in `STATE_DIR/conversations.sqlite` (with the compaction key beside them, in
+    /// `STATE_DIR/compaction.key`) unless `conversations` says otherwise.
     ///
     /// - Throws: ``ConversationStoreError`` when the conversation store cannot be opened.
     public static func live(
@@ -62,9 +66,10 @@ public struct GatewayDependencies: Sendable {
         let (tokens, account) = await tokenSource(signIn, configuration: configuration, httpClient: httpClient, logger: logger, metrics: metrics)
         let graph = GraphClient(configuration: configuration, httpClient: httpClient, tokens: tokens, logger: logger)
         let store = try conversations ?? SQLiteConversationStore(path: configuration.stateDirectory + "/conversations.sqlite")
+        let seal = conversations == nil ? try CompactionSeal.stored(inFolder: configuration.stateDirectory) : .ephemeral()
         return GatewayDependencies(
-            upstream: graph, upstreamHealth: graph.health, tokens: tokens, account: account, conversations: store, metrics: metrics,
-            adminAccess: adminAccess, logger: logger)
+            upstream: graph, upstreamHealth: graph.health, tokens: tokens, account: account, conversations: store, compactionSeal: seal,
+            metrics: metrics, adminAccess: adminAccess, logger: logger)
     }
 
     private static func tokenSource(
