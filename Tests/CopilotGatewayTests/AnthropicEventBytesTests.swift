@@ -10,8 +10,8 @@ import Testing
 @Suite struct AnthropicEventBytesTests {
     static func usage(_ output: Int) -> String {
         #"{"cache_creation":{"ephemeral_1h_input_tokens":0,"ephemeral_5m_input_tokens":0},"cache_creation_input_tokens":0,"#
-            + #""cache_read_input_tokens":0,"inference_geo":null,"input_tokens":120,"output_tokens":\#(output),"#
-            + #""output_tokens_details":{"thinking_tokens":0},"server_tool_use":null,"service_tier":null}"#
+            + #""cache_read_input_tokens":0,"inference_geo":null,"input_tokens":120,"iterations":null,"output_tokens":\#(output),"#
+            + #""output_tokens_details":{"thinking_tokens":0},"server_tool_use":null,"service_tier":null,"speed":null}"#
     }
 
     @Test func aTextReplyStreamsTheseExactEvents() throws {
@@ -22,7 +22,7 @@ import Testing
         }
         let expected = """
             event: message_start
-            data: {"message":{"container":null,"content":[],"id":"msg_1","model":"claude","role":"assistant","stop_details":null,\
+            data: {"message":{"container":null,"content":[],"context_management":null,"diagnostics":null,"id":"msg_1","model":"claude","role":"assistant","stop_details":null,\
             "stop_reason":null,"stop_sequence":null,"type":"message","usage":\(Self.usage(1))},"type":"message_start"}
 
             event: content_block_start
@@ -38,7 +38,7 @@ import Testing
             data: {"index":0,"type":"content_block_stop"}
 
             event: message_delta
-            data: {"delta":{"stop_reason":"end_turn","stop_sequence":null},"type":"message_delta","usage":\(Self.usage(4))}
+            data: {"context_management":null,"delta":{"container":null,"stop_details":null,"stop_reason":"end_turn","stop_sequence":null},"type":"message_delta","usage":\(Self.usage(4))}
 
             event: message_stop
             data: {"type":"message_stop"}
@@ -84,7 +84,7 @@ import Testing
             data: {"index":1,"type":"content_block_stop"}
 
             event: message_delta
-            data: {"delta":{"stop_reason":"tool_use","stop_sequence":null},"type":"message_delta","usage":\(Self.usage(9))}
+            data: {"context_management":null,"delta":{"container":null,"stop_details":null,"stop_reason":"tool_use","stop_sequence":null},"type":"message_delta","usage":\(Self.usage(9))}
 
             event: message_stop
             data: {"type":"message_stop"}
@@ -102,7 +102,7 @@ import Testing
         var body = ByteBuffer()
         try body.writeJSON(encoder.message(reply).json)
         let expected = #"{"container":null,"content":[{"citations":null,"text":"Sure/ok","type":"text"},{"caller":{"type":"direct"},"# +
-            #""id":"toolu_9","input":{"a":null,"b":[1,2.5]},"name":"f","type":"tool_use"}],"id":"msg_3","model":"claude","role":"assistant","# +
+            #""id":"toolu_9","input":{"a":null,"b":[1,2.5]},"name":"f","type":"tool_use"}],"context_management":null,"diagnostics":null,"id":"msg_3","model":"claude","role":"assistant","# +
             #""stop_details":null,"stop_reason":"tool_use","stop_sequence":null,"type":"message","usage":"# + Self.usage(7) + "}"
         #expect(String(buffer: body) == expected)
     }

@@ -75,6 +75,11 @@ import Testing
         (#"{"model":"m","input":"hi","reasoning":{"effort":"huge"}}"#, "reasoning.effort"),
         (#"{"model":"m","input":"hi","tools":{}}"#, "tools"),
         (#"{"model":"m","input":"hi","background":true}"#, "background"),
+        (#"{"model":"m","input":"hi","tool_choice":{}}"#, "tool_choice"),
+        (#"{"model":"m","input":"hi","tools":[{"type":"function","name":"f","parameters":1.5}]}"#, "tools[0].parameters"),
+        (#"{"model":"m","input":"hi","tools":[{"type":"function","name":"f","strict":"yes"}]}"#, "tools[0].strict"),
+        (##"{"model":"m","input":"hi","text":{"format":{"type":"#"}}}"##, "text.format.type"),
+        (#"{"model":"m","input":"hi","text":{"format":null}}"#, "text.format"),
     ])
     func responsesFieldsThatWouldBeEchoedAreCheckedFirst(body: String, param: String) async throws {
         try await GatewayHarness.run { client, _ in
@@ -137,6 +142,27 @@ import Testing
             let response = try await client.execute(uri: "/v1/models", method: .get, headers: [.anthropicVersion: "2023-06-01"])
             let model = try #require((try response.json["data"] as? [[String: Any]])?.first)
             #expect(model.keys.contains("capabilities") && model["capabilities"] is NSNull)
+        }
+    }
+
+    @Test func aFailedStreamClosesTheItemItOpenedBeforeResponseFailed() throws {
+        var encoder = ResponsesEncoder(model: "m", echoed: [:], customTools: [], id: "resp_1", createdAt: 1)
+        _ = try encoder.encode(.textDelta("Half an ans"))
+        let text = String(buffer: encoder.failure(ClientFailure(status: 502, kind: .server, message: "Copilot went away.")))
+        let names = text.split(separator: "\n").filter { $0.hasPrefix("event: ") }.map { $0.dropFirst(7) }
+        #expect(names == ["response.output_text.done", "response.content_part.done", "response.output_item.done", "response.failed"])
+        #expect(text.contains(#""status":"incomplete""#) && text.contains(#""status":"failed""#))
+        let sequences = text.matches(of: /"sequence_number":(\d+)/).compactMap { Int($0.output.1) }
+        #expect(sequences == [5, 6, 7, 8])
+    }
+
+    @Test func aKeptResponseSaysWhenItCompletedAsItsAnswerDid() async throws {
+        try await GatewayHarness.run { client, _ in
+            let answer = try await Self.post(client, "/v1/responses", #"{"model":"m","input":"REPLY `a` ONLY"}"#)
+            let id = try #require(try answer.json["id"] as? String)
+            try await Task.sleep(for: .milliseconds(1100))
+            let kept = try await client.execute(uri: "/v1/responses/\(id)", method: .get)
+            #expect(try kept.json["completed_at"] as? Int == (try answer.json["completed_at"] as? Int))
         }
     }
 }

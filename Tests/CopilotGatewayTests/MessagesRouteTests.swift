@@ -40,7 +40,7 @@ import Testing
             #expect(try anthropicError(notJSON).type == "invalid_request_error")
             let tooLarge = try await post(client, "/v1/messages", String(repeating: " ", count: 2 << 20), headers: key)
             #expect(tooLarge.status == .contentTooLarge)
-            #expect(try anthropicError(tooLarge).type == "request_too_large")
+            #expect(try anthropicError(tooLarge).type == "invalid_request_error")
             #expect(tooLarge.headers[HTTPField.Name("request-id")!]?.isEmpty == false)
             let answered = try await post(
                 client, "/v1/messages", #"{"model":"c","max_tokens":5,"messages":[{"role":"user","content":"REPLY `ok` ONLY"}]}"#, headers: key)

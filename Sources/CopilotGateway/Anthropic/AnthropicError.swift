@@ -6,7 +6,9 @@ import Foundation
 struct AnthropicError: Error, Sendable, Equatable {
     var status: HTTPResponse.Status
     /// `invalid_request_error`, `authentication_error`, `permission_error`, `not_found_error`,
-    /// `request_too_large`, `rate_limit_error`, `api_error` or `overloaded_error`.
+    /// `rate_limit_error`, `timeout_error`, `api_error` or `overloaded_error`: the types of the error
+    /// union in Anthropic's OpenAPI document (a 413 is an `invalid_request_error` there, as it has no
+    /// `request_too_large`).
     var type: String
     var message: String
     /// Seconds a client should wait, sent as `retry-after`.
@@ -91,7 +93,6 @@ struct AnthropicError: Error, Sendable, Equatable {
         case 401: "authentication_error"
         case 403: "permission_error"
         case 404: "not_found_error"
-        case 413: "request_too_large"
         case 429: "rate_limit_error"
         case 504: "timeout_error"
         case 529: "overloaded_error"

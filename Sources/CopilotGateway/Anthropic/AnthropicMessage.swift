@@ -12,13 +12,18 @@ struct AnthropicMessage: Sendable {
     /// `stop_sequence` always (the gateway has no stop sequences), `container` always (Copilot runs no
     /// code containers), and `stop_details` but for a refusal, whose category Copilot does not give.
     var json: JSONValue {
-        let refused = stopReason == "refusal"
-        return .object([
+        .object([
             "id": .string(id), "type": .string("message"), "role": .string("assistant"), "model": .string(model),
             "content": .array(content.map(\.json)), "stop_reason": stopReason.map(JSONValue.string) ?? .null,
-            "stop_sequence": .null, "usage": usage.json, "container": .null,
-            "stop_details": refused ? .object(["type": .string("refusal"), "category": .null, "explanation": .null]) : .null,
+            "stop_sequence": .null, "usage": usage.json, "container": .null, "stop_details": Self.stopDetails(stopReason),
+            // Beta (`?beta=true`, as Claude Code asks) answers carry these too; Copilot manages no context for the client.
+            "context_management": .null, "diagnostics": .null,
         ])
+    }
+
+    /// A refusal's details (its category Copilot does not give); null for any other stop.
+    static func stopDetails(_ stopReason: String?) -> JSONValue {
+        stopReason == "refusal" ? .object(["type": .string("refusal"), "category": .null, "explanation": .null]) : .null
     }
 
     enum ContentBlock: Sendable {
@@ -61,7 +66,7 @@ struct AnthropicMessage: Sendable {
                 "cache_creation_input_tokens": .number(0), "cache_read_input_tokens": .number(0),
                 "cache_creation": .object(["ephemeral_1h_input_tokens": .number(0), "ephemeral_5m_input_tokens": .number(0)]),
                 "output_tokens_details": .object(["thinking_tokens": .number(0)]),
-                "inference_geo": .null, "server_tool_use": .null, "service_tier": .null,
+                "inference_geo": .null, "server_tool_use": .null, "service_tier": .null, "iterations": .null, "speed": .null,
             ])
         }
 

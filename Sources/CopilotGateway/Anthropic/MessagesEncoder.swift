@@ -97,8 +97,12 @@ struct MessagesEncoder: ReplyEncoder {
             try write("content_block_delta", ["index": Self.number(callBlocks[call] ?? openBlock?.index ?? 0), "delta": delta], into: &buffer)
         case .finished(let reason, let usage):
             try close(into: &buffer)
-            let delta: JSONValue = .object(["stop_reason": .string(Self.stopReason(reason)), "stop_sequence": .null])
-            try write("message_delta", ["delta": delta, "usage": self.usage(usage).json], into: &buffer)
+            let stopReason = Self.stopReason(reason)
+            let delta: JSONValue = .object([
+                "stop_reason": .string(stopReason), "stop_sequence": .null, "container": .null,
+                "stop_details": AnthropicMessage.stopDetails(stopReason),
+            ])
+            try write("message_delta", ["delta": delta, "usage": self.usage(usage).json, "context_management": .null], into: &buffer)
             buffer.writeImmutableBuffer(Self.event("message_stop", #"{"type":"message_stop"}"#))
         }
         return buffer

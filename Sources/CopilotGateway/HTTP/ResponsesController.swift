@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 import Logging
 import NIOCore
@@ -48,6 +49,7 @@ struct ResponsesController: APIRoutes, TurnDialect {
     {
         let (kept, caller, logger) = (kept, context.caller, context.logger)
         return { reply, encoder in
+            encoder.completedAt = Int(Date().timeIntervalSince1970)
             do {
                 let record = ResponseRecord(turn: turn, reply: reply, after: previous?.entries.count ?? 0)
                 let body = try ByteBuffer(json: encoder.response(reply))

@@ -47,10 +47,16 @@ extension ResponsesEncoder {
         return buffer
     }
 
-    /// `response.failed`, with the error.
+    /// The open item ends `incomplete` (its events close as a finished one's do), then `response.failed`
+    /// with the error.
     func failure(_ failure: ClientFailure) -> ByteBuffer {
-        let failed = response(status: "failed", output: output, usage: nil, error: failure)
-        return (try? Self.event("response.failed", sequence, ["response": failed])) ?? ByteBuffer()
+        var ending = self
+        var buffer = ByteBuffer()
+        try? ending.close(into: &buffer, status: "incomplete")
+        let failed = ending.response(status: "failed", output: ending.output, usage: nil, error: failure)
+        var event = (try? Self.event("response.failed", ending.sequence, ["response": failed])) ?? ByteBuffer()
+        buffer.writeBuffer(&event)
+        return buffer
     }
 
     /// An output item begins.
@@ -61,8 +67,8 @@ extension ResponsesEncoder {
         buffer.writeBuffer(&event)
     }
 
-    /// The open item ends: its text or arguments are final.
-    private mutating func close(into buffer: inout ByteBuffer) throws {
+    /// The open item ends: its text or arguments are final (`incomplete` when the response failed).
+    private mutating func close(into buffer: inout ByteBuffer, status: String = "completed") throws {
         guard var item = open else { return }
         switch item.item["type"]?.stringValue {
         case "message":
@@ -79,7 +85,7 @@ extension ResponsesEncoder {
             try emit("response.function_call_arguments.done", ["arguments": .string(item.text), "name": item.item["name"] ?? .null], into: &buffer)
             item.item["arguments"] = .string(item.text)
         }
-        item.item["status"] = .string("completed")
+        item.item["status"] = .string(status)
         var done = try Self.event("response.output_item.done", sequence, ["output_index": .number(Double(output.count)), "item": .object(item.item)])
         sequence += 1
         buffer.writeBuffer(&done)

@@ -21,6 +21,8 @@ struct ResponsesEncoder: ReplyEncoder {
     /// Whether the response is kept: false once keeping it failed or it was too large, which its end
     /// then says (`store: false`).
     var isKept = true
+    /// When the response was completed, once it is (the kept body and the answer say the same).
+    var completedAt: Int?
     /// The next event's sequence number (`opening` takes 0 and 1).
     var sequence = 2
     /// The finished output items, and the one being written.
@@ -67,7 +69,7 @@ struct ResponsesEncoder: ReplyEncoder {
         let finished = status == "completed" || status == "incomplete"
         var object: [String: JSONValue] = [
             "id": .string(id), "object": .string("response"), "created_at": .number(Double(createdAt)), "status": .string(status),
-            "completed_at": finished ? .number(Double(Int(Date().timeIntervalSince1970))) : .null,
+            "completed_at": finished ? .number(Double(completedAt ?? Int(Date().timeIntervalSince1970))) : .null,
             "model": .string(model), "output": .array(output), "error": .null, "incomplete_details": .null,
             "instructions": .null, "tools": .array([]), "tool_choice": .string("auto"), "parallel_tool_calls": .bool(true),
             "text": .object(["format": .object(["type": .string("text")])]), "metadata": .object([:]), "store": .bool(true),

@@ -8,7 +8,12 @@ extension ResponsesRequest {
         FieldRule("tools", .array(maxCount: nil)),
         FieldRule("parallel_tool_calls", .boolean),
         FieldRule("text", .object),
-        FieldRule("text.format", .object),
+        FieldRule("text.format", .object, nullable: false),
+        FieldRule("text.format.type", .oneOf(["text", "json_object", "json_schema"]), nullable: false, required: true),
+        FieldRule("text.format.name", .string(maxLength: 64)),
+        FieldRule("text.format.schema", .object),
+        FieldRule("text.format.strict", .boolean),
+        FieldRule("text.format.description", .string(maxLength: nil)),
         FieldRule("text.verbosity", .oneOf(["low", "medium", "high"])),
         FieldRule("temperature", .number(min: 0, max: 2)),
         FieldRule("top_p", .number(min: 0, max: 1)),
@@ -34,4 +39,29 @@ extension ResponsesRequest {
         FieldRule("safety_identifier", .string(maxLength: 64)),
         FieldRule("include", .array(maxCount: nil)),
     ]
+
+    /// What is wrong with a `tool_choice`, if anything: `none`, `auto`, `required`, or an object with a
+    /// `type` (`function` and `custom` with the tool's `name`, `allowed_tools` with its `mode` and
+    /// `tools`, or a built-in tool's type).
+    static func toolChoiceProblem(_ choice: JSONValue?) -> String? {
+        switch choice {
+        case nil, .null?, .string("none")?, .string("auto")?, .string("required")?:
+            return nil
+        case .object(let object)?:
+            guard let type = object["type"]?.stringValue else { return "an object `tool_choice` needs a `type`" }
+            switch type {
+            case "function", "custom":
+                return object["name"]?.stringValue == nil ? "a `\(type)` tool choice needs the tool's `name`" : nil
+            case "allowed_tools":
+                guard case .array? = object["tools"], ["auto", "required"].contains(object["mode"]?.stringValue ?? "") else {
+                    return "an `allowed_tools` tool choice needs `mode` (auto or required) and `tools`"
+                }
+                return nil
+            default:
+                return nil
+            }
+        default:
+            return "must be none, auto, required or an object naming a tool"
+        }
+    }
 }

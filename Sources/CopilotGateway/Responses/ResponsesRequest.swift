@@ -46,6 +46,9 @@ struct ResponsesRequest: Decodable, Sendable {
         instructions = try container.decodeIfPresent(String.self, forKey: .instructions)
         tools = try container.decodeIfPresent([Tool].self, forKey: .tools) ?? []
         toolChoice = try container.decodeIfPresent(JSONValue.self, forKey: .toolChoice)
+        if let problem = Self.toolChoiceProblem(toolChoice) {
+            throw DecodingError.dataCorruptedError(forKey: .toolChoice, in: container, debugDescription: problem)
+        }
         parallelToolCalls = try container.decodeIfPresent(Bool.self, forKey: .parallelToolCalls)
         text = try container.decodeIfPresent(JSONValue.self, forKey: .text)
         stream = try container.decodeIfPresent(Bool.self, forKey: .stream) ?? false
@@ -78,8 +81,28 @@ struct ResponsesRequest: Decodable, Sendable {
         var externalWebAccess: Bool?
 
         enum CodingKeys: String, CodingKey {
-            case type, name, description, parameters, format
+            case type, name, description, parameters, format, strict
             case externalWebAccess = "external_web_access"
+        }
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            type = try container.decode(String.self, forKey: .type)
+            name = try container.decodeIfPresent(String.self, forKey: .name)
+            description = try container.decodeIfPresent(String.self, forKey: .description)
+            format = try container.decodeIfPresent(JSONValue.self, forKey: .format)
+            externalWebAccess = try container.decodeIfPresent(Bool.self, forKey: .externalWebAccess)
+            _ = try container.decodeIfPresent(Bool.self, forKey: .strict)
+            parameters = try container.decodeIfPresent(JSONValue.self, forKey: .parameters)
+            switch parameters {
+            case nil, .null?, .object?: break
+            default:
+                throw DecodingError.typeMismatch(
+                    [String: JSONValue].self, .init(codingPath: container.codingPath + [CodingKeys.parameters], debugDescription: "a JSON schema"))
+            }
+            if type == "function" || type == "custom", name == nil {
+                throw DecodingError.keyNotFound(CodingKeys.name, .init(codingPath: container.codingPath, debugDescription: "a tool's name"))
+            }
         }
     }
 }
