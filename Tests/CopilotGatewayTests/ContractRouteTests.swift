@@ -58,6 +58,7 @@ import Testing
         (#"{"model":"m","messages":[{"role":"user","content":"hi"}],"metadata":{"k":1}}"#, "metadata.k", "invalid_type"),
         (#"{"model":"m","messages":[{"role":"user","content":"hi"}],"stop":["a","b","c","d","e"]}"#, "stop", "invalid_value"),
         (#"{"model":"m","messages":[{"role":"wizard","content":"hi"}]}"#, "messages[0].role", "invalid_value"),
+        (#"{"model":"m","messages":[{"role":"user","content":"hi"}],"response_format":{"type":"xml"}}"#, "response_format.type", "invalid_value"),
     ])
     func chatFieldsOfTheWrongTypeOrRangeAreRefusedNamingTheParam(body: String, param: String, code: String) async throws {
         try await GatewayHarness.run { client, _ in

@@ -210,9 +210,12 @@ extension ResponseFormat: Decodable {
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         switch try container.decode(String.self, forKey: .type) {
+        case "text": self = .text
         case "json_object": self = .jsonObject
         case "json_schema": self = .jsonSchema(try container.decodeIfPresent(JSONValue.self, forKey: .jsonSchema)?["schema"])
-        default: self = .text
+        case let other:
+            throw DecodingError.dataCorruptedError(
+                forKey: .type, in: container, debugDescription: "\(JSONBody.Problem.quoted(other)) is not one of 'text', 'json_object' or 'json_schema'")
         }
     }
 }
