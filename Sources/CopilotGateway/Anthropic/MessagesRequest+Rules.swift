@@ -12,7 +12,7 @@ extension MessagesRequest {
         FieldRule("stop_sequences", .array(maxCount: nil)),
         FieldRule("stream", .boolean),
         FieldRule("metadata", .object),
-        FieldRule("metadata.user_id", .string(maxLength: 256)),
+        FieldRule("metadata.user_id", .string(maxLength: 512)),
         FieldRule("tools", .array(maxCount: nil)),
         FieldRule("tool_choice", .object),
         FieldRule("thinking", .object),

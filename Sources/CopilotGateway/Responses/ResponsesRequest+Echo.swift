@@ -23,10 +23,9 @@ extension ResponsesRequest {
         return .object(fields)
     }
 
-    /// A `json_schema` format with its `description` and `strict` (null and false when not given).
+    /// A `json_schema` format with its `strict` (false when not given, as OpenAI applies it).
     static func echo(format: JSONValue) -> JSONValue {
         guard case .object(var fields) = format, fields["type"]?.stringValue == "json_schema" else { return format }
-        if fields["description"] == nil { fields["description"] = .null }
         if fields["strict"] == nil || fields["strict"] == .null { fields["strict"] = .bool(false) }
         if fields["schema"] == nil { fields["schema"] = .null }
         return .object(fields)
