@@ -16,6 +16,12 @@ import urllib.request
 
 import pytest
 
+from contracts.taps import wire_tap
+
+# Every answer a test receives through a gateway of this file is checked against the published API documents
+# (contracts/): a wire tap stands in front of each gateway, and a test fails if its traffic broke a contract.
+pytest_plugins = ["contracts.plugin"]
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -39,11 +45,13 @@ def wait_until_up(url: str, process: subprocess.Popen, log: Path) -> None:
 
 
 class Stack:
-    """The running simulator and gateway, with helpers to steer the simulator."""
+    """The running simulator and gateway, with helpers to steer the simulator. `base_url` goes through the wire
+    tap (so every answer is checked against its contract); `gateway_url` straight to the gateway."""
 
-    def __init__(self, base_url: str, simulator_url: str):
+    def __init__(self, base_url: str, simulator_url: str, gateway_url: str | None = None):
         self.base_url = base_url
         self.simulator_url = simulator_url
+        self.gateway_url = gateway_url or base_url
         self.gateway: subprocess.Popen | None = None  # the gateway's process and log, set by running_stack
         self.gateway_log: Path | None = None
 
@@ -127,7 +135,8 @@ def run():
 
 @pytest.fixture(scope="session")
 def demo_gateway():
-    """`copilot-gateway serve` with no Microsoft settings at all: demo mode on the built-in simulator."""
+    """`copilot-gateway serve` with no Microsoft settings at all: demo mode on the built-in simulator.
+    Yields its URL (through a wire tap) and its log."""
     work = scratch("demo")
     port = free_port()
     env = without_microsoft_settings()
@@ -136,7 +145,8 @@ def demo_gateway():
     process = subprocess.Popen([str(gateway_binary()), "serve", "--port", str(port)], cwd=work, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
     try:
         wait_until_up(f"http://127.0.0.1:{port}/health", process, log)
-        yield f"http://127.0.0.1:{port}/v1", log
+        with wire_tap(port, work) as tap:
+            yield f"{tap.url}/v1", log
     finally:
         process.terminate()
         process.wait(timeout=10)
@@ -144,7 +154,8 @@ def demo_gateway():
 
 @contextlib.contextmanager
 def running_stack(name: str, **settings: str):
-    """A simulator and a gateway pointed at it (with extra `settings`), on free loopback ports, in scratch folder `name`."""
+    """A simulator and a gateway pointed at it (with extra `settings`), on free loopback ports, in scratch folder `name`,
+    the gateway behind a wire tap."""
     binary = gateway_binary()
     work = scratch(name)
     simulator_port, gateway_port = free_port(), free_port()
@@ -168,9 +179,10 @@ def running_stack(name: str, **settings: str):
             process = subprocess.Popen(command, cwd=work, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
             processes.append(process)
             wait_until_up(url, process, log)
-        stack = Stack(f"http://127.0.0.1:{gateway_port}/v1", f"http://127.0.0.1:{simulator_port}")
-        stack.gateway, stack.gateway_log = processes[1], logs[1]
-        yield stack
+        with wire_tap(gateway_port, work) as tap:
+            stack = Stack(f"{tap.url}/v1", f"http://127.0.0.1:{simulator_port}", f"http://127.0.0.1:{gateway_port}/v1")
+            stack.gateway, stack.gateway_log = processes[1], logs[1]
+            yield stack
     finally:
         for process in processes:
             process.terminate()

@@ -5,6 +5,7 @@ import json
 import subprocess
 
 import anthropic
+import httpx
 import pytest
 
 from conftest import API_KEY, readme_block
@@ -168,3 +169,13 @@ def test_a_failure_after_the_stream_started_is_an_error_event_the_sdk_raises(cli
                 pass
     assert raised.value.body["type"] == "error"
     assert "ended before the answer was complete" in raised.value.body["error"]["message"]
+
+
+def test_a_request_without_a_model_is_an_invalid_request_error(stack):
+    answer = httpx.post(root(stack.base_url) + "/v1/messages", timeout=30,
+                        headers={"x-api-key": "any-key", "anthropic-version": "2023-06-01"},
+                        json={"max_tokens": 16, "messages": [{"role": "user", "content": "hi"}]})
+    assert answer.status_code == 400
+    body = answer.json()
+    assert (body["type"], body["error"]["type"], body["error"]["message"]) == ("error", "invalid_request_error", "model: Field required")
+    assert body["request_id"] == answer.headers["request-id"]

@@ -23,7 +23,7 @@ def post(stack, body: dict) -> list[tuple[str, dict]]:
     headers = dict(FIXTURE["headers"], **{"content-type": "application/json", "x-api-key": "any-key"})
     request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST", headers=headers)
     with urllib.request.urlopen(request, timeout=30) as response:
-        assert response.status == 200 and response.headers["content-type"] == "text/event-stream"
+        assert response.status == 200 and response.headers["content-type"] == "text/event-stream; charset=utf-8"
         assert response.headers["request-id"], "Anthropic's clients read the request id from request-id"
         text = response.read().decode()
     events = []

@@ -21,7 +21,7 @@ def stream(stack, body: dict) -> list[dict]:
         headers=dict(FIXTURE["headers"], **{"content-type": "application/json", "authorization": "Bearer any-key"}),
     )
     with urllib.request.urlopen(request, timeout=30) as response:
-        assert response.status == 200 and response.headers["content-type"] == "text/event-stream"
+        assert response.status == 200 and response.headers["content-type"] == "text/event-stream; charset=utf-8"
         text = response.read().decode()
     # Codex reads only the data: lines and dispatches on their type.
     events = [json.loads(line[6:]) for line in text.split("\n") if line.startswith("data: ")]
@@ -69,3 +69,39 @@ def test_a_codex_session_runs_a_command_and_reaches_the_answer(stack):
     assert len({r["path"] for r in turns[-2:]}) == 1, "the second turn continues the first one's Copilot conversation"
     context = " ".join(entry["text"] for entry in turns[-2]["body"]["additionalContext"])
     assert "You are Codex" in context and "apply_patch" in context
+
+
+def test_a_codex_remote_compaction_round_trip_continues_from_the_summary(stack):
+    """Codex's remote compaction (codex-rs compact_remote): POST /v1/responses/compact with the turn's model,
+    input, instructions, tools, parallel_tool_calls, reasoning and text; it reads only `output`, keeps the
+    compaction item and the user messages (without their ids), and sends them as the next request's input."""
+    first = FIXTURE["first"]
+    history = first["input"] + [{"type": "message", "role": "assistant", "content": [{"type": "output_text", "text": "The repo holds Package.swift."}]}]
+    body = {key: first[key] for key in ("model", "instructions", "tools", "parallel_tool_calls", "reasoning", "text")}
+    headers = {key: value for key, value in FIXTURE["headers"].items() if key != "accept"}
+    request = urllib.request.Request(
+        stack.base_url + "/responses/compact", data=json.dumps(dict(body, input=history)).encode(), method="POST",
+        headers=dict(headers, **{"content-type": "application/json", "authorization": "Bearer any-key"}),
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        assert response.status == 200 and response.headers["content-type"].split(";")[0] == "application/json"
+        output = json.loads(response.read())["output"]
+    summary_turns = stack.upstream_calls()
+    assert any("Summarise our whole conversation above" in text for _, text in summary_turns), summary_turns
+
+    kept = []
+    for item in output:
+        if item["type"] == "compaction":
+            assert isinstance(item["encrypted_content"], str) and item["encrypted_content"]
+            kept.append({"type": "compaction", "encrypted_content": item["encrypted_content"]})
+        elif item["type"] == "message" and item["role"] == "user":
+            kept.append({"type": "message", "role": "user", "content": item["content"]})
+    assert [item["type"] for item in kept][-1] == "compaction"
+    user_texts = [part["text"] for item in first["input"] if item["role"] == "user" for part in item["content"]]
+    assert [part["text"] for item in kept if item["type"] == "message" for part in item["content"]] == user_texts
+
+    follow_up = {"type": "message", "role": "user", "content": [{"type": "input_text", "text": "What did you find in the repo?"}]}
+    next_turn = dict(copy.deepcopy(first), input=[first["input"][0], *kept, follow_up])
+    assert check_codex_requirements(stream(stack, next_turn)), "the turn after the compaction produced no item"
+    continued = stack.upstream_calls()[len(summary_turns):]
+    assert any("[Summary of our conversation so far, which was compacted]" in text for _, text in continued), continued

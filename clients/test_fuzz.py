@@ -13,13 +13,15 @@ every 50 ms. The test asserts, per dialect:
   (wrong types in fields it ignores, bodies a lenient parser may take);
 - every error it answers has its route's shape with a JSON content type: OpenAI's
   `{"error":{"message":str,"type":str,"param":str|null,"code":str|null}}` on the Chat Completions and
-  Responses routes (also with `anthropic-version`), Anthropic's `{"type":"error","error":{"type":str,"message":str}}`
+  Responses routes (also with `anthropic-version`), Anthropic's
+  `{"type":"error","error":{"type":str,"message":str},"request_id":str}` (`request_id` the `request-id` header)
   on the Messages routes (also without `anthropic-version`, and for errors the HTTP parser finds before any
-  routing); exactly those keys; and the status each kind expects (400, 401, 404, 413, 4xx);
+  routing); exactly those keys; and the status each kind expects (400, 401, 404, 413 or 429, 4xx);
 - it answers every request it can frame a reply to: a silent close is tolerated (and listed) only after the
   client half-closed an unfinished request; nothing stalls (every case ends within CASE_TIMEOUT s);
 - nesting over 64 levels gets a 400 within a second; nesting up to 64, and JSON text nested deep inside a
-  string, is taken (200); `/health` answers within 100 ms throughout (every probe after the first);
+  string, is taken (200); `/health` answers throughout: all but 2 % of the probes after the first within 100 ms,
+  none in 250 ms or more;
 - all of it finishes in under two minutes.
 
 Every request is built from FUZZ_SEED (fixed, so every run sends the same bytes; set FUZZ_SEED to explore), by the
@@ -40,7 +42,7 @@ from conftest import running_stack
 from fuzzing.case import FUZZ_KEY, KINDS, MAX_BODY_MB, Case
 from fuzzing.cases import MIN_CASES, build_cases
 from fuzzing.dialects import DIALECTS, Dialect
-from fuzzing.judge import HEALTH_LIMIT, Health, HealthProbe, Tally
+from fuzzing.judge import HEALTH_CEILING, HEALTH_LIMIT, HEALTH_SLOW_SHARE, Health, HealthProbe, Tally
 from fuzzing.send import exchange
 
 SEED = int(os.environ.get("FUZZ_SEED", "20240611"))
@@ -61,10 +63,10 @@ def fuzz_stack():
         yield stack
 
 
-def run_cases(port: int, cases: list[Case]) -> tuple[list, float, list]:
-    """Every case, WORKERS at a time, until RUN_BUDGET is spent, beside the /health probe: (case, outcome or None) pairs,
-    the seconds taken, and the probe's samples."""
-    probe = HealthProbe(port)
+def run_cases(port: int, health_port: int, cases: list[Case]) -> tuple[list, float, list]:
+    """Every case, WORKERS at a time, until RUN_BUDGET is spent, beside the /health probe (on `health_port`): (case,
+    outcome or None) pairs, the seconds taken, and the probe's samples."""
+    probe = HealthProbe(health_port)
     try:
         time.sleep(0.3)  # the probe's first (warm-up) calls
         started = time.monotonic()
@@ -94,12 +96,14 @@ def write_report(dialect: Dialect, tally: Tally, elapsed: float, samples: list) 
 
 @pytest.mark.parametrize("dialect", DIALECTS.values(), ids=DIALECTS.keys())
 def test_fuzz_bad_requests(fuzz_stack, dialect: Dialect):
-    port = urlsplit(fuzz_stack.base_url).port
+    # The cases go through the wire tap (their answers are checked against the contracts); the /health probe goes
+    # straight to the gateway, whose responsiveness it measures (the tap's Python loop copying the cases' bodies is not).
+    port, health_port = urlsplit(fuzz_stack.base_url).port, urlsplit(fuzz_stack.gateway_url).port
     cases = build_cases(dialect, SEED)
     assert len(cases) >= MIN_CASES
     assert {case.kind for case in cases} == set(KINDS)
 
-    results, elapsed, samples = run_cases(port, cases)
+    results, elapsed, samples = run_cases(port, health_port, cases)
     tally, health = Tally.of(results), Health(samples)
     first_line = (f"fuzz {dialect.name} ({dialect.path}): seed {SEED}, {sum(c['cases'] for c in tally.per_kind.values())} requests "
                   f"in {elapsed:.1f} s with {WORKERS} workers"
@@ -118,8 +122,10 @@ def test_fuzz_bad_requests(fuzz_stack, dialect: Dialect):
         verdicts.append(f"{tally.failed_requests} requests handled wrongly")
     if health.errors:
         verdicts.append(f"{len(health.errors)} /health probes failed, e.g. {health.errors[0]}")
-    if health.slow:
-        verdicts.append(f"{len(health.slow)} /health probes took {HEALTH_LIMIT * 1000:.0f} ms or more (slowest {health.slow[0][1] * 1000:.0f} ms)")
+    if health.too_slow:
+        verdicts.append(
+            f"{len(health.slow)} of {len(health.times)} /health probes took {HEALTH_LIMIT * 1000:.0f} ms or more (at most "
+            f"{HEALTH_SLOW_SHARE:.0%} may, none {HEALTH_CEILING * 1000:.0f} ms; slowest {health.slow[0][1] * 1000:.0f} ms)")
     if len(samples) < 10:
         verdicts.append(f"only {len(samples)} /health probes ran")
     if verdicts:

@@ -99,3 +99,16 @@ def test_parts_with_a_system_reminder_and_an_image_get_a_sensible_answer_without
     assert "system_reminder" not in text and "Current datetime" not in text
     sent = stack.recorded_requests()[-1]["body"]
     assert any("Current datetime" in entry["text"] for entry in sent["additionalContext"])
+
+
+@pytest.mark.parametrize("role", ["developer", "system"])
+def test_a_conversation_of_only_a_developer_or_system_message_is_answered(client, role):
+    completion = client.chat.completions.create(model="copilot", messages=[{"role": role, "content": "Say hello in a few words."}])
+    assert completion.choices[0].message.content and completion.choices[0].finish_reason == "stop"
+
+
+def test_a_request_without_a_model_is_a_400_naming_it(client):
+    # The SDK insists on `model`, so this goes around it.
+    with pytest.raises(openai.BadRequestError) as raised:
+        client.post("/chat/completions", body={"messages": [{"role": "user", "content": "hi"}]}, cast_to=openai.types.chat.ChatCompletion)
+    assert (raised.value.code, raised.value.param) == ("missing_required_parameter", "model")

@@ -187,3 +187,44 @@ def test_a_failure_after_the_stream_started_ends_with_response_failed(client, st
     error = events[-1]["response"]["error"]
     assert error["code"] == "server_error" and "ended before the answer was complete" in error["message"]
     assert events[-1]["response"]["status"] == "failed"
+
+
+def changed(text: str) -> str:
+    """`text` with one character in its middle replaced by another."""
+    middle = len(text) // 2
+    return text[:middle] + ("A" if text[middle] != "A" else "B") + text[middle + 1:]
+
+
+def test_a_compacted_conversation_continues_from_its_summary(client, stack):
+    history = [
+        {"role": "user", "content": "Remember: the codeword is PAPAYA."},
+        {"type": "message", "role": "assistant", "content": [{"type": "output_text", "text": "I will remember it."}]},
+    ]
+    compacted = client.responses.compact(model="copilot", input=history)
+    assert isinstance(compacted, openai.types.responses.CompactedResponse) and compacted.object == "response.compaction"
+    compaction = compacted.output[-1]
+    assert compaction.type == "compaction" and compaction.encrypted_content
+    summary_turns = stack.upstream_calls()
+    assert any("Summarise our whole conversation above" in text for _, text in summary_turns), summary_turns
+
+    item = compaction.model_dump(exclude_none=True)
+    answer = client.responses.create(model="copilot", input=[item, {"role": "user", "content": "What is the codeword?"}])
+    assert answer.status == "completed" and answer.output_text
+    continued = stack.upstream_calls()[len(summary_turns):]
+    assert any("[Summary of our conversation so far, which was compacted]" in text for _, text in continued), continued
+
+    with pytest.raises(openai.BadRequestError) as tampered:
+        client.responses.create(model="copilot", input=[dict(item, encrypted_content=changed(item["encrypted_content"])),
+                                                         {"role": "user", "content": "What is the codeword?"}])
+    assert tampered.value.code == "invalid_encrypted_content"
+
+
+def test_input_tokens_are_counted(client):
+    count = client.responses.input_tokens.count(model="copilot", input="hi")
+    assert count.object == "response.input_tokens" and count.input_tokens > 0
+
+
+def test_a_request_without_a_model_is_a_400_naming_it(client):
+    with pytest.raises(openai.BadRequestError) as raised:
+        client.post("/responses", body={"input": "hi"}, cast_to=Response)
+    assert (raised.value.code, raised.value.param) == ("missing_required_parameter", "model")

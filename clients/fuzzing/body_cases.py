@@ -190,7 +190,7 @@ def deep_cases(rng: random.Random, start: int, count: int, dialect: Dialect) -> 
 def nested_text_case(rng: random.Random, i: int, dialect: Dialect) -> Case:
     """A string holding JSON text nested just under the limit or far over it (`{"session_id":…}`, an array, never
     closed): the limit counts the body's own containers, so the request is taken (200) and no parser of the text
-    overflows its stack."""
+    overflows its stack; a 400 where the text is longer than the dialect's document lets that field be."""
     label, path, deepest = rng.choice(dialect.nested_text_slots)
     depth = rng.randint(NESTING_LIMIT - 8, NESTING_LIMIT) if rng.random() < 0.5 else rng.randint(NESTING_LIMIT + 1, deepest)
     variant = rng.choice(["session-object", "array", "unclosed"])
@@ -202,8 +202,10 @@ def nested_text_case(rng: random.Random, i: int, dialect: Dialect) -> Case:
         text = "[" * depth
     raw = dumps(replaced(dialect.valid(i), path, text))
     within = "<=64" if depth <= NESTING_LIMIT else ">64"
-    return Case("deep", f"nested-text:{label}:{within}:{variant}", dialect.post(raw, i), frozenset({200}), shape=dialect.shape,
-                max_seconds=DEEP_SECONDS)
+    longest = dict(dialect.text_limits).get(label)
+    too_long = longest is not None and len(text) > longest
+    return Case("deep", f"nested-text:{label}:{within}:{variant}" + (":too-long" if too_long else ""), dialect.post(raw, i),
+                frozenset({400 if too_long else 200}), shape=dialect.shape, max_seconds=DEEP_SECONDS)
 
 
 BAD_UTF8 = [b"\xff", b"\xfe", b"\xc0\xaf", b"\xe0\x80\xaf", b"\xed\xa0\x80", b"\xf8\x88\x80\x80\x80", b"\xc3", b"\xc3\x28",

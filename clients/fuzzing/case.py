@@ -32,7 +32,7 @@ class Case:
     shape: str = "openai"  # the error body it must get: "openai" or "anthropic" (fuzzing.dialects)
     param: str | None = None  # the `error.param` expected, exactly (OpenAI's shape)
     param_prefix: str | None = None  # ... or a prefix of it
-    code: str | None = None  # the `error.code` expected (for the Anthropic shape: `error.type`)
+    code: str | dict | None = None  # the `error.code` expected (for the Anthropic shape: `error.type`), or one per status
     half_close: bool = False  # shutdown(SHUT_WR) after sending
     silent_ok: bool = False  # a close without an answer is tolerated (recorded)
     head: bool = False  # a HEAD request: the answer has no body

@@ -106,7 +106,6 @@ def ignored_and_missing(made: JsonCases) -> None:
         ("missing:tool_choice.function.name", lambda b: b.update(tools=[LOOKUP], tool_choice={"type": "function", "function": {}})),
         ("missing:response_format.type", lambda b: b.__setitem__("response_format", {"json_schema": {"schema": {}}})),
         ("empty:messages", lambda b: b.__setitem__("messages", [])),
-        ("no-user-message", lambda b: b.__setitem__("messages", [b["messages"][0]])),
         ("last-is-assistant", lambda b: b["messages"].append({"role": "assistant", "content": "done"})),
         ("empty-user-text", lambda b: b["messages"][1].__setitem__("content", "")),
         ("null-user-content", lambda b: b["messages"][1].__setitem__("content", None)),
@@ -118,6 +117,9 @@ def ignored_and_missing(made: JsonCases) -> None:
             body = chat_body(made.i)
             change(body)
             made.add(sub, dumps(body))
+        # OpenAI answers a conversation of only a system (or developer) message, as the gateway does.
+        only = {"role": rng.choice(["system", "developer"]), "content": "Answer briefly."}
+        made.add("no-user-message", dumps(chat_body(made.i, messages=[only])), frozenset({200}))
 
 
 def legacy_function_cases(rng: random.Random, start: int, count: int) -> list[Case]:

@@ -17,8 +17,10 @@ from fuzzing.mutate import replaced
 
 ANTHROPIC_VERSION = ("anthropic-version", "2023-06-01")
 # The machine-readable code the gateway gives an error, in the field each shape has for it: OpenAI's
-# `error.code`, Anthropic's `error.type`.
-ANTHROPIC_TYPES = {"invalid_api_key": "authentication_error", "request_too_large": "request_too_large"}
+# `error.code`, Anthropic's `error.type`. Anthropic's document has no type for a body over the limit: a 413
+# is an `invalid_request_error` there.
+ANTHROPIC_TYPES = {"invalid_api_key": "authentication_error", "request_too_large": "invalid_request_error",
+                   "body_share_exceeded": "rate_limit_error"}
 
 
 
@@ -102,6 +104,7 @@ class Dialect:
     tool_name_limit: int | None  # the longest tool name it takes; None: it does not check names
     tool_name_param: str | None  # OpenAI's error.param for tools[i]'s name, with {i}
     item_paths: tuple[str, ...] = ()  # GET and DELETE routes of one kept item, its id made up
+    text_limits: tuple = ()  # (label, most characters): nested_text_slots whose length the dialect's document limits
     shared_routes: bool = False  # also aimed at other routes: the shared ones, none (a garbage request line, CONNECT)
 
     @property
@@ -174,6 +177,7 @@ MESSAGES_FIELDS = dict(
                    (("tools", 0, "type"), ANTHROPIC_TOOL_KINDS), (("tool_choice", "type"), ("required", "function", ""))),
     tool=lambda name: {"name": name, "description": "A tool.", "input_schema": {"type": "object", "properties": {}}},
     require_tool={"tool_choice": {"type": "any"}}, tool_name_param=None,
+    text_limits=(("metadata.user_id", 512),),  # Anthropic's Metadata.user_id: maxLength 512
 )
 MESSAGES = Dialect(name="messages", paths=("/v1/messages", "/messages"), refusing=(5, "x", [], [{"role": "nobody"}]),
                    tool_name_limit=128, **MESSAGES_FIELDS)
@@ -183,11 +187,12 @@ COUNT_TOKENS = Dialect(name="count_tokens", paths=("/v1/messages/count_tokens", 
 
 DIALECTS = {dialect.name: dialect for dialect in (CHAT, RESPONSES, MESSAGES, COUNT_TOKENS)}
 
+# OpenAI's endpoints Copilot cannot serve: the gateway answers a POST with a 400 in OpenAI's shape saying so.
+UNSUPPORTED = ("images/generations", "embeddings", "completions", "moderations", "audio/speech", "audio/transcriptions", "audio/translations")
 # Every route whose errors have one dialect's shape; a None segment is a parameter.
 ROUTES = [(tuple(path.strip("/").split("/")), dialect.shape) for dialect in DIALECTS.values() for path in dialect.paths] + [
     (("v1", "responses", None), "openai"), (("responses", None), "openai"),
-    (("v1", "images", "generations"), "openai"), (("images", "generations"), "openai"),
-]
+] + [(tuple(prefix + path.split("/")), "openai") for path in UNSUPPORTED for prefix in (["v1"], [])]
 
 
 def route_shape(path: str) -> str | None:

@@ -6,7 +6,7 @@ import json
 OPENAI_ERROR_KEYS = {"message", "type", "param", "code"}
 
 
-def openai_error_problems(document) -> list[str]:
+def openai_error_problems(document, headers: dict) -> list[str]:
     """`{"error":{"message":str,"type":str,"param":str|null,"code":str|null}}`, exactly those keys, message and type non-empty."""
     if not isinstance(document, dict) or set(document) != {"error"}:
         return [f"body is not {{\"error\": ...}}: {json.dumps(document)[:200]}"]
@@ -24,14 +24,18 @@ def openai_error_problems(document) -> list[str]:
     return problems
 
 
-def anthropic_error_problems(document) -> list[str]:
-    """`{"type":"error","error":{"type":str,"message":str}}`, exactly those keys, both strings non-empty."""
-    if not isinstance(document, dict) or set(document) != {"type", "error"} or document["type"] != "error":
-        return [f"body is not {{\"type\": \"error\", \"error\": ...}}: {json.dumps(document)[:200]}"]
+def anthropic_error_problems(document, headers: dict) -> list[str]:
+    """`{"type":"error","error":{"type":str,"message":str},"request_id":str}`, exactly those keys, the strings
+    non-empty, `request_id` the answer's `request-id` header."""
+    if not isinstance(document, dict) or set(document) != {"type", "error", "request_id"} or document["type"] != "error":
+        return [f"body is not {{\"type\": \"error\", \"error\": ..., \"request_id\": ...}}: {json.dumps(document)[:200]}"]
     error = document["error"]
     if not isinstance(error, dict) or set(error) != {"type", "message"}:
         return [f"error keys {sorted(error) if isinstance(error, dict) else type(error).__name__}, not ['message', 'type']"]
-    return [f"error.{key} is not a non-empty string" for key in ("type", "message") if not isinstance(error[key], str) or not error[key]]
+    problems = [f"error.{key} is not a non-empty string" for key in ("type", "message") if not isinstance(error[key], str) or not error[key]]
+    if not isinstance(document["request_id"], str) or not document["request_id"] or document["request_id"] != headers.get("request-id"):
+        problems.append(f"request_id {document['request_id']!r} is not the request-id header {headers.get('request-id')!r}")
+    return problems
 
 
 def json_error_problems(headers: dict, body: bytes, shape=openai_error_problems) -> list[str]:
@@ -44,4 +48,4 @@ def json_error_problems(headers: dict, body: bytes, shape=openai_error_problems)
         document = json.loads(body)
     except ValueError:
         return problems + [f"body is not JSON: {body[:200]!r}"]
-    return problems + shape(document)
+    return problems + shape(document, headers)

@@ -13,6 +13,11 @@ from fuzzing.errors import anthropic_error_problems, json_error_problems, openai
 from fuzzing.send import Outcome
 
 HEALTH_LIMIT = 0.100
+# On two cores shared by the gateway, eight fuzz workers and the wire tap, the scheduler alone now and then
+# holds one probe past the limit (seen: 1 or 2 of ~180, up to 141 ms, with or without the tap); a gateway
+# whose event loop is blocked fails many, or one far beyond it. So: at most 2 % over the limit, none over this.
+HEALTH_CEILING = 0.250
+HEALTH_SLOW_SHARE = 0.02
 HEALTH_INTERVAL = 0.050
 SHAPES = {"openai": openai_error_problems, "anthropic": anthropic_error_problems}
 
@@ -31,8 +36,9 @@ def code_problems(case: Case, status: int, error: dict) -> list[str]:
         if case.param_prefix is not None and not str(error["param"]).startswith(case.param_prefix):
             problems.append(f"error.param {error['param']!r}, expected {case.param_prefix}...")
     field = "code" if case.shape == "openai" else "type"
-    if case.code is not None and status in (case.expect if isinstance(case.expect, frozenset) else ()) and error[field] != case.code:
-        problems.append(f"error.{field} {error[field]!r}, expected {case.code!r}")
+    code = case.code.get(status) if isinstance(case.code, dict) else case.code
+    if code is not None and status in (case.expect if isinstance(case.expect, frozenset) else ()) and error[field] != code:
+        problems.append(f"error.{field} {error[field]!r}, expected {code!r}")
     return problems
 
 
@@ -126,13 +132,18 @@ def describe_outcome(outcome: Outcome) -> str:
 
 
 class Health:
-    """The /health probe's samples: every probe after the first (which warms up) within HEALTH_LIMIT, all 200."""
+    """The /health probe's samples: of the probes after the first (which warms up), at most HEALTH_SLOW_SHARE at or
+    over HEALTH_LIMIT and none at or over HEALTH_CEILING; all 200."""
 
     def __init__(self, samples: list):
         self.samples = samples
         self.times = sorted(s[1] for s in samples[1:])
         self.errors = [s for s in samples if s[2] != 200]
         self.slow = sorted((s for s in samples[1:] if s[1] >= HEALTH_LIMIT), key=lambda s: -s[1])
+
+    @property
+    def too_slow(self) -> bool:
+        return len(self.slow) > HEALTH_SLOW_SHARE * len(self.times) or any(s[1] >= HEALTH_CEILING for s in self.slow)
 
     def line(self) -> str | None:
         if not self.times:
