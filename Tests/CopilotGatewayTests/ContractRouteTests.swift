@@ -166,4 +166,24 @@ import Testing
             #expect(try kept.json["completed_at"] as? Int == (try answer.json["completed_at"] as? Int))
         }
     }
+
+    @Test func anAnthropicTextBlockCarriesCopilotsCitationsAsWebSearchResultLocations() throws {
+        let encoder = MessagesEncoder(model: "claude", id: "msg_1")
+        let text = "The plan is due Friday [1].\n\n[1]: <https://contoso.example/plan> \"Plan\""
+        let reply = TurnReply(text: text, toolCalls: [], finishReason: .stop, usage: TokenUsage(input: 1, output: 1))
+        guard case .array(let blocks)? = encoder.message(reply).json["content"], let block = blocks.first else {
+            Issue.record("no content block")
+            return
+        }
+        #expect(block["citations"] == JSONValue.array([JSONValue.object([
+            "type": .string("web_search_result_location"), "url": .string("https://contoso.example/plan"), "title": .string("Plan"),
+            "cited_text": .string("The plan is due Friday"), "encrypted_index": .string("23"),
+        ])]))
+        let plain = TurnReply(text: "No sources.", toolCalls: [], finishReason: .stop, usage: TokenUsage(input: 1, output: 1))
+        guard case .array(let plainBlocks)? = encoder.message(plain).json["content"] else {
+            Issue.record("no content")
+            return
+        }
+        #expect(plainBlocks.first?["citations"] == JSONValue.null)
+    }
 }
