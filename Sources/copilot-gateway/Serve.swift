@@ -79,6 +79,9 @@ struct Serve: AsyncParsableCommand {
         } catch let error as ConversationStoreError {
             printError("\(error)")
             throw ExitCode(73)  // EX_CANTCREAT
+        } catch let error as CompactionKeyError {
+            printError("\(error)")
+            throw ExitCode(73)
         }
         let account = dependencies.account
         let app = try await buildApplication(configuration: configuration, dependencies: dependencies) { port in

@@ -85,6 +85,15 @@ import Testing
         }
     }
 
+    @Test func aSummaryCopilotDeclinesIsA502NotACompaction() async throws {
+        try await GatewayHarness.run { client, simulator in
+            await simulator.addFault(.init(kind: .rai, endpoint: .chat))
+            let refused = try await Self.post(client, "/v1/responses/compact", ["model": "gpt-5", "input": Self.conversation])
+            #expect(refused.status == .badGateway)
+            #expect(try refused.openAIError["code"] as? String == "compaction_declined")
+        }
+    }
+
     @Test func inputTokensCountsTheInstructionsAndTheConversation() async throws {
         try await GatewayHarness.run { client, _ in
             let short = try await Self.post(client, "/v1/responses/input_tokens", ["input": "Hi."])

@@ -81,6 +81,8 @@ import Testing
         (#"{"model":"m","input":"hi","tools":[{"type":"function","name":"f","strict":"yes"}]}"#, "tools[0].strict"),
         (##"{"model":"m","input":"hi","text":{"format":{"type":"#"}}}"##, "text.format.type"),
         (#"{"model":"m","input":"hi","text":{"format":null}}"#, "text.format"),
+        (#"{"model":"m","input":"hi","text":{"format":{"type":"json_schema","schema":{"type":"object"}}}}"#, "text.format.name"),
+        (#"{"model":"m","input":"hi","text":{"format":{"type":"json_schema","name":"n"}}}"#, "text.format.schema"),
     ])
     func responsesFieldsThatWouldBeEchoedAreCheckedFirst(body: String, param: String) async throws {
         try await GatewayHarness.run { client, _ in
@@ -185,5 +187,15 @@ import Testing
             return
         }
         #expect(plainBlocks.first?["citations"] == JSONValue.null)
+    }
+
+    @Test func aWrongMethodIsA405NamingTheMethodsOfTheRouteTheRouterWouldTake() async throws {
+        try await GatewayHarness.run { client, _ in
+            let compact = try await client.execute(uri: "/v1/responses/compact", method: .put)
+            #expect(compact.status == .methodNotAllowed && compact.headers[.allow] == "POST")
+            let kept = try await client.execute(uri: "/v1/responses/resp_1", method: .put)
+            #expect(kept.status == .methodNotAllowed)
+            #expect(kept.headers[.allow] == "DELETE, GET")
+        }
     }
 }

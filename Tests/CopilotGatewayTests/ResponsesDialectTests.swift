@@ -143,9 +143,10 @@ import Testing
         #expect(URLCitations.citations(in: "No sources [1].").isEmpty)
     }
 
-    @Test func aCitationQuotesTheSentenceItEnds() {
-        let text = "First point. Second point [1]. Third.\n\n[1]: <https://a.example>"
-        #expect(URLCitations.citations(in: text).first?.citedText == "Second point")
+    @Test func aCitationQuotesTheSentenceItEndsPastTheMarkersBeforeIt() {
+        let text = "First point. Second point [1]. Third[1][2].\n\n[1]: <https://a.example>\n[2]: <https://b.example>"
+        let cited = URLCitations.citations(in: text).map(\.citedText)
+        #expect(cited == ["Second point", "Third", "Third"])
     }
 
     @Test func aResponsesAnnotationIsAURLCitationAtTheMarker() {

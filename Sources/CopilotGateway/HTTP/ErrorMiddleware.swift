@@ -27,7 +27,9 @@ struct ErrorMiddleware: RouterMiddleware {
                 response = try await next(request, context)
             }
         } catch {
-            let allowed = (error as? any HTTPResponseError)?.status == .notFound ? shapes.methods(ofPath: request.uri.path) : []
+            // The router's own miss on a served path (a handler's 404 comes with the path's own method).
+            let served = (error as? any HTTPResponseError)?.status == .notFound ? shapes.methods(ofPath: request.uri.path) : []
+            let allowed = served.contains(request.method.rawValue) ? [] : served
             if allowed.isEmpty {
                 response = routeShape(request, context).response(to: error, request: request, requestID: context.id, logger: context.logger)
             } else {

@@ -25,6 +25,7 @@ extension ResponsesController {
         let turns = turns
         let reply = try await relay.whole { try await turns.start(turn).run { _ in } }
         metrics.timeToFirstToken(.now - start, stream: false)
+        guard reply.finishReason != .contentFilter, !reply.text.isEmpty else { throw Compaction.declined }
         let now = Int(Date().timeIntervalSince1970)
         let sealed = seal.seal(CompactionSeal.Content(summary: reply.text, createdAt: now))
         let usage = TokenUsage(input: turn.estimatedInputTokens, output: reply.usage.output)

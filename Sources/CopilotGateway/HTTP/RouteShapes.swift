@@ -37,12 +37,15 @@ final class RouteShapes: Sendable {
         }
     }
 
-    /// The methods the router serves `path` with, in the order registered; empty for an unknown path.
+    /// The methods the router serves `path` with, in alphabetical order; empty for an unknown path.
+    /// Where routes of fixed segments and of parameters both match (`responses/compact`, `responses/{id}`),
+    /// the router takes the fixed one, so only its methods count.
     func methods(ofPath path: String) -> [String] {
         let segments = path.split(separator: "/", omittingEmptySubsequences: true)
-        let found = methods.withLock { methods in methods.filter { Self.matches($0.segments, segments) }.map(\.method) }
+        let found = methods.withLock { methods in methods.filter { Self.matches($0.segments, segments) } }
+        let fewestParameters = found.map { $0.segments.filter { $0 == nil }.count }.min()
         var seen: Set<String> = []
-        return found.filter { seen.insert($0).inserted }
+        return found.filter { $0.segments.filter { $0 == nil }.count == fewestParameters }.map(\.method).filter { seen.insert($0).inserted }.sorted()
     }
 
     private static func matches(_ pattern: [Substring?], _ segments: [Substring]) -> Bool {

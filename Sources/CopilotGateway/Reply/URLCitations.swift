@@ -40,7 +40,18 @@ enum URLCitations {
     static func sentence(before index: Int, in scalars: [Unicode.Scalar]) -> String {
         let ends = Set(".!?。！？\n".unicodeScalars)
         var last = index
-        while last > 0, scalars[last - 1] == " " || ends.contains(scalars[last - 1]) && scalars[last - 1] != "\n" { last -= 1 }
+        while last > 0 {
+            // Spaces, the sentence's own end, and the markers before this one (`[1][2]`) are passed over.
+            if scalars[last - 1] == " " || ends.contains(scalars[last - 1]) && scalars[last - 1] != "\n" {
+                last -= 1
+            } else if scalars[last - 1] == "]", let open = scalars[max(0, last - 12)..<(last - 1)].lastIndex(of: "["),
+                scalars[(open + 1)..<(last - 1)].allSatisfy(CitationScan.isDigit), open + 1 < last - 1
+            {
+                last = open
+            } else {
+                break
+            }
+        }
         var start = last
         while start > 0, !ends.contains(scalars[start - 1]) { start -= 1 }
         return String(String.UnicodeScalarView(scalars[start..<last])).trimmingWhitespace

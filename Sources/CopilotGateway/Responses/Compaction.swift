@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 
 extension ConversationSpace {
     /// Compactions' own turns: a summary is never a conversation a client continues.
@@ -15,6 +16,13 @@ enum Compaction {
         decision, name, number, file, code change, open task and preference that was stated, and what was being \
         worked on last. Leave out greetings and small talk. Answer with the summary only.
         """
+
+    /// Copilot declined to summarise: a client that replaces its history with the compaction must not
+    /// be handed the refusal as its conversation.
+    static let declined = OpenAIError(
+        status: .badGateway,
+        message: "Copilot declined to summarise this conversation, so it was not compacted; send the whole conversation instead.",
+        type: "api_error", code: "compaction_declined")
 
     /// The conversation to compact: `previous`'s, then the request's input (earlier compactions opened).
     static func entries(of request: ResponsesConversationRequest, previous: KeptConversation?, seal: CompactionSeal) throws(OpenAIError)

@@ -48,15 +48,20 @@ struct CompactionSeal: Sendable {
     }
 
     /// The seal whose key is in `folder`/compaction.key, made on first use (the folder too, mode 0700).
-    static func stored(inFolder folder: String) throws -> CompactionSeal {
+    static func stored(inFolder folder: String) throws(CompactionKeyError) -> CompactionSeal {
         let path = folder + "/compaction.key"
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        if !FileManager.default.fileExists(atPath: path) {
-            let fresh = SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }
-            _ = try AtomicFile.create(Data(fresh.base64EncodedString().utf8), at: path)
+        let text: String
+        do {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            if !FileManager.default.fileExists(atPath: path) {
+                let fresh = SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }
+                _ = try AtomicFile.create(Data(fresh.base64EncodedString().utf8), at: path)
+            }
+            text = try String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        } catch {
+            throw .unusable(path: path, reason: "\(error)")
         }
-        let text = try String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-        guard let bytes = Data(base64Encoded: text), bytes.count >= 32 else { throw CompactionKeyError.damaged(path: path) }
+        guard let bytes = Data(base64Encoded: text), bytes.count >= 32 else { throw .damaged(path: path) }
         return CompactionSeal(key: SymmetricKey(data: bytes))
     }
 
@@ -73,12 +78,16 @@ struct CompactionSeal: Sendable {
 }
 
 /// The compaction key file cannot be used.
-enum CompactionKeyError: Error, CustomStringConvertible {
+public enum CompactionKeyError: Error, CustomStringConvertible {
     case damaged(path: String)
+    case unusable(path: String, reason: String)
 
-    var description: String {
+    public var description: String {
         switch self {
-        case .damaged(let path): "The compaction key \(path) is damaged: remove it (compaction items made with it can then no longer be read)."
+        case .damaged(let path):
+            "The compaction key \(path) is damaged: remove it (compaction items made with it can then no longer be read)."
+        case .unusable(let path, let reason):
+            "The compaction key \(path) cannot be made or read (\(reason)). Check that STATE_DIR is a writable folder of this user."
         }
     }
 }

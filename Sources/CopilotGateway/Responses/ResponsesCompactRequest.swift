@@ -29,7 +29,7 @@ struct ResponsesConversationRequest: Decodable, Sendable {
     /// body); `model` is required by the compaction, not by the count.
     static func fieldRules(requiringModel: Bool) -> [FieldRule] {
         [
-            FieldRule("model", .string(maxLength: nil), required: requiringModel),
+            FieldRule("model", .string(maxLength: nil), nullable: !requiringModel, required: requiringModel),
             FieldRule("instructions", .string(maxLength: nil)),
             FieldRule("previous_response_id", .string(maxLength: nil)),
             FieldRule("prompt_cache_key", .string(maxLength: 64)),

@@ -27,7 +27,6 @@ extension ResponsesRequest {
     static func echo(format: JSONValue) -> JSONValue {
         guard case .object(var fields) = format, fields["type"]?.stringValue == "json_schema" else { return format }
         if fields["strict"] == nil || fields["strict"] == .null { fields["strict"] = .bool(false) }
-        if fields["schema"] == nil { fields["schema"] = .null }
         return .object(fields)
     }
 }

@@ -51,6 +51,16 @@ struct ResponsesRequest: Decodable, Sendable {
         }
         parallelToolCalls = try container.decodeIfPresent(Bool.self, forKey: .parallelToolCalls)
         text = try container.decodeIfPresent(JSONValue.self, forKey: .text)
+        if let format = text?["format"], format["type"]?.stringValue == "json_schema" {
+            // Its name and schema are what the response repeats, and the schema what Copilot is held to.
+            let path = container.codingPath + [CodingKeys.text, FormatKey.format]
+            if format["name"]?.stringValue == nil {
+                throw DecodingError.keyNotFound(FormatKey.name, .init(codingPath: path, debugDescription: "a json_schema format's name"))
+            }
+            guard case .object? = format["schema"] else {
+                throw DecodingError.keyNotFound(FormatKey.schema, .init(codingPath: path, debugDescription: "a json_schema format's schema"))
+            }
+        }
         stream = try container.decodeIfPresent(Bool.self, forKey: .stream) ?? false
         user = try container.decodeIfPresent(String.self, forKey: .user)
         promptCacheKey = try container.decodeIfPresent(String.self, forKey: .promptCacheKey)
@@ -69,6 +79,9 @@ struct ResponsesRequest: Decodable, Sendable {
         background = try container.decodeIfPresent(Bool.self, forKey: .background) ?? false
         unsupportedField = [CodingKeys.conversation, .prompt].first { container.contains($0) && (try? container.decodeNil(forKey: $0)) == false }?.rawValue
     }
+
+    /// The keys inside `text.format`, for its errors.
+    enum FormatKey: String, CodingKey { case format, name, schema }
 
     /// A tool in the Responses shape: `function` (`name`, `description`, `parameters`, `strict`),
     /// `custom` (`name`, `description`, `format`: its input is free text), or a built-in tool by `type`.

@@ -19,7 +19,28 @@ enum AtomicFile {
         let temporary = try writeTemporary(data, beside: path)
         defer { unlink(temporary) }
         guard link(temporary, path) == 0 else {
+            switch errno {
+            case EEXIST: return false
+            // A file system without hard links (SMB, FAT, some FUSE mounts): created exclusively instead.
+            case EPERM, ENOTSUP, EXDEV: return try createExclusively(data, at: path)
+            default: throw AtomicFileError(reason: String(cString: strerror(errno)))
+            }
+        }
+        return true
+    }
+
+    private static func createExclusively(_ data: Data, at path: String) throws(AtomicFileError) -> Bool {
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+        guard descriptor >= 0 else {
             if errno == EEXIST { return false }
+            throw AtomicFileError(reason: String(cString: strerror(errno)))
+        }
+        defer { close(descriptor) }
+        let written = data.withUnsafeBytes { buffer in
+            buffer.baseAddress.map { Foundation.write(descriptor, $0, buffer.count) == buffer.count } ?? buffer.isEmpty
+        }
+        guard written, fsync(descriptor) == 0 else {
+            unlink(path)
             throw AtomicFileError(reason: String(cString: strerror(errno)))
         }
         return true
@@ -51,6 +72,8 @@ enum AtomicFile {
 }
 
 /// Why a file could not be written.
-struct AtomicFileError: Error, Equatable {
+struct AtomicFileError: Error, Equatable, CustomStringConvertible {
     var reason: String
+
+    var description: String { "the file could not be written: \(reason)" }
 }

@@ -54,7 +54,8 @@ struct FieldRule: Sendable {
         case (.number(let min, let max), .number(let number)):
             return range(number, min: min, max: max)
         case (.integer(let min, let max), .number(let number)):
-            guard number.rounded() == number, abs(number) < 1e15 else { return problem(.wrongType(expected: expected, got: "a decimal")) }
+            guard number.rounded() == number else { return problem(.wrongType(expected: expected, got: "a decimal")) }
+            guard abs(number) < 0x1p63 else { return problem(.invalid("must fit in 64 bits (got \(Self.text(number)))")) }
             return range(number, min: min.map(Double.init), max: max.map(Double.init))
         case (.boolean, .bool), (.object, .object):
             return nil
