@@ -127,4 +127,14 @@ import Testing
             #expect(mode == 0o600)
         }
     }
+
+    @Test func aStateFolderWhereNoKeyCanBeMadeIsAPlainError() async throws {
+        try await withTemporaryFolder { folder in
+            let file = folder.path + "/not-a-folder"
+            #expect(FileManager.default.createFile(atPath: file, contents: Data("x".utf8)))
+            #expect(throws: CompactionKeyError.self) { try CompactionSeal.stored(inFolder: file) }
+            try Data("too short".utf8).write(to: folder.appendingPathComponent("compaction.key"))
+            #expect(throws: CompactionKeyError.self) { try CompactionSeal.stored(inFolder: folder.path) }
+        }
+    }
 }

@@ -50,6 +50,13 @@ struct AnthropicError: Error, Sendable, Equatable {
         self.init(error.failure)
     }
 
+    /// The error as the response to the request `requestID` tells it (`request_id`).
+    func answering(_ requestID: String?) -> AnthropicError {
+        var error = self
+        error.requestID = requestID
+        return error
+    }
+
     /// A body that is not a Messages request, in Anthropic's words: `max_tokens: Field required`,
     /// `messages.0.content: Input should be a valid list`.
     init(_ problem: JSONBody.Problem) {

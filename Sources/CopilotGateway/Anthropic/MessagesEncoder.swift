@@ -115,9 +115,7 @@ struct MessagesEncoder: ReplyEncoder {
 
     /// A failure after the stream began, as its last event.
     func failure(_ failure: ClientFailure) -> ByteBuffer {
-        var error = AnthropicError(failure)
-        error.requestID = requestID
-        return Self.event("error", String(decoding: error.jsonBytes, as: UTF8.self))
+        Self.event("error", String(decoding: AnthropicError(failure).answering(requestID).jsonBytes, as: UTF8.self))
     }
 
     private mutating func open(_ block: AnthropicMessage.ContentBlock, isText: Bool, into buffer: inout ByteBuffer) throws {

@@ -22,14 +22,12 @@ enum ErrorShape: Sendable, Equatable {
     func response(to error: any Error, request: Request, requestID: String, logger: Logger) -> Response {
         switch (self, error) {
         case (.openAI, let error as OpenAIError): return error.response()
-        case (.anthropic, var error as AnthropicError):
-            error.requestID = requestID
-            return error.response()
+        case (.anthropic, let error as AnthropicError):
+            return error.answering(requestID).response()
         // A dialect's own error on another's route (none is thrown there today): its words, this shape.
         case (.anthropic, let error as OpenAIError):
-            var anthropic = AnthropicError(status: error.status, code: error.code, message: error.message, retryAfter: error.retryAfter)
-            anthropic.requestID = requestID
-            return Self.anthropic(anthropic, closing: error.closesConnection)
+            let anthropic = AnthropicError(status: error.status, code: error.code, message: error.message, retryAfter: error.retryAfter)
+            return Self.anthropic(anthropic.answering(requestID), closing: error.closesConnection)
         case (.openAI, let error as AnthropicError):
             let type = error.status.code >= 500 ? "api_error" : "invalid_request_error"
             return Self.openAI(
@@ -43,21 +41,15 @@ enum ErrorShape: Sendable, Equatable {
         let closes = (described as? EdgeError)?.closesConnection ?? false
         switch self {
         case .openAI: return Self.openAI(OpenAIError(described.failure), closing: closes)
-        case .anthropic:
-            var anthropic = AnthropicError(described.failure)
-            anthropic.requestID = requestID
-            return Self.anthropic(anthropic, closing: closes)
+        case .anthropic: return Self.anthropic(AnthropicError(described.failure).answering(requestID), closing: closes)
         }
     }
 
     /// `failure` as this shape's error body (Anthropic's with `requestID`).
     func jsonBytes(_ failure: ClientFailure, requestID: String) -> [UInt8] {
         switch self {
-        case .openAI: return OpenAIError(failure).jsonBytes
-        case .anthropic:
-            var error = AnthropicError(failure)
-            error.requestID = requestID
-            return error.jsonBytes
+        case .openAI: OpenAIError(failure).jsonBytes
+        case .anthropic: AnthropicError(failure).answering(requestID).jsonBytes
         }
     }
 

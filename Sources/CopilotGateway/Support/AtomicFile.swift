@@ -36,10 +36,7 @@ enum AtomicFile {
             throw AtomicFileError(reason: String(cString: strerror(errno)))
         }
         defer { close(descriptor) }
-        let written = data.withUnsafeBytes { buffer in
-            buffer.baseAddress.map { Foundation.write(descriptor, $0, buffer.count) == buffer.count } ?? buffer.isEmpty
-        }
-        guard written, fsync(descriptor) == 0 else {
+        guard writeAll(data, to: descriptor), fsync(descriptor) == 0 else {
             unlink(path)
             throw AtomicFileError(reason: String(cString: strerror(errno)))
         }
@@ -50,7 +47,20 @@ enum AtomicFile {
         let temporary = "\(path).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL, 0o600)
         guard descriptor >= 0 else { throw AtomicFileError(reason: String(cString: strerror(errno))) }
-        let written = data.withUnsafeBytes { buffer -> Bool in
+        let written = writeAll(data, to: descriptor)
+        let synced = fsync(descriptor) == 0
+        close(descriptor)
+        guard written, synced else {
+            let reason = String(cString: strerror(errno))
+            unlink(temporary)
+            throw AtomicFileError(reason: reason)
+        }
+        return temporary
+    }
+
+    /// Writes all of `data`, however many calls it takes; false on an error.
+    private static func writeAll(_ data: Data, to descriptor: Int32) -> Bool {
+        data.withUnsafeBytes { buffer -> Bool in
             guard let base = buffer.baseAddress else { return buffer.isEmpty }
             var offset = 0
             while offset < buffer.count {
@@ -60,14 +70,6 @@ enum AtomicFile {
             }
             return true
         }
-        let synced = fsync(descriptor) == 0
-        close(descriptor)
-        guard written, synced else {
-            let reason = String(cString: strerror(errno))
-            unlink(temporary)
-            throw AtomicFileError(reason: reason)
-        }
-        return temporary
     }
 }
 
