@@ -49,7 +49,8 @@ struct ControlHandlers: Sendable {
         return try encoded(conversation)
     }
 
-    /// `{"userCode":"ABCD2345"}` approves one pending code; `{"auto":true,"delayMs":200}` approves every
+    /// `{"userCode":"ABCD2345"}` approves one pending code, as the simulated user or as
+    /// `"user":"alice@contoso.com"` (whose tokens it gets); `{"auto":true,"delayMs":200}` approves every
     /// current and future code `delayMs` after issue; `{"auto":false}` stops that.
     @Sendable func approveDeviceCode(_ request: Request, context: BasicRequestContext) async throws -> Response {
         let body = try await jsonObject(request, context: context)
@@ -100,7 +101,14 @@ struct ControlHandlers: Sendable {
         guard let userCode = body["userCode"]?.stringValue, !userCode.isEmpty else {
             throw GraphError.badRequest("Send {\"userCode\":\"…\"}" + (approve ? " or {\"auto\":true}." : "."))
         }
-        switch await simulator.decideDeviceCode(userCode: userCode, approve: approve) {
+        var user: String?
+        if approve, let named = body["user"], named != .null {
+            guard let upn = named.stringValue, Self.isUPN(upn) else {
+                throw GraphError.badRequest("'user' must be a user principal name such as alice@contoso.com.")
+            }
+            user = upn
+        }
+        switch await simulator.decideDeviceCode(userCode: userCode, approve: approve, user: user) {
         case .done(let code):
             return try encoded(code)
         case .notFound:
@@ -110,6 +118,13 @@ struct ControlHandlers: Sendable {
                 status: 409, code: "Conflict",
                 message: "The device code with user code '\(userCode)' is \(status.rawValue), not pending.")
         }
+    }
+
+    /// `name@domain`, at most 113 characters (Entra's limit on a UPN), without spaces or control characters.
+    static func isUPN(_ text: String) -> Bool {
+        let parts = text.split(separator: "@", omittingEmptySubsequences: false)
+        return text.count <= 113 && parts.count == 2 && !parts[0].isEmpty && !parts[1].isEmpty
+            && text.unicodeScalars.allSatisfy { $0.value > 0x20 && $0.value != 0x7F }
     }
 
     private func jsonObject(_ request: Request, context: BasicRequestContext) async throws -> SimulatorJSON {

@@ -1,10 +1,11 @@
 import Foundation
 
 extension CopilotSimulator {
-    /// Approves the pending device code with `userCode`; false if there is none (unknown, or no longer pending).
+    /// Approves the pending device code with `userCode` as `user` (a UPN; the tokens it gets are that
+    /// user's); false if there is none (unknown, or no longer pending).
     @discardableResult
-    public func approveDeviceCode(userCode: String) -> Bool {
-        if case .done = identity.decide(userCode: userCode, approve: true, now: Date()) { return true }
+    public func approveDeviceCode(userCode: String, user: String? = nil) -> Bool {
+        if case .done = identity.decide(userCode: userCode, approve: true, user: user ?? Self.defaultUser, now: Date()) { return true }
         return false
     }
 
@@ -46,9 +47,12 @@ extension CopilotSimulator {
         identity.revokeRefreshTokens()
     }
 
-    func decideDeviceCode(userCode: String, approve: Bool) -> IdentityState.DecisionResult {
-        identity.decide(userCode: userCode, approve: approve, now: Date())
+    func decideDeviceCode(userCode: String, approve: Bool, user: String?) -> IdentityState.DecisionResult {
+        identity.decide(userCode: userCode, approve: approve, user: user ?? Self.defaultUser, now: Date())
     }
+
+    /// The user who approves a device code that names none (`--auto-approve`, `{"auto":true}`).
+    public static let defaultUser = IDToken.preferredUsername
 
     func issueDeviceCode(
         clientID: String, tenant: String, scopeText: String, now: Date
@@ -73,7 +77,16 @@ extension CopilotSimulator {
             refreshToken, clientID: clientID, tenant: tenant, scopeText: scopeText, faults: faults, now: now)
     }
 
-    func checkAccessToken(_ token: String, now: Date) -> IdentityState.AccessTokenCheck {
-        identity.checkAccessToken(token, now: now)
+    func checkAccessToken(_ token: String, resource: String, now: Date) -> IdentityState.AccessTokenCheck {
+        identity.checkAccessToken(token, resource: resource, now: now)
+    }
+
+    /// The user whose access token an `Authorization: Bearer …` value carries; nil for a token this
+    /// simulator did not issue (a fixed test token) or no header.
+    func user(ofAuthorization header: String?) -> String? {
+        guard let header else { return nil }
+        let parts = header.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
+        return identity.user(ofAccessToken: parts[1].trimmingCharacters(in: .whitespaces))
     }
 }

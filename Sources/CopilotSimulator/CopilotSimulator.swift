@@ -65,15 +65,16 @@ public actor CopilotSimulator {
         oldestRequest = (oldestRequest + 1) % requests.count
     }
 
-    /// Takes one use of the first pending fault of each kind that matches `endpoint`.
-    /// A matching `status` fault is taken alone: that request never gets further.
-    func takeFaults(for endpoint: SimulatorEndpoint) -> FaultSet {
-        let statusOnly = faults.contains { $0.kind == .status && $0.matches(endpoint) }
+    /// Takes one use of the first pending fault of each kind that matches `endpoint` and `requester`
+    /// (the user whose token the request carries). A matching `status` fault is taken alone: that
+    /// request never gets further.
+    func takeFaults(for endpoint: SimulatorEndpoint, requester: String? = nil) -> FaultSet {
+        let statusOnly = faults.contains { $0.kind == .status && $0.matches(endpoint, requester: requester) }
         var taken: [SimulatorFault] = []
         var index = 0
         while index < faults.count {
             let fault = faults[index]
-            guard fault.matches(endpoint), !statusOnly || fault.kind == .status,
+            guard fault.matches(endpoint, requester: requester), !statusOnly || fault.kind == .status,
                 !taken.contains(where: { $0.kind == fault.kind })
             else {
                 index += 1
@@ -90,10 +91,11 @@ public actor CopilotSimulator {
         return FaultSet(taken)
     }
 
-    func createConversation(now: Date) -> SimulatedConversation {
+    /// A new conversation, belonging to `owner` (the user whose token created it; nil: anyone's).
+    func createConversation(now: Date, owner: String? = nil) -> SimulatedConversation {
         let conversation = SimulatedConversation(
             id: UUID().uuidString.lowercased(), createdDateTime: GraphDates.timestamp(now), displayName: "",
-            state: "active", turnCount: 0, turns: [])
+            state: "active", turnCount: 0, turns: [], owner: owner)
         conversations[conversation.id] = conversation
         conversationOrder.append(conversation.id)
         let limit = options.conversationLimit
@@ -105,11 +107,15 @@ public actor CopilotSimulator {
         return conversation
     }
 
-    /// Runs one chat turn: checks the conversation, computes the reply and (unless `commit` is false) stores it.
+    /// Runs one chat turn for `requester`: checks the conversation, computes the reply and (unless
+    /// `commit` is false) stores it. A conversation another user created is not found, as on Graph.
     func runTurn(
-        conversationID: String, request: ChatRequest, faults: FaultSet, streamed: Bool, commit: Bool, now: Date
+        conversationID: String, request: ChatRequest, faults: FaultSet, streamed: Bool, commit: Bool, now: Date,
+        requester: String? = nil
     ) throws(GraphError) -> TurnOutcome {
-        guard var conversation = conversations[conversationID.lowercased()] else {
+        guard var conversation = conversations[conversationID.lowercased()],
+            conversation.owner == nil || conversation.owner?.lowercased() == requester?.lowercased()
+        else {
             throw .notFound("Conversation '\(conversationID)' was not found.")
         }
         guard conversation.state == "active" else {

@@ -3,35 +3,38 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 
-/// Handlers for the Graph-shaped endpoints under `/beta/copilot/conversations`.
+/// Handlers for the Graph-shaped endpoints: Graph's under `/beta/copilot/conversations`, or Work IQ's
+/// under `/rest[/beta]/conversations` (`api`), which differ in the token's resource and in how a reply
+/// cites its sources.
 struct GraphHandlers: Sendable {
     let simulator: CopilotSimulator
+    var api = SimulatedAPI.graph
 
     private var options: SimulatorOptions { simulator.options }
 
     @Sendable func create(_ request: Request, context: BasicRequestContext) async throws -> Response {
-        _ = try await prepare(request, endpoint: .create)
-        let conversation = await simulator.createConversation(now: Date())
+        let (_, requester) = try await prepare(request, endpoint: .create)
+        let conversation = await simulator.createConversation(now: Date(), owner: requester)
         return jsonResponse(status: 201, GraphPayloads.created(conversation))
     }
 
     @Sendable func chat(_ request: Request, context: BasicRequestContext) async throws -> Response {
-        let faults = try await prepare(request, endpoint: .chat)
+        let (faults, requester) = try await prepare(request, endpoint: .chat)
         let chat = try await chatRequest(request, context: context)
-        let turn = try await simulator.runTurn(
+        let turn = api.citing(try await simulator.runTurn(
             conversationID: try context.parameters.require("id"), request: chat, faults: faults, streamed: false,
-            commit: true, now: Date())
+            commit: true, now: Date(), requester: requester))
         return jsonResponse(
             status: 200,
             GraphPayloads.finalSnapshot(turn, context: GraphPayloads.chatContext, replyCards: [.object([])]))
     }
 
     @Sendable func chatOverStream(_ request: Request, context: BasicRequestContext) async throws -> Response {
-        let faults = try await prepare(request, endpoint: .stream)
+        let (faults, requester) = try await prepare(request, endpoint: .stream)
         let chat = try await chatRequest(request, context: context)
-        let turn = try await simulator.runTurn(
+        let turn = api.citing(try await simulator.runTurn(
             conversationID: try context.parameters.require("id"), request: chat, faults: faults, streamed: true,
-            commit: !faults.contains(.inbandError), now: Date())
+            commit: !faults.contains(.inbandError), now: Date(), requester: requester))
         let script = StreamScript(turn: turn, snapshotCount: options.snapshotCount, faults: faults, deltas: chat.asksForDeltas)
         if script.finalReplyText != turn.reply.text {
             await simulator.updateReply(
@@ -61,13 +64,15 @@ struct GraphHandlers: Sendable {
             })
     }
 
-    /// Applies `status` and `delay` faults, then checks the bearer token.
-    private func prepare(_ request: Request, endpoint: SimulatorEndpoint) async throws -> FaultSet {
-        let faults = await simulator.takeFaults(for: endpoint)
+    /// Applies the `status` and `delay` faults meant for the token's user, then checks the bearer token;
+    /// returns the faults and that user.
+    private func prepare(_ request: Request, endpoint: SimulatorEndpoint) async throws -> (FaultSet, String?) {
+        let requester = await simulator.user(ofAuthorization: request.headers[.authorization])
+        let faults = await simulator.takeFaults(for: endpoint, requester: requester)
         if let status = faults[.status] { throw GraphError.fault(status) }
         if let delay = faults[.delay] { try await Task.sleep(for: .milliseconds(max(0, delay.delayMs ?? 1000))) }
         try await authenticate(request)
-        return faults
+        return (faults, requester)
     }
 
     private func authenticate(_ request: Request) async throws(GraphError) {
@@ -79,10 +84,11 @@ struct GraphHandlers: Sendable {
         let token = isBearer ? parts[1].trimmingCharacters(in: .whitespaces) : ""
         guard !token.isEmpty else { throw .unauthenticated("Access token is empty.") }
         if options.checkTokens {
-            switch await simulator.checkAccessToken(token, now: Date()) {
+            switch await simulator.checkAccessToken(token, resource: api.resource, now: Date()) {
             case .valid: return
             case .expired: throw .unauthenticated("Access token has expired or is not yet valid.")
             case .unknown: throw .unauthenticated("Invalid token.")
+            case .wrongAudience: throw .unauthenticated("Access token validation failure. Invalid audience.")
             }
         }
         if let accepted = options.acceptedToken, token != accepted {

@@ -48,9 +48,18 @@ enum GraphPayloads {
             ("text", .string(snapshot.text)),
             ("createdDateTime", .string(snapshot.createdDateTime)),
             ("adaptiveCards", .array(adaptiveCards)),
-            ("attributions", .array(snapshot.attributions.map(\.json))),
+            snapshot.citesAsReferences ? ("references", references(snapshot.attributions)) : ("attributions", .array(snapshot.attributions.map(\.json))),
             ("sensitivityLabel", sensitivityLabel),
         ])
+    }
+
+    /// Work IQ's `copilotConversationReferenceMap`: each source under its marker's number.
+    static func references(_ sources: [SimulatedAttribution]) -> SimulatorJSON {
+        .object(sources.enumerated().map { index, source in
+            (String(index + 1), .object([
+                ("targetLink", .string(source.seeMoreWebUrl)), ("sensitivityLabel", .null), ("isCitedInResponse", true),
+            ]))
+        })
     }
 
     /// The AdaptiveCard the stream's full-text partial carries.

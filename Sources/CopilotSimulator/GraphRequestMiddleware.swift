@@ -3,7 +3,8 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 
-/// Records `/beta/...` and identity requests (secrets redacted), turns thrown errors into Graph error
+/// Records `/beta/...`, Work IQ (`/rest/...`) and identity requests (secrets redacted, with the user
+/// whose token a Copilot call carried), turns thrown errors into Graph error
 /// envelopes (Entra error bodies on the identity endpoints), and adds the `request-id` (identity:
 /// `x-ms-request-id`) and `client-request-id` headers to every response.
 struct GraphRequestMiddleware<Context: RequestContext>: RouterMiddleware {
@@ -17,9 +18,11 @@ struct GraphRequestMiddleware<Context: RequestContext>: RouterMiddleware {
         var response: Response
         do {
             var request = request
-            if request.uri.path.hasPrefix("/beta/") || isIdentity {
+            if request.uri.path.hasPrefix("/beta/") || request.uri.path.hasPrefix("/rest/") || isIdentity {
                 let body = try await request.collectBody(upTo: context.maxUploadSize)
-                await simulator.record(Self.record(request, body: body, form: isIdentity))
+                var record = Self.record(request, body: body, form: isIdentity)
+                if !isIdentity { record.user = await simulator.user(ofAuthorization: request.headers[.authorization]) }
+                await simulator.record(record)
             }
             response = try await next(request, context)
         } catch let error as EntraError {

@@ -15,6 +15,8 @@ struct IdentityState: Sendable {
         var issuedAt: Date
         var expiresAt: Date
         var decision = Decision.pending
+        /// Who approved the code: the user its tokens are issued to.
+        var user = IDToken.preferredUsername
         var consumed = false
         var lastPoll: Date?
 
@@ -39,12 +41,14 @@ struct IdentityState: Sendable {
         var clientID: String
         var scopes: [Scope]
         var expiresAt: Date
+        var user: String
     }
 
     private enum Revocation: Sendable { case rotated, revokedAll }
 
     private struct RefreshTokenRecord: Sendable {
         var clientID: String
+        var user: String
         var grant: ScopeSet
         var openID: Bool
         var issuedAt: Date
@@ -52,7 +56,7 @@ struct IdentityState: Sendable {
     }
 
     /// What the Graph endpoints make of a bearer token under `checkTokens`.
-    enum AccessTokenCheck: Sendable, Equatable { case valid, expired, unknown }
+    enum AccessTokenCheck: Sendable, Equatable { case valid, expired, unknown, wrongAudience }
 
     /// The result of approving or declining a code by its user code.
     enum DecisionResult: Sendable, Equatable {
@@ -102,8 +106,8 @@ struct IdentityState: Sendable {
         return codes.map { $0.listing(at: now) }
     }
 
-    /// Approves or declines the pending code with `userCode` (case and dashes ignored).
-    mutating func decide(userCode: String, approve: Bool, now: Date) -> DecisionResult {
+    /// Approves (as `user`) or declines the pending code with `userCode` (case and dashes ignored).
+    mutating func decide(userCode: String, approve: Bool, user: String = IDToken.preferredUsername, now: Date) -> DecisionResult {
         applyAutoApproval(now: now)
         let wanted = userCode.uppercased().filter { $0.isLetter || $0.isNumber }
         guard let index = codes.lastIndex(where: { $0.userCode == wanted }) else { return .notFound }
@@ -111,6 +115,7 @@ struct IdentityState: Sendable {
         let target: SimulatedDeviceCode.Status = approve ? .approved : .declined
         guard status == .pending || status == target else { return .notPending(status) }
         codes[index].decision = approve ? .approved : .declined
+        if approve, status == .pending { codes[index].user = user }
         return .done(codes[index].listing(at: now))
     }
 
@@ -169,7 +174,7 @@ struct IdentityState: Sendable {
         case .approved:
             codes[index].consumed = true
             return issueTokens(
-                clientID: clientID, tenant: code.tenant, accessScopes: code.scopes.firstResourceScopes,
+                clientID: clientID, user: code.user, tenant: code.tenant, accessScopes: code.scopes.firstResourceScopes,
                 grant: code.scopes, offline: code.scopes.contains(oidc: "offline_access"),
                 openID: code.scopes.contains(oidc: "openid"), now: now)
         }
@@ -217,37 +222,44 @@ struct IdentityState: Sendable {
         }
         if options.revokeRotatedRefreshTokens { refreshTokens[refreshToken]?.revocation = .rotated }
         return issueTokens(
-            clientID: clientID, tenant: tenant, accessScopes: accessScopes, grant: record.grant, offline: true,
+            clientID: clientID, user: record.user, tenant: tenant, accessScopes: accessScopes, grant: record.grant, offline: true,
             openID: openID, now: now)
     }
 
     private mutating func issueTokens(
-        clientID: String, tenant: String, accessScopes: [Scope], grant: ScopeSet, offline: Bool, openID: Bool, now: Date
+        clientID: String, user: String, tenant: String, accessScopes: [Scope], grant: ScopeSet, offline: Bool, openID: Bool, now: Date
     ) -> TokenGrant {
         let lifetime = options.accessTokenLifetime
         let accessToken = "sim-at-" + IdentityRandom.base64URL(bytes: 48)
         accessTokens[accessToken] = AccessTokenRecord(
-            clientID: clientID, scopes: accessScopes, expiresAt: now.addingTimeInterval(lifetime.timeInterval))
+            clientID: clientID, scopes: accessScopes, expiresAt: now.addingTimeInterval(lifetime.timeInterval), user: user)
         var refreshToken: String?
         if offline {
             let token = "sim-rt-" + IdentityRandom.base64URL(bytes: 64)
-            refreshTokens[token] = RefreshTokenRecord(clientID: clientID, grant: grant, openID: openID, issuedAt: now)
+            refreshTokens[token] = RefreshTokenRecord(clientID: clientID, user: user, grant: grant, openID: openID, issuedAt: now)
             refreshToken = token
         }
         counters.tokensIssued += 1
         return TokenGrant(
             accessToken: accessToken, refreshToken: refreshToken,
             idToken: openID
-                ? IDToken.make(clientID: clientID, tenant: tenant, now: now, lifetime: lifetime.wholeSeconds) : nil,
+                ? IDToken.make(clientID: clientID, user: user, tenant: tenant, now: now, lifetime: lifetime.wholeSeconds) : nil,
             scope: ScopeSet.responseText(accessScopes), expiresIn: lifetime.wholeSeconds)
     }
 
     // MARK: Tokens
 
-    /// Whether `token` is an unexpired access token this simulator issued.
-    func checkAccessToken(_ token: String, now: Date) -> AccessTokenCheck {
+    /// Whether `token` is an unexpired access token this simulator issued for `resource` (its scopes'
+    /// resource, e.g. `https://graph.microsoft.com`); one for another resource is `wrongAudience`.
+    func checkAccessToken(_ token: String, resource: String, now: Date) -> AccessTokenCheck {
         guard let record = accessTokens[token] else { return .unknown }
+        guard record.scopes.contains(where: { $0.resourceKey == resource.lowercased() }) else { return .wrongAudience }
         return now < record.expiresAt ? .valid : .expired
+    }
+
+    /// The user an access token this simulator issued belongs to; nil for any other token.
+    func user(ofAccessToken token: String) -> String? {
+        accessTokens[token]?.user
     }
 
     /// Makes every access token issued so far expired.

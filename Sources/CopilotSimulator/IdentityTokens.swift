@@ -55,8 +55,21 @@ enum IDToken {
         UUID(uuidString: tenant) != nil ? tenant.lowercased() : fallbackTenantID
     }
 
+    /// The display name and object id of `user` (a UPN): the simulated user's own for the default
+    /// user, else the UPN's local part and an id derived from the UPN, the same every time.
+    static func identity(of user: String) -> (name: String, objectID: String) {
+        guard user != preferredUsername else { return (userName, objectID) }
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325  // FNV-1a
+        for byte in user.lowercased().utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        let hex = String(hash, radix: 16)
+        let digits = String(repeating: "0", count: max(0, 16 - hex.count)) + hex
+        let name = user.split(separator: "@").first.map(String.init) ?? user
+        return (name, "6b3c2f0e-\(digits.prefix(4))-4\(digits.dropFirst(4).prefix(3))-8\(digits.dropFirst(7).prefix(3))-\(digits.suffix(6))0c0f1e")
+    }
+
     /// `base64url(header).base64url(payload).` with header `{"alg":"none","typ":"JWT"}`.
-    static func make(clientID: String, tenant: String, now: Date, lifetime: Int) -> String {
+    static func make(clientID: String, user: String = preferredUsername, tenant: String, now: Date, lifetime: Int) -> String {
+        let person = identity(of: user)
         let tid = tenantID(for: tenant)
         let issuedAt = Double(Int(now.timeIntervalSince1970))
         let header: SimulatorJSON = .object([("alg", "none"), ("typ", "JWT")])
@@ -66,9 +79,9 @@ enum IDToken {
             ("iat", .number(issuedAt)),
             ("nbf", .number(issuedAt)),
             ("exp", .number(issuedAt + Double(lifetime))),
-            ("name", .string(userName)),
-            ("oid", .string(objectID)),
-            ("preferred_username", .string(preferredUsername)),
+            ("name", .string(person.name)),
+            ("oid", .string(person.objectID)),
+            ("preferred_username", .string(user)),
             ("sub", "c2ltdWxhdGVkLXVzZXItc3ViamVjdA"),
             ("tid", .string(tid)),
             ("ver", "2.0"),

@@ -2,6 +2,8 @@
 /// (short names such as `Mail.Read` mean Microsoft Graph).
 struct Scope: Sendable, Equatable {
     static let graph = "https://graph.microsoft.com"
+    /// The Work IQ API's resource (`api://workiq.svc.cloud.microsoft/WorkIQAgent.Ask`).
+    static let workIQ = "api://workiq.svc.cloud.microsoft"
     /// Scopes that shape the response rather than grant access to a resource.
     static let oidcScopes: Set<String> = ["openid", "profile", "offline_access", "email"]
 

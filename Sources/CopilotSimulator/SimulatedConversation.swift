@@ -12,6 +12,9 @@ public struct SimulatedConversation: Codable, Sendable, Equatable {
     public var turnCount: Int
     /// Every completed turn, oldest first.
     public var turns: [SimulatedTurn]
+    /// The user (UPN) whose token created it; only that user's tokens can continue it. Nil when the
+    /// token was not one the simulator issued (then any token can).
+    public var owner: String?
 
     /// Every text that reached the conversation: prompts and `additionalContext` texts, in order.
     var allTexts: [String] {

@@ -69,12 +69,16 @@ public struct SimulatorFault: Codable, Sendable, Equatable {
     public var code: Int?
     /// `huge`: the reply's length in characters (default 200,000).
     public var length: Int?
+    /// Only requests whose access token is this user's (a UPN) meet the fault; nil: everyone's.
+    public var user: String?
 
     /// Creates a fault.
     public init(
         kind: Kind, count: Int = 1, endpoint: Endpoint = .any, status: Int? = nil, retryAfter: String? = nil,
-        message: String? = nil, delayMs: Int? = nil, afterEvents: Int? = nil, code: Int? = nil, length: Int? = nil
+        message: String? = nil, delayMs: Int? = nil, afterEvents: Int? = nil, code: Int? = nil, length: Int? = nil,
+        user: String? = nil
     ) {
+        self.user = user
         self.kind = kind
         self.count = count
         self.endpoint = endpoint
@@ -88,7 +92,7 @@ public struct SimulatorFault: Codable, Sendable, Equatable {
     }
 
     private enum CodingKeys: String, CodingKey {
-        case kind, count, endpoint, status, retryAfter, message, delayMs, afterEvents, code, length
+        case kind, count, endpoint, status, retryAfter, message, delayMs, afterEvents, code, length, user
     }
 
     public init(from decoder: any Decoder) throws {
@@ -125,7 +129,7 @@ public struct SimulatorFault: Codable, Sendable, Equatable {
             message: try container.decodeIfPresent(String.self, forKey: .message),
             delayMs: try container.decodeIfPresent(Int.self, forKey: .delayMs),
             afterEvents: try container.decodeIfPresent(Int.self, forKey: .afterEvents),
-            code: code, length: length)
+            code: code, length: length, user: try container.decodeIfPresent(String.self, forKey: .user))
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -140,11 +144,13 @@ public struct SimulatorFault: Codable, Sendable, Equatable {
         try container.encodeIfPresent(afterEvents, forKey: .afterEvents)
         try container.encodeIfPresent(code, forKey: .code)
         try container.encodeIfPresent(length, forKey: .length)
+        try container.encodeIfPresent(user, forKey: .user)
     }
 
-    /// Whether this fault affects a request to `target`.
-    func matches(_ target: SimulatorEndpoint) -> Bool {
+    /// Whether this fault affects a request to `target` made with `requester`'s token (nil: not a user's).
+    func matches(_ target: SimulatorEndpoint, requester: String? = nil) -> Bool {
         guard kind.applicableEndpoints.contains(target) else { return false }
+        if let user, user.lowercased() != requester?.lowercased() { return false }
         if endpoint == .any { return !target.isIdentity || kind.isIdentityKind }
         return endpoint == target.faultEndpoint
     }

@@ -11,6 +11,12 @@ public struct SimulatorOptions: Sendable {
         case refuse
     }
 
+    /// How Work IQ replies cite their sources: the documented resource lists a `references` map, the
+    /// documented examples and Microsoft's sample still read `attributions` (see the upstream notes).
+    public enum WorkIQCitations: String, Sendable, CaseIterable {
+        case references, attributions
+    }
+
     /// Number of growing partial snapshots sent in a stream before the full-text partial.
     public var snapshotCount: Int
     /// Pause between two stream events.
@@ -47,6 +53,8 @@ public struct SimulatorOptions: Sendable {
     public var conversationLimit: Int
     /// What a request asking for delta streaming gets.
     public var deltaStreaming: DeltaStreaming
+    /// How replies on the Work IQ paths cite their sources.
+    public var workIQCitations: WorkIQCitations
 
     /// Creates options; the defaults suit tests and the demo mode.
     public init(
@@ -55,8 +63,9 @@ public struct SimulatorOptions: Sendable {
         deviceCodeLifetime: Duration = .seconds(900), deviceCodeInterval: Int = 5, enforceSlowDown: Bool = false,
         revokeRotatedRefreshTokens: Bool = false, checkTokens: Bool = false, autoApprove: Bool = false,
         autoApproveDelay: Duration = .milliseconds(200), messyOutput: Bool = false, requestLogLimit: Int = 1000,
-        conversationLimit: Int = 1000, deltaStreaming: DeltaStreaming = .honour
+        conversationLimit: Int = 1000, deltaStreaming: DeltaStreaming = .honour, workIQCitations: WorkIQCitations = .references
     ) {
+        self.workIQCitations = workIQCitations
         self.snapshotCount = max(0, snapshotCount)
         self.eventDelay = eventDelay
         self.acceptedToken = acceptedToken

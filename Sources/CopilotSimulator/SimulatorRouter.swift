@@ -1,6 +1,7 @@
 import Hummingbird
 
-/// Builds the simulator's router: the Graph endpoints under `/beta/copilot`, the identity endpoints
+/// Builds the simulator's router: the Graph endpoints under `/beta/copilot`, Work IQ's under `/rest`
+/// and `/rest/beta`, the identity endpoints
 /// `/{tenant}/oauth2/v2.0/devicecode` and `/{tenant}/oauth2/v2.0/token`, plus the `/_sim/...`
 /// test-control endpoints.
 public func buildSimulatorRouter(simulator: CopilotSimulator) -> Router<BasicRequestContext> {
@@ -12,6 +13,14 @@ public func buildSimulatorRouter(simulator: CopilotSimulator) -> Router<BasicReq
     router.post("/beta/copilot/conversations/:id/chat", use: graph.chat)
     router.post("/beta/copilot/conversations/:id/chatOverStream", use: graph.chatOverStream)
     router.post("/beta/copilot/conversations/:id/microsoft.graph.copilot.chatOverStream", use: graph.chatOverStream)
+
+    // Work IQ REST: the same conversations without the `/copilot/` segment, at `/rest` and `/rest/beta`.
+    let workIQ = GraphHandlers(simulator: simulator, api: .workIQ(simulator.options.workIQCitations))
+    for base in ["/rest", "/rest/beta"] {
+        router.post("\(base)/conversations", use: workIQ.create)
+        router.post("\(base)/conversations/:id/chat", use: workIQ.chat)
+        router.post("\(base)/conversations/:id/chatOverStream", use: workIQ.chatOverStream)
+    }
 
     let identity = IdentityHandlers(simulator: simulator)
     router.post("/:tenant/oauth2/v2.0/devicecode", use: identity.deviceCode)

@@ -15,4 +15,6 @@ struct MessageSnapshot: Sendable {
     var text: String
     var createdDateTime: String
     var attributions: [SimulatedAttribution] = []
+    /// The sources go out as Work IQ's `references` map (keyed "1", "2", …) instead of `attributions`.
+    var citesAsReferences = false
 }

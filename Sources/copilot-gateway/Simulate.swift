@@ -8,7 +8,8 @@ struct Simulate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run the built-in simulator of Microsoft Graph's Copilot Chat API and its sign-in endpoints on its own.",
         discussion: """
-            Point a gateway at it with GRAPH_BASE_URL=http://127.0.0.1:9100 and any COPILOT_ACCESS_TOKEN, \
+            Point a gateway at it with GRAPH_BASE_URL=http://127.0.0.1:9100 (and WORKIQ_BASE_URL=http://127.0.0.1:9100/rest) \
+            and any COPILOT_ACCESS_TOKEN, \
             or sign in through its fake identity platform with LOGIN_BASE_URL=http://127.0.0.1:9100 \
             (approve device codes with POST /_sim/devicecode/approve or --auto-approve).
             """
@@ -62,6 +63,9 @@ struct Simulate: AsyncParsableCommand {
     @Option(name: .customLong("delta-streaming"), help: "What a turn asking for delta streaming (responseOptions.isDeltaStreamingEnabled) gets: honour (partial snapshots carry only new text), ignore (cumulative as always) or refuse (400).")
     var deltaStreaming = "honour"
 
+    @Option(name: .customLong("workiq-citations"), help: "How replies on the Work IQ paths (/rest/conversations) cite their sources: references (a map, as Work IQ's resource documents) or attributions (as Graph and Work IQ's examples).")
+    var workIQCitations = "references"
+
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel = "info"
 
@@ -78,6 +82,9 @@ struct Simulate: AsyncParsableCommand {
         guard SimulatorOptions.DeltaStreaming(rawValue: deltaStreaming) != nil else {
             throw ValidationError("--delta-streaming must be one of honour, ignore, refuse")
         }
+        guard SimulatorOptions.WorkIQCitations(rawValue: workIQCitations) != nil else {
+            throw ValidationError("--workiq-citations must be references or attributions")
+        }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical") }
     }
 
@@ -91,9 +98,10 @@ struct Simulate: AsyncParsableCommand {
                 revokeRotatedRefreshTokens: revokeRotatedRefreshTokens, checkTokens: checkTokens,
                 autoApprove: autoApprove, messyOutput: messy, requestLogLimit: requestLogLimit,
                 conversationLimit: conversationLimit,
-                deltaStreaming: SimulatorOptions.DeltaStreaming(rawValue: deltaStreaming) ?? .honour))
+                deltaStreaming: SimulatorOptions.DeltaStreaming(rawValue: deltaStreaming) ?? .honour,
+                workIQCitations: SimulatorOptions.WorkIQCitations(rawValue: workIQCitations) ?? .references))
         let app = buildSimulatorApplication(simulator: simulator, host: host, port: port, logger: logger) { port in
-            logger.info("Copilot simulator listening on http://\(host):\(port) (Graph paths under /beta/copilot, identity under /{tenant}/oauth2/v2.0, controls under /_sim)")
+            logger.info("Copilot simulator listening on http://\(host):\(port) (Graph paths under /beta/copilot, Work IQ under /rest, identity under /{tenant}/oauth2/v2.0, controls under /_sim)")
         }
         try await app.runService()
     }
