@@ -53,8 +53,11 @@ def test_login_status_serve_and_logout_work_together(identity):
 
     status = cli(env, work, "status")
     assert status.returncode == 0, status.stdout + status.stderr
-    assert "Account: Simulated User" in status.stdout
-    assert "Refresh: works" in status.stdout
+    line = status.stdout.splitlines()[0]
+    assert line.startswith("default  graph  Simulated User <simulated.user@contoso.onmicrosoft.com>"), status.stdout
+    assert "refresh works" in line
+    as_json = json.loads(cli(env, work, "status", "--json", "--no-refresh").stdout)
+    assert [(a["account"], a["upstream"], a["signed_in"]) for a in as_json] == [("default", "graph", True)]
 
     port = free_port()
     log = work / "gateway.log"

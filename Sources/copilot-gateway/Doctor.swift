@@ -19,14 +19,27 @@ struct DoctorCommand: AsyncParsableCommand {
 
     @OptionGroup var settings: SettingsOptions
 
+    @Option(help: "Check only this account (default: every account).")
+    var account: String?
+
     func run() async throws {
         let (configuration, dotEnv) = try settings.load()
         var logger = Logger(label: "copilot-gateway")
         logger.logLevel = .critical
         let httpClient = HTTPClient.gateway(configuration)
-        let account = configuration.clientID.isEmpty || configuration.accessToken != nil
-            ? nil : MicrosoftAccount(configuration: configuration, httpClient: httpClient, logger: logger, signsInWhenNeeded: false)
-        let doctor = Doctor(configuration: configuration, httpClient: httpClient, account: account, unknownSettings: dotEnv.unknownSettingNames)
+        var profiles = configuration.accessToken != nil ? [] : configuration.accountProfiles()
+        if let account {
+            profiles = profiles.filter { $0.name == account }
+            if profiles.isEmpty {
+                try await httpClient.shutdown()
+                printError("There is no account \(account). Sign it in with `copilot-gateway login --account \(account)`.")
+                throw ExitCode(1)
+            }
+        }
+        let accounts = profiles.map { profile in
+            (profile, MicrosoftAccount(profile: profile, configuration: configuration, httpClient: httpClient, logger: logger, signsInWhenNeeded: false))
+        }
+        let doctor = Doctor(configuration: configuration, httpClient: httpClient, accounts: accounts, unknownSettings: dotEnv.unknownSettingNames)
         let findings = await doctor.run()
         try await httpClient.shutdown()
         let (text, healthy) = Doctor.report(findings)

@@ -83,19 +83,35 @@ struct Serve: AsyncParsableCommand {
             printError("\(error)")
             throw ExitCode(73)
         }
-        let account = dependencies.account
+        do {
+            try await dependencies.checkBindings(configuration.apiKeyBindings)
+        } catch {
+            printError(error.description)
+            throw ExitCode(78)
+        }
+        let accounts = dependencies.signInAccounts
         let app = try await buildApplication(configuration: configuration, dependencies: dependencies) { port in
             logger.info("copilot-gateway listening on http://\(configuration.host):\(port)/v1 (Graph: \(configuration.graphBaseURL))")
-            guard let account else { return }
-            if let signIn = await account.currentSignIn, signIn.isSignedIn {
-                logger.notice("Signed in as \(signIn.account?.displayName ?? "an unnamed account")")
-            } else {
-                // Under systemd the code appears in the journal; /login shows it too.
-                _ = await account.beginSignIn()
-            }
+            await Self.announce(accounts, logger: logger)
         }
         let group = ServiceGroup(configuration: Self.serviceGroupConfiguration([.init(service: app)], configuration, logger: logger))
         try await group.run()
+    }
+
+    /// Names who each account is signed in as; the account `default`, signed out, starts a device-code
+    /// sign-in (under systemd the code appears in the journal; /login shows it too).
+    static func announce(_ accounts: (any SignInDirectory)?, logger: Logger) async {
+        guard let accounts else { return }
+        for name in await accounts.signInAccountNames() {
+            guard let account = await accounts.signInAccount(named: name, creating: false) else { continue }
+            if let signIn = await account.currentSignIn, signIn.isSignedIn {
+                logger.notice("Signed in as \(signIn.account?.displayName ?? "an unnamed account")", metadata: ["account": "\(name)"])
+            } else if name == AccountName.default {
+                _ = await account.beginSignIn()
+            } else {
+                logger.warning("The account is not signed in: sign it in with `copilot-gateway login --account \(name)` or /login?account=\(name)", metadata: ["account": "\(name)"])
+            }
+        }
     }
 
     /// SIGTERM or SIGINT stops taking connections and lets running replies go on for the grace period
@@ -122,6 +138,11 @@ struct Serve: AsyncParsableCommand {
 
     /// The simulator on a free loopback port, and the gateway pointed at it, under one service group.
     private func runWithSimulator(_ configuration: GatewayConfiguration, httpClient: HTTPClient, metrics: GatewayMetrics, logger: Logger) async throws {
+        // The simulator is one account, `default`: a key bound to any other is a mistake to name now.
+        if let binding = configuration.apiKeyBindings.first(where: { ($0.accounts ?? []).contains { $0 != AccountName.default } }) {
+            printError("\(binding.origin) binds a key to an account other than `default`, but the gateway runs on its built-in simulator (demo mode), which has only the account `default`.")
+            throw ExitCode(78)
+        }
         let token = "simulator-token"
         let simulator = CopilotSimulator(options: .init(acceptedToken: token))
         let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)

@@ -4,23 +4,24 @@ import CopilotGateway
 import Foundation
 import Logging
 
-/// What the sign-in commands share: the configuration, an HTTP client and the account.
+/// What the sign-in commands share: the configuration, an HTTP client and an account.
 struct SignInOptions: ParsableArguments {
     @OptionGroup var settings: SettingsOptions
 
-    /// Runs `body` with the configured account; the HTTP client is shut down afterwards.
-    func withAccount<T>(_ body: (MicrosoftAccount, GatewayConfiguration) async throws -> T) async throws -> T {
-        let (configuration, _) = try settings.load()
-        guard !configuration.clientID.isEmpty else {
+    /// Runs `body` with the account of `profile`; the HTTP client is shut down afterwards.
+    func withAccount<T>(
+        _ profile: AccountProfile, _ configuration: GatewayConfiguration, _ body: (MicrosoftAccount) async throws -> T
+    ) async throws -> T {
+        guard !profile.clientID.isEmpty else {
             printError("Set CLIENT_ID (the application id of your Entra app registration) and TENANT_ID (your tenant id, or `organizations`) in .env or the environment first; see the README.")
             throw ExitCode(78)
         }
         var logger = Logger(label: "copilot-gateway")
         logger.logLevel = .warning
         let httpClient = HTTPClient.gateway(configuration)
-        let account = MicrosoftAccount(configuration: configuration, httpClient: httpClient, logger: logger, signsInWhenNeeded: false)
+        let account = MicrosoftAccount(profile: profile, configuration: configuration, httpClient: httpClient, logger: logger, signsInWhenNeeded: false)
         do {
-            let result = try await body(account, configuration)
+            let result = try await body(account)
             try await httpClient.shutdown()
             return result
         } catch {
@@ -29,6 +30,18 @@ struct SignInOptions: ParsableArguments {
         }
     }
 }
+
+/// `--account NAME`, checked.
+struct AccountOption: ParsableArguments {
+    @Option(help: "The account: `default` (the settings' TENANT_ID, CLIENT_ID and TOKEN_CACHE) or a name of 1 to 32 lowercase letters, digits or '-'.")
+    var account: String = AccountName.default
+
+    func validate() throws {
+        guard AccountName.isValid(account) else { throw ValidationError("--account must be 1 to 32 lowercase letters, digits or '-'") }
+    }
+}
+
+extension CopilotAPI: ExpressibleByArgument {}
 
 func printError(_ message: String) {
     FileHandle.standardError.write(Data((message + "\n").utf8))
@@ -48,6 +61,9 @@ struct Login: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Sign in to Microsoft 365 with a device code and save the tokens for the gateway.",
         discussion: """
+            Without --account this signs in the account `default` (TOKEN_CACHE). With --account NAME it signs in, \
+            or makes, the account NAME (its tokens in STATE_DIR/accounts/NAME.json); a running gateway uses it \
+            within seconds. --upstream workiq makes the account use the Work IQ REST API (billed per use in Copilot Credits). \
             Exit codes: 0 signed in; 2 declined in the browser; 3 the code expired or was not recognised; \
             4 Microsoft refused the request (check TENANT_ID, CLIENT_ID, COPILOT_SCOPES and the app registration); \
             69 Microsoft's sign-in service could not be reached; 73 the token cache could not be written; 78 configuration error.
@@ -55,18 +71,33 @@ struct Login: AsyncParsableCommand {
     )
 
     @OptionGroup var options: SignInOptions
+    @OptionGroup var account: AccountOption
+
+    @Option(help: "Where the account's turns go: graph (Microsoft Graph, the default) or workiq (Work IQ REST).")
+    var upstream: CopilotAPI?
+
+    @Option(help: "The account's tenant (default: TENANT_ID, else organizations).")
+    var tenant: String?
+
+    @Option(name: .customLong("client-id"), help: "The account's app registration (default: CLIENT_ID).")
+    var clientID: String?
 
     func run() async throws {
-        try await options.withAccount { account, configuration in
+        let (configuration, _) = try options.settings.load()
+        var profile = configuration.profileForSignIn(account.account, upstream: upstream)
+        if let tenant { profile.tenant = tenant }
+        if let clientID { profile.clientID = clientID }
+        try await options.withAccount(profile, configuration) { account in
             if let problem = await account.cacheError { printError("Note: \(problem.description)") }
             // Checked before the sign-in, so nobody completes a device-code sign-in whose tokens cannot be kept.
             do {
-                try TokenCacheFile(path: configuration.tokenCachePath).checkWritable()
+                try TokenCacheFile(path: profile.cachePath).checkWritable()
             } catch let error as TokenCacheError {
                 printError(error.description)
                 throw ExitCode(73)
             }
-            print("Signing in to tenant \(configuration.signInTenant) with application \(configuration.clientID)…")
+            let named = profile.name == AccountName.default ? "" : "the account \(profile.name) "
+            print("Signing in \(named)to tenant \(profile.tenant) with application \(profile.clientID) for \(profile.upstream.displayName)…")
             do {
                 let signIn = try await account.signIn { grant in
                     print("\n\(grant.instructions)\n")
@@ -79,7 +110,10 @@ struct Login: AsyncParsableCommand {
                 if signIn.refreshToken == nil {
                     print("Warning: Microsoft returned no refresh token (is offline_access in COPILOT_SCOPES?); you will have to sign in again when the token expires.")
                 }
-                print("Tokens saved in \(configuration.tokenCachePath) (mode 0600).")
+                if profile.upstream == .workIQ {
+                    print("This account uses Work IQ: each turn is billed in Copilot Credits to the tenant's pay-as-you-go plan.")
+                }
+                print("Tokens saved in \(profile.cachePath) (mode 0600).")
             } catch let error as IdentityError {
                 printError(error.message)
                 throw ExitCode(Self.exitCode(for: error))
@@ -101,17 +135,35 @@ struct Login: AsyncParsableCommand {
     }
 }
 
-/// `copilot-gateway logout`: forget the signed-in account.
+/// `copilot-gateway logout`: forget an account's sign-in.
 struct Logout: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Forget the signed-in account: remove the token cache.")
+    static let configuration = CommandConfiguration(
+        abstract: "Forget an account's sign-in: remove its tokens.",
+        discussion: """
+            The account `default` loses its token cache. A named account keeps its settings (so the keys bound \
+            to it stay valid) and loses its tokens; --forget removes it altogether.
+            """)
 
     @OptionGroup var settings: SettingsOptions
+    @OptionGroup var account: AccountOption
+
+    @Flag(help: "Remove a named account altogether (keys bound to it then stop the gateway from starting).")
+    var forget = false
 
     func run() async throws {
         let (configuration, _) = try settings.load()
-        let cache = TokenCacheFile(path: configuration.tokenCachePath)
+        let profile = configuration.profileForSignIn(account.account, upstream: nil)
+        let cache = TokenCacheFile(path: profile.cachePath)
         do {
-            if try cache.remove() {
+            if profile.name != AccountName.default, !forget, var cached = try? cache.load() {
+                cached.accessToken = nil
+                cached.accessTokenExpiresAt = nil
+                cached.refreshToken = nil
+                cached.signedOutReason = "Signed out with `copilot-gateway logout`."
+                cached.updatedAt = Date()
+                try cache.save(cached)
+                print("Signed out the account \(profile.name): its tokens are gone from \(cache.path). A running gateway stops using it when its access token expires (within the hour); restart it to stop at once.")
+            } else if try cache.remove() {
                 print("Signed out: removed \(cache.path). A running gateway stops using the account when its access token expires; restart it to stop at once.")
             } else {
                 print("No account was signed in (\(cache.path) does not exist).")
@@ -119,56 +171,6 @@ struct Logout: AsyncParsableCommand {
         } catch {
             printError(error.description)
             throw ExitCode(73)
-        }
-    }
-}
-
-/// `copilot-gateway status`: who is signed in and whether the sign-in still works. Prints no secret.
-struct Status: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        abstract: "Show the signed-in account, its token's expiry and scopes, and whether a refresh works.",
-        discussion: "Exit codes: 0 signed in and a refresh works; 1 not signed in; 2 signed in but the refresh failed; 78 configuration error."
-    )
-
-    @OptionGroup var options: SignInOptions
-
-    @Flag(help: "Do not try a refresh (no request to Microsoft).")
-    var noRefresh = false
-
-    func run() async throws {
-        try await options.withAccount { account, configuration in
-            print("Token cache: \(configuration.tokenCachePath)")
-            if let problem = await account.cacheError {
-                print(problem.description)
-                throw ExitCode(1)
-            }
-            guard let signIn = await account.currentSignIn else {
-                print("Not signed in. Run `copilot-gateway login`.")
-                throw ExitCode(1)
-            }
-            print("Account: \(signIn.account?.displayName ?? "unknown")")
-            print("Tenant: \(signIn.account?.tenantID ?? signIn.tenant)   Application: \(signIn.clientID)")
-            if let reason = signIn.signedOutReason {
-                print("Signed out: \(reason)")
-                throw ExitCode(1)
-            }
-            print("Access token: " + (signIn.accessTokenExpiresAt.map { ($0 > Date() ? "valid until " : "expired ") + $0.described } ?? "none"))
-            print("Scopes: \(signIn.grantedScopes ?? signIn.scopes.joined(separator: " "))")
-            guard signIn.refreshToken != nil else {
-                print("Refresh: not possible (no refresh token); sign in again when the access token expires.")
-                throw ExitCode(signIn.isSignedIn ? 2 : 1)
-            }
-            if noRefresh {
-                print("Refresh: not tried (--no-refresh).")
-                return
-            }
-            do {
-                let refreshed = try await account.refreshNow()
-                print("Refresh: works (new access token valid until \(refreshed.accessTokenExpiresAt?.described ?? "-")).")
-            } catch let error as IdentityError {
-                print("Refresh: fails. \(error.message)")
-                throw ExitCode(2)
-            }
         }
     }
 }

@@ -299,3 +299,19 @@ import Testing
         }
     }
 }
+
+/// A sign-in another process ends is not brought back by the running account's next refresh.
+@Suite struct SignOutElsewhereTests {
+    @Test func aLogoutByAnotherProcessIsNotUndoneByTheNextRefresh() async throws {
+        try await SignInHarness.run { harness in
+            let account = harness.account()
+            _ = try await harness.signIn(account)
+            try harness.cache.remove()  // what `copilot-gateway logout` does
+            harness.clock.advance(by: 3600)
+            await #expect(throws: UpstreamError.self) { try await account.accessToken() }
+            #expect(!FileManager.default.fileExists(atPath: harness.cachePath), "the refresh wrote the cache back")
+            #expect(try await harness.refreshCount() == 0)
+            #expect(await account.isSignedIn == false)
+        }
+    }
+}

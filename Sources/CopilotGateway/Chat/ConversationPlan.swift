@@ -7,7 +7,6 @@ import Foundation
 /// history. After the reply the conversation is recorded under the history the client will send next.
 struct ConversationPlan: Sendable {
     let directory: ConversationDirectory
-    let upstream: any CopilotUpstream
     let prompt: CopilotPrompt
     /// `COPILOT_ALWAYS_NEW_CONVERSATION`: never continue, never record.
     let alwaysNewConversation: Bool
@@ -22,6 +21,8 @@ struct ConversationPlan: Sendable {
         var createdAt: Date
         /// The tool catalogue Copilot knows in this conversation after this turn.
         var toolsDigest: String?
+        /// The account whose Copilot conversation it is.
+        var account: String
     }
 
     /// The recorded conversation that continues this history, if there is one and it is free.
@@ -36,15 +37,16 @@ struct ConversationPlan: Sendable {
         return Target(
             conversationID: record.conversationID,
             request: prompt.request(for: turn, seeded: false, withCatalogue: digest.map { $0 != record.toolsDigest } ?? false, noToolsThisTurn: noToolsThisTurn),
-            claimedKey: key, turnCount: record.turnCount + 1, createdAt: record.createdAt, toolsDigest: digest ?? record.toolsDigest)
+            claimedKey: key, turnCount: record.turnCount + 1, createdAt: record.createdAt, toolsDigest: digest ?? record.toolsDigest,
+            account: record.account)
     }
 
-    /// A new conversation, seeded with the system prompt and the earlier turns.
-    func fresh(_ turn: TurnRequest) async throws -> Target {
+    /// A new conversation of `account` on its `upstream`, seeded with the system prompt and the earlier turns.
+    func fresh(_ turn: TurnRequest, account: String, upstream: any CopilotUpstream) async throws -> Target {
         let conversationID = try await upstream.createConversation()
         return Target(
             conversationID: conversationID, request: prompt.request(for: turn, seeded: true, withCatalogue: turn.tools != nil),
-            claimedKey: nil, turnCount: 1, createdAt: Date(), toolsDigest: turn.tools.map(CopilotPrompt.catalogueDigest))
+            claimedKey: nil, turnCount: 1, createdAt: Date(), toolsDigest: turn.tools.map(CopilotPrompt.catalogueDigest), account: account)
     }
 
     /// The turn failed: its claim is released, or the entry dropped when Copilot may have recorded part of it.
@@ -60,6 +62,7 @@ struct ConversationPlan: Sendable {
         let next = turn.historyLines + turn.newTurnLines + Transcript.lines([reply])
         await directory.finish(
             claimed: target.claimedKey, conversationID: target.conversationID, turnCount: target.turnCount, createdAt: target.createdAt,
-            nextKey: Transcript.fingerprint(scope: turn.scope, instructions: turn.instructions, lines: next), toolsDigest: target.toolsDigest)
+            nextKey: Transcript.fingerprint(scope: turn.scope, instructions: turn.instructions, lines: next), toolsDigest: target.toolsDigest,
+            account: target.account)
     }
 }

@@ -1,7 +1,9 @@
-/// An upstream whose every call is timed and counted for `/metrics` (`call`: create, chat, stream).
+/// An account's upstream whose every call is timed and counted for `/metrics` (`call`: create, chat,
+/// stream; `account`).
 struct MeteredUpstream: CopilotUpstream {
     let base: any CopilotUpstream
     let metrics: GatewayMetrics
+    let account: String
 
     func createConversation() async throws -> String {
         try await timed("create") { try await base.createConversation() }
@@ -19,7 +21,7 @@ struct MeteredUpstream: CopilotUpstream {
         let start = ContinuousClock.now
         do {
             let result = try await UpstreamWaitMeter.waiting(operation)
-            metrics.upstreamCall(call, status: "ok", duration: .now - start)
+            metrics.upstreamCall(call, account: account, status: "ok", duration: .now - start)
             return result
         } catch {
             let status = switch error as? UpstreamError {
@@ -28,7 +30,7 @@ struct MeteredUpstream: CopilotUpstream {
             case nil where error is CancellationError: "cancelled"
             default: "failed"
             }
-            metrics.upstreamCall(call, status: status, duration: .now - start)
+            metrics.upstreamCall(call, account: account, status: status, duration: .now - start)
             throw error
         }
     }

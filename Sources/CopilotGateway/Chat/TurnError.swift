@@ -6,6 +6,8 @@ public enum TurnError: Error, Sendable, Equatable {
     case shuttingDown
     /// A reply failed for a reason that has no better description.
     case streamFailed
+    /// None of the accounts the caller's key may use exists (any more).
+    case noAccount
 }
 
 extension TurnError: ClientFacingError {
@@ -23,6 +25,11 @@ extension TurnError: ClientFacingError {
                 code: "gateway_shutting_down")
         case .streamFailed:
             ClientFailure(status: 502, kind: .server, message: "The stream from Copilot failed.", code: "upstream_error")
+        case .noAccount:
+            ClientFailure(
+                status: 503, kind: .server,
+                message: "None of the Microsoft accounts this API key may use exists on the gateway. Sign one in (copilot-gateway login --account NAME), or bind the key to another account.",
+                code: "no_account")
         }
     }
 }

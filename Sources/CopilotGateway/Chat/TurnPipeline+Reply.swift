@@ -32,7 +32,7 @@ extension TurnPipeline {
         if tracker.disengaged {
             reply = try await refusal(complete, attempt.target, progress: &progress, emit: emit)
         } else {
-            let reading = try await read(complete, turn, attempt.target, progress: &progress)
+            let reading = try await read(complete, turn, attempt, progress: &progress)
             reply = try await answer(reading, turn, attempt.target, progress: &progress, emit: emit)
         }
         try await emit(.finished(reply.finishReason, reply.usage))
@@ -81,13 +81,13 @@ extension TurnPipeline {
 
     /// What a complete reply means for the client: an answer, or tool calls. When the turn demands a
     /// call or JSON and the reply is neither, Copilot is asked once more in the same conversation.
-    func read(_ text: String, _ turn: TurnRequest, _ target: ConversationPlan.Target, progress: inout ReplyProgress) async throws -> ReplyReading {
+    func read(_ text: String, _ turn: TurnRequest, _ attempt: Attempt, progress: inout ReplyProgress) async throws -> ReplyReading {
         let first = ReplyReading.of(text, tools: turn.tools, format: turn.responseFormat)
         guard case .needsCorrection(let need) = first else { return first }
         logger.info("Copilot's reply did not have the required form; asking once more")
         progress.askedAgain = true
         let instruction = CopilotPrompt.correction(need, format: turn.responseFormat)
-        let snapshot = try await upstream.chat(conversationID: target.conversationID, request: plan.prompt.followUp(instruction))
+        let snapshot = try await attempt.upstream.chat(conversationID: attempt.target.conversationID, request: plan.prompt.followUp(instruction))
         var tracker = ReplyTracker(prompt: instruction)
         tracker.ingest(snapshot)
         let second = ReplyReading.of(formatter.format(tracker.rawText, sources: tracker.sources, isComplete: true), tools: turn.tools, format: turn.responseFormat)

@@ -45,46 +45,57 @@ public struct TurnPipeline: Sendable {
     }
 
     let settings: Settings
-    let upstream: any CopilotUpstream
+    let accounts: AccountPool
     let plan: ConversationPlan
     let policy: RetryPolicy
-    let gate: UpstreamGate
     let metrics: GatewayMetrics
-    let logger: Logger
+    /// The request's logger once a turn has started (`start(_:logger:)`): every line names its request.
+    var logger: Logger
     let formatter: ReplyFormatter
     var directory: ConversationDirectory { plan.directory }
 
-    init(upstream: any CopilotUpstream, settings: Settings, directory: ConversationDirectory, metrics: GatewayMetrics = GatewayMetrics(), logger: Logger) {
-        let metered = MeteredUpstream(base: upstream, metrics: metrics)
+    /// A pipeline whose turns go to the accounts of `source`, shared out as `policy` says.
+    init(
+        accounts source: any AccountSource, policy: AccountPolicy = .preference, settings: Settings, directory: ConversationDirectory,
+        metrics: GatewayMetrics = GatewayMetrics(), logger: Logger
+    ) {
         self.settings = settings
-        self.upstream = metered
+        self.accounts = AccountPool(
+            source: source, policy: policy, gateLimit: settings.maxConcurrentTurns, maxWait: settings.maxQueueWait, metrics: metrics)
         self.plan = ConversationPlan(
-            directory: directory, upstream: metered, prompt: CopilotPrompt(timeZone: settings.timeZone, webEnabled: settings.webEnabled),
+            directory: directory, prompt: CopilotPrompt(timeZone: settings.timeZone, webEnabled: settings.webEnabled),
             alwaysNewConversation: settings.alwaysNewConversation)
         self.policy = RetryPolicy(retriesServerErrors: settings.retryOnServerError)
-        self.gate = UpstreamGate(limit: settings.maxConcurrentTurns, maxWait: settings.maxQueueWait)
         self.metrics = metrics
         self.logger = logger
         self.formatter = ReplyFormatter(citations: settings.citations)
     }
 
-    /// Starts `turn`: waits for a place among the turns that may talk to Copilot (429 when none comes
-    /// free in time), chooses the conversation, and sends the turn. Returns once Copilot has accepted it
-    /// (a stream's status 200, or the whole answer), so that failures up to here are ordinary HTTP errors.
-    public func start(_ turn: TurnRequest) async throws -> StartedTurn {
-        // Waiting for a place among the turns that may talk to Copilot is waiting on Copilot.
-        guard await UpstreamWaitMeter.waiting({ await gate.enter() }) else {
-            try Task.checkCancellation()
-            metrics.rejected(.upstreamBusy)
-            throw TurnError.upstreamBusy(limit: settings.maxConcurrentTurns, waitedSeconds: settings.maxQueueWait.components.seconds)
-        }
-        let ticket = TurnTicket(gate: gate, directory: directory)
+    /// A pipeline of one account, `default`, on `upstream` (a fixed token, or tests).
+    init(
+        upstream: any CopilotUpstream, tokens: any AccessTokenProvider = StaticAccessTokenProvider(token: ""), settings: Settings,
+        directory: ConversationDirectory, metrics: GatewayMetrics = GatewayMetrics(), logger: Logger
+    ) {
+        self.init(
+            accounts: FixedAccounts([UpstreamAccount(name: AccountName.default, upstream: upstream, tokens: tokens)]), settings: settings,
+            directory: directory, metrics: metrics, logger: logger)
+    }
+
+    /// Starts `turn`: chooses the account and the conversation, waits for a place among that account's
+    /// turns (429 when none comes free in time), and sends the turn. Returns once Copilot has accepted
+    /// it (a stream's status 200, or the whole answer), so that failures up to here are ordinary HTTP
+    /// errors. `logger` is the request's.
+    public func start(_ turn: TurnRequest, logger: Logger? = nil) async throws -> StartedTurn {
+        var pipeline = self
+        if let logger { pipeline.logger = logger }
+        let ticket = TurnTicket(directory: directory)
         var retries = RetryState()
         do {
-            let attempt = try await open(turn, ticket: ticket, retries: &retries)
-            return StartedTurn(pipeline: self, turn: turn, ticket: ticket, attempt: attempt, retries: retries)
+            let attempt = try await pipeline.open(turn, ticket: ticket, retries: &retries)
+            return StartedTurn(pipeline: pipeline, turn: turn, ticket: ticket, attempt: attempt, retries: retries)
         } catch {
             await ticket.end()
+            pipeline.finished(turn, account: retries.lastAccount, error: error)
             throw error
         }
     }
@@ -94,41 +105,97 @@ public struct TurnPipeline: Sendable {
     func open(_ turn: TurnRequest, ticket: TurnTicket, retries: inout RetryState) async throws -> Attempt {
         while true {
             var target: ConversationPlan.Target?
+            var account: UpstreamAccount?
             do {
-                if retries.mayContinue { target = await plan.continuing(turn) }
-                let chosen: ConversationPlan.Target
-                if let target { chosen = target } else { chosen = try await plan.fresh(turn) }
-                target = chosen
-                ticket.hold(claim: chosen.claimedKey)
+                let continuing = retries.mayContinue ? await plan.continuing(turn) : nil
+                ticket.hold(claim: continuing?.claimedKey)
+                let chosen = try await self.account(for: turn, continuing: continuing, retries: retries)
+                account = chosen
+                retries.lastAccount = chosen.name
+                if let continuing, continuing.account != chosen.name {
+                    await plan.abandon(continuing, changedUpstream: false)
+                    ticket.hold(claim: nil)
+                }
+                try await ticket.enter(await accounts.gate(for: chosen.name), metrics: metrics)
+                let upstream = MeteredUpstream(base: chosen.upstream, metrics: metrics, account: chosen.name)
+                let destination: ConversationPlan.Target
+                if let continuing, continuing.account == chosen.name {
+                    destination = continuing
+                } else {
+                    destination = try await plan.fresh(turn, account: chosen.name, upstream: upstream)
+                }
+                target = destination
+                ticket.hold(claim: destination.claimedKey)
                 let snapshots: any ReplySnapshots = turn.stream
-                    ? try await upstream.openStream(conversationID: chosen.conversationID, request: chosen.request)
-                    : WholeReply(conversation: try await upstream.chat(conversationID: chosen.conversationID, request: chosen.request))
-                return Attempt(target: chosen, snapshots: snapshots, isWhole: !turn.stream)
+                    ? try await upstream.openStream(conversationID: destination.conversationID, request: destination.request)
+                    : WholeReply(conversation: try await upstream.chat(conversationID: destination.conversationID, request: destination.request))
+                return Attempt(target: destination, account: chosen, upstream: upstream, snapshots: snapshots, isWhole: !turn.stream)
             } catch {
-                try await recover(from: error, target: target, sawText: false, ticket: ticket, retries: &retries)
+                try await recover(turn, from: error, target: target, account: account?.name, sawText: false, ticket: ticket, retries: &retries)
             }
         }
     }
 
+    /// The account a turn goes to: the one a failover chose; else the one whose conversation it continues
+    /// while that one can serve (or no other can); else the pool's choice for a new conversation.
+    func account(for turn: TurnRequest, continuing: ConversationPlan.Target?, retries: RetryState) async throws -> UpstreamAccount {
+        if let next = retries.failoverTo, let account = await accounts.account(named: next, allowed: turn.accounts) { return account }
+        if let continuing, let owner = await accounts.account(named: continuing.account, allowed: turn.accounts),
+            !retries.tried.contains(owner.name)
+        {
+            if await accounts.isUsable(owner) { return owner }
+            if let other = await accounts.usable(turn.accounts, excluding: retries.tried.union([owner.name])) {
+                metrics.failover(from: owner.name, to: other.name, reason: "unusable")
+                logger.notice("The account of this conversation cannot serve now; a new conversation on another account takes the history", metadata: ["account": "\(other.name)", "from": "\(owner.name)"])
+                return other
+            }
+            return owner
+        }
+        guard let account = await accounts.choose(turn.accounts, excluding: retries.tried) else { throw TurnError.noAccount }
+        return account
+    }
+
     /// After a failed attempt: its conversation is let go, and the retry policy says whether to go on
-    /// (on a new conversation) or to fail with `error`.
-    func recover(from error: any Error, target: ConversationPlan.Target?, sawText: Bool, ticket: TurnTicket, retries: inout RetryState) async throws {
+    /// (on a new conversation), to move the turn to another account of its pool, or to fail with `error`.
+    func recover(
+        _ turn: TurnRequest, from error: any Error, target: ConversationPlan.Target?, account: String?, sawText: Bool, ticket: TurnTicket,
+        retries: inout RetryState
+    ) async throws {
         if let target {
             await plan.abandon(target, changedUpstream: sawText)
             ticket.hold(claim: nil)
         }
         switch policy.decide(error, continuedConversation: target?.claimedKey != nil, sawText: sawText, retried: retries.retried) {
         case .fail:
-            throw error
+            guard !sawText, let account, let reason = AccountPool.failoverReason(error) else { throw error }
+            await accounts.failed(account, reason: reason, error: error)
+            let tried = retries.tried.union([account])
+            guard let next = await accounts.usable(turn.accounts, excluding: tried) else { throw error }
+            logger.warning("The account could not serve the turn; moving it to the next account of its pool", metadata: ["account": "\(account)", "to": "\(next.name)", "reason": "\(reason)", "error": "\(error)"])
+            metrics.failover(from: account, to: next.name, reason: reason)
+            retries = RetryState(mayContinue: false, tried: tried, failoverTo: next.name, lastAccount: account)
+            return
         case .replaceGoneConversation:
-            logger.info("The Copilot conversation is gone; starting a new one with the history")
+            logger.info("The Copilot conversation is gone; starting a new one with the history", metadata: ["account": "\(account ?? "-")"])
             metrics.retried("conversation_gone")
         case .retryOnNewConversation(let reason):
-            logger.warning("Copilot failed before answering; retrying once on a fresh conversation", metadata: ["error": "\(error)"])
+            logger.warning("Copilot failed before answering; retrying once on a fresh conversation", metadata: ["account": "\(account ?? "-")", "error": "\(error)"])
             metrics.retried(reason)
             retries.retried = true
         }
         retries.mayContinue = false
+    }
+
+    /// Counts and logs how a turn ended, with the account that served it (or failed it last).
+    func finished(_ turn: TurnRequest, account: String?, error: (any Error)? = nil, reply: TurnReply? = nil) {
+        let name = account ?? "-"
+        if let error {
+            if !(error is CancellationError) { metrics.turn(account: name, outcome: "failed") }
+            logger.notice("Turn failed", metadata: ["account": "\(name)", "error": "\(error)"])
+        } else {
+            metrics.turn(account: name, outcome: "completed")
+            logger.info("Turn answered", metadata: ["account": "\(name)", "finish": "\(reply?.finishReason ?? .stop)"])
+        }
     }
 
     /// Logs the prompt and the reply when `LOG_MESSAGE_TEXT` asks for it.
@@ -138,9 +205,12 @@ public struct TurnPipeline: Sendable {
     }
 }
 
-/// One try at a turn: the conversation it went to and the reply's snapshots.
+/// One try at a turn: the account and conversation it went to and the reply's snapshots.
 struct Attempt: Sendable {
     var target: ConversationPlan.Target
+    var account: UpstreamAccount
+    /// The account's upstream, metered.
+    var upstream: any CopilotUpstream
     var snapshots: any ReplySnapshots
     /// Answered whole (Graph `chat`): its one snapshot is the complete reply.
     var isWhole: Bool
@@ -152,4 +222,10 @@ struct RetryState: Sendable {
     var retried = false
     /// The turn may still continue a recorded conversation.
     var mayContinue = true
+    /// Accounts that failed this turn already.
+    var tried: Set<String> = []
+    /// The account a failover moved the turn to.
+    var failoverTo: String?
+    /// The account the latest attempt went to.
+    var lastAccount: String?
 }

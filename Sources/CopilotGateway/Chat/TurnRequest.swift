@@ -27,6 +27,8 @@ public struct TurnRequest: Sendable, Equatable {
     public var webSearch: Bool?
     /// The space of the API the turn came through: a conversation is only ever continued through the same one.
     public var space: ConversationSpace
+    /// The Microsoft accounts the caller's key may use, in its order of preference; nil: every account.
+    public var accounts: [String]?
     /// The text Copilot is asked, with `<system_reminder>` blocks taken out.
     public private(set) var prompt: String
     /// The `<system_reminder>` blocks' contents: context for this turn, never echoed back.

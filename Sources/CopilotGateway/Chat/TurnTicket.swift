@@ -9,20 +9,36 @@ import Synchronization
 /// bytes are written after the turn has ended, and the API middleware ends it then.
 final class TurnTicket: Sendable {
     private struct Holdings {
-        var place = true
+        /// The gate of the account the turn holds a place with, while it holds one.
+        var place: UpstreamGate?
         /// The directory entry the turn has claimed, while it has one.
         var claim: String?
     }
 
-    private let gate: UpstreamGate
     private let directory: ConversationDirectory
     private let holdings: Mutex<Holdings>
 
-    /// Made once the turn holds a place in `gate`.
-    init(gate: UpstreamGate, directory: ConversationDirectory) {
-        self.gate = gate
+    init(directory: ConversationDirectory) {
         self.directory = directory
         self.holdings = Mutex(Holdings())
+    }
+
+    /// Takes a place in `gate` (an account's), giving back the one held with another account; throws
+    /// `TurnError.upstreamBusy` when none comes free in time.
+    func enter(_ gate: UpstreamGate, metrics: GatewayMetrics) async throws {
+        let held = holdings.withLock { $0.place }
+        if held === gate { return }
+        if let held {
+            holdings.withLock { $0.place = nil }
+            await held.leave()
+        }
+        // Waiting for a place among the turns that may talk to Copilot is waiting on Copilot.
+        guard await UpstreamWaitMeter.waiting({ await gate.enter() }) else {
+            try Task.checkCancellation()
+            metrics.rejected(.upstreamBusy)
+            throw TurnError.upstreamBusy(limit: gate.limit, waitedSeconds: gate.maxWait.components.seconds)
+        }
+        holdings.withLock { $0.place = gate }
     }
 
     /// The directory entry the turn now holds (nil once it has been finished, released or discarded).
@@ -35,23 +51,23 @@ final class TurnTicket: Sendable {
     func end() async {
         let (place, claim) = takeAll()
         if let claim { await directory.discard(claim) }
-        if place { await gate.leave() }
+        await place?.leave()
     }
 
-    private func takeAll() -> (Bool, String?) {
+    private func takeAll() -> (UpstreamGate?, String?) {
         holdings.withLock { holdings in
-            defer { holdings = Holdings(place: false) }
+            defer { holdings = Holdings() }
             return (holdings.place, holdings.claim)
         }
     }
 
     deinit {
         let (place, claim) = takeAll()
-        guard place || claim != nil else { return }
-        let (gate, directory) = (gate, directory)
+        guard place != nil || claim != nil else { return }
+        let directory = directory
         Task {
             if let claim { await directory.discard(claim) }
-            if place { await gate.leave() }
+            await place?.leave()
         }
     }
 }

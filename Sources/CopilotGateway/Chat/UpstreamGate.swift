@@ -1,4 +1,4 @@
-/// At most `limit` turns talk to Copilot at once for the one Microsoft account: Copilot throttles a
+/// At most `limit` turns talk to Copilot at once for one Microsoft account: Copilot throttles a
 /// user who asks too much at once, and a queue here is kinder than its 429s. Turns beyond the limit
 /// wait in order, for `maxWait` at most; then they are answered 429.
 actor UpstreamGate {
@@ -16,6 +16,9 @@ actor UpstreamGate {
 
     /// Turns waiting for a place now.
     var waiting: Int { waiters.count }
+
+    /// Places taken now.
+    var inUse: Int { running }
 
     /// Waits for a place; true once the caller holds one (give it back with `leave`), false when the wait
     /// ran out or the task was cancelled. A `TurnTicket` holds the place.

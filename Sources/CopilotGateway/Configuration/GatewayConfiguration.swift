@@ -38,8 +38,15 @@ public struct GatewayConfiguration: Sendable {
     public var maxConversations: Int
     /// How often a `: keep-alive` comment goes out while Copilot is silent in a stream; zero turns them off.
     public var keepAliveInterval: Duration
-    /// Keys clients must present (`GATEWAY_API_KEYS` and the lines of `GATEWAY_API_KEY_FILE`); empty: none needed.
-    public var apiKeys: [String]
+    /// Keys clients must present (`GATEWAY_API_KEYS` and the lines of `GATEWAY_API_KEY_FILE`), each with
+    /// the accounts it may use; empty: none needed.
+    public var apiKeyBindings: [APIKeyBinding]
+    /// The keys alone.
+    public var apiKeys: [String] { apiKeyBindings.map(\.key) }
+    /// How a key's pool of accounts shares out new conversations (`COPILOT_ACCOUNT_POOL`).
+    public var accountPolicy: AccountPolicy
+    /// The Work IQ REST API's base (`WORKIQ_BASE_URL`), for accounts whose upstream is Work IQ.
+    public var workIQBaseURL: String
     /// Opens `/metrics` and `/login` (`GATEWAY_ADMIN_KEY`; see `AdminAccess`).
     public var adminKey: String?
     /// The delegated scopes a sign-in asks for (`COPILOT_SCOPES`, space- or comma-separated).
@@ -86,6 +93,7 @@ public struct GatewayConfiguration: Sendable {
         "COPILOT_STREAM_IDLE_SECONDS", "LOG_MESSAGE_TEXT", "GATEWAY_MAX_BODY_MB", "GATEWAY_MAX_CONCURRENT_PER_KEY",
         "GATEWAY_REQUESTS_PER_MINUTE", "COPILOT_MAX_CONCURRENT", "COPILOT_QUEUE_SECONDS", "GATEWAY_IDLE_TIMEOUT_SECONDS",
         "GATEWAY_SHUTDOWN_GRACE_SECONDS", "GATEWAY_KEPT_RESPONSES_MB_PER_KEY", "GATEWAY_KEPT_RESPONSES_MB",
+        "COPILOT_ACCOUNT_POOL", "WORKIQ_BASE_URL",
     ]
 
     /// Settings whose values are secrets: never logged or printed.
@@ -96,6 +104,9 @@ public struct GatewayConfiguration: Sendable {
         "Sites.Read.All", "Mail.Read", "People.Read.All", "OnlineMeetingTranscript.Read.All", "Chat.Read",
         "ChannelMessage.Read.All", "ExternalItem.Read.All",
     ].map { "https://graph.microsoft.com/\($0)" } + ["offline_access", "openid", "profile"]
+
+    /// What a Work IQ account asks for: Work IQ's one delegated permission, a refresh token and the id token.
+    public static let workIQScopes = ["api://workiq.svc.cloud.microsoft/WorkIQAgent.Ask", "offline_access", "openid", "profile"]
 
     /// Reads and validates every setting; all problems are reported together in one error.
     public init(reader: ConfigReader, environment: [String: String] = ProcessInfo.processInfo.environment) throws(ConfigurationError) {
@@ -132,6 +143,10 @@ public struct GatewayConfiguration: Sendable {
         self.stateDirectory = settings.string("STATE_DIR") ?? Self.defaultStateDirectory(environment: environment)
         self.tokenCachePath = settings.string("TOKEN_CACHE") ?? self.stateDirectory + "/token-cache.json"
         self.graphBaseURL = settings.url("GRAPH_BASE_URL", default: "https://graph.microsoft.com")
+        self.workIQBaseURL = settings.url("WORKIQ_BASE_URL", default: "https://workiq.svc.cloud.microsoft/rest")
+        self.accountPolicy = settings.parsed("COPILOT_ACCOUNT_POOL", default: .preference, expected: "preference or spread") {
+            AccountPolicy(rawValue: $0.lowercased())
+        }
         self.loginBaseURL = settings.url("LOGIN_BASE_URL", default: "https://login.microsoftonline.com")
         self.accessToken = settings.string("COPILOT_ACCESS_TOKEN")
         self.modelAliases = (settings.string("COPILOT_MODEL_ALIASES") ?? "")
@@ -143,8 +158,8 @@ public struct GatewayConfiguration: Sendable {
         self.maxConversations = settings.parsed("COPILOT_MAX_CONVERSATIONS", default: Defaults.maxConversations, expected: "a whole number from 1 to 10000000") {
             Int($0).flatMap { (1...10_000_000).contains($0) ? $0 : nil }
         }
-        self.apiKeys = Self.apiKeys(&settings)
-        self.adminKey = Self.adminKey(&settings, apiKeys: apiKeys)
+        self.apiKeyBindings = Self.apiKeys(&settings)
+        self.adminKey = Self.adminKey(&settings, apiKeys: apiKeyBindings.map(\.key))
         self.scopes = Self.scopes(&settings)
 
         self.logLevel = settings.parsed("LOG_LEVEL", default: .info, expected: "one of trace, debug, info, notice, warning, error, critical") {
@@ -153,23 +168,6 @@ public struct GatewayConfiguration: Sendable {
         self.logsMessageText = settings.flag("LOG_MESSAGE_TEXT", default: false)
 
         if !settings.problems.isEmpty { throw ConfigurationError(problems: settings.problems) }
-    }
-
-    /// `GATEWAY_API_KEYS` and the keys in `GATEWAY_API_KEY_FILE`, each at least 16 characters.
-    static func apiKeys(_ settings: inout SettingReader) -> [String] {
-        var keys = (settings.string("GATEWAY_API_KEYS") ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-        if let file = settings.string("GATEWAY_API_KEY_FILE") {
-            if let contents = try? String(contentsOfFile: file, encoding: .utf8) {
-                keys += contents.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.hasPrefix("#") }
-            } else {
-                settings.report("GATEWAY_API_KEY_FILE", file, expected: "a readable file with one API key per line")
-            }
-        }
-        keys = keys.filter { !$0.isEmpty }
-        if let short = keys.first(where: { $0.count < 16 }) {
-            settings.report("GATEWAY_API_KEYS", "a key of \(short.count) characters", expected: "keys of at least 16 characters (try: openssl rand -hex 24)")
-        }
-        return keys
     }
 
     /// `GATEWAY_ADMIN_KEY`: at least 16 characters, and none of the API keys.

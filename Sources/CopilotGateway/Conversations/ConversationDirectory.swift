@@ -66,7 +66,10 @@ actor ConversationDirectory {
 
     /// A turn on `conversationID` finished: it is continued from `nextKey` from now on. The claimed
     /// entry it came from no longer describes the conversation and goes.
-    func finish(claimed: String?, conversationID: String, turnCount: Int, createdAt: Date, nextKey: String, toolsDigest: String? = nil) async {
+    func finish(
+        claimed: String?, conversationID: String, turnCount: Int, createdAt: Date, nextKey: String, toolsDigest: String? = nil,
+        account: String = AccountName.default
+    ) async {
         var removing: [String] = []
         if let claimed {
             claims[claimed] = nil
@@ -74,8 +77,9 @@ actor ConversationDirectory {
         }
         let moment = now()
         var record = ConversationRecord(
-            key: nextKey, conversationID: conversationID, turnCount: turnCount, createdAt: createdAt, lastUsedAt: moment, toolsDigest: toolsDigest)
-        if let existing = records[nextKey], existing.conversationID != conversationID, moment.timeIntervalSince(existing.lastUsedAt) <= ttl {
+            key: nextKey, conversationID: conversationID, turnCount: turnCount, createdAt: createdAt, lastUsedAt: moment, toolsDigest: toolsDigest,
+            account: account)
+        if let existing = records[nextKey], existing.conversationID != conversationID || existing.account != account, moment.timeIntervalSince(existing.lastUsedAt) <= ttl {
             logger.debug("Two conversations reached the same history; neither is continued from it")
             record = ConversationRecord(key: nextKey, conversationID: "", turnCount: 0, createdAt: moment, lastUsedAt: moment, isAmbiguous: true)
         }

@@ -16,11 +16,14 @@ public struct ConversationRecord: Sendable, Equatable {
     public var isAmbiguous: Bool
     /// The tool catalogue Copilot was last told about in this conversation.
     public var toolsDigest: String?
+    /// The Microsoft account whose Copilot conversation this is: only that account can continue it.
+    public var account: String
 
     public init(
         key: String, conversationID: String, turnCount: Int, createdAt: Date, lastUsedAt: Date, isAmbiguous: Bool = false,
-        toolsDigest: String? = nil
+        toolsDigest: String? = nil, account: String = AccountName.default
     ) {
+        self.account = account
         self.key = key
         self.conversationID = conversationID
         self.turnCount = turnCount

@@ -90,6 +90,10 @@ public final class SQLiteConversationStore: ConversationStore {
             try db.alter(table: "conversation") { table in table.add(column: "toolsDigest", .text) }
         }
         registerResponseTable(in: &migrator)
+        migrator.registerMigration("v5: conversation account") { db in
+            // Every conversation recorded before there were several accounts is the default account's.
+            try db.alter(table: "conversation") { table in table.add(column: "account", .text).notNull().defaults(to: AccountName.default) }
+        }
         return migrator
     }
 
@@ -97,7 +101,7 @@ public final class SQLiteConversationStore: ConversationStore {
     public func loadAll() async throws -> [ConversationRecord] {
         try await pool.read { db in
             try Row.fetchAll(
-                db, sql: "SELECT key, conversationID, turnCount, createdAt, lastUsedAt, isAmbiguous, toolsDigest FROM conversation"
+                db, sql: "SELECT key, conversationID, turnCount, createdAt, lastUsedAt, isAmbiguous, toolsDigest, account FROM conversation"
             ).map { row in
                 // `decode` throws on a malformed row where subscripts would crash.
                 try ConversationRecord(
@@ -107,7 +111,8 @@ public final class SQLiteConversationStore: ConversationStore {
                     createdAt: Date(timeIntervalSince1970: row.decode(forColumn: "createdAt")),
                     lastUsedAt: Date(timeIntervalSince1970: row.decode(forColumn: "lastUsedAt")),
                     isAmbiguous: row.decode(forColumn: "isAmbiguous"),
-                    toolsDigest: row.decode(forColumn: "toolsDigest"))
+                    toolsDigest: row.decode(forColumn: "toolsDigest"),
+                    account: row.decode(forColumn: "account"))
             }
         }
     }
@@ -122,17 +127,17 @@ public final class SQLiteConversationStore: ConversationStore {
             }
             let upsert = try db.cachedStatement(
                 sql: """
-                    INSERT INTO conversation (key, conversationID, turnCount, createdAt, lastUsedAt, isAmbiguous, toolsDigest)
-                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    INSERT INTO conversation (key, conversationID, turnCount, createdAt, lastUsedAt, isAmbiguous, toolsDigest, account)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                     ON CONFLICT(key) DO UPDATE SET conversationID = excluded.conversationID,
                         turnCount = excluded.turnCount, createdAt = excluded.createdAt,
                         lastUsedAt = excluded.lastUsedAt, isAmbiguous = excluded.isAmbiguous,
-                        toolsDigest = excluded.toolsDigest
+                        toolsDigest = excluded.toolsDigest, account = excluded.account
                     """)
             for record in saving {
                 try upsert.execute(arguments: [
                     record.key, record.conversationID, record.turnCount, record.createdAt.timeIntervalSince1970,
-                    record.lastUsedAt.timeIntervalSince1970, record.isAmbiguous, record.toolsDigest,
+                    record.lastUsedAt.timeIntervalSince1970, record.isAmbiguous, record.toolsDigest, record.account,
                 ])
             }
         }

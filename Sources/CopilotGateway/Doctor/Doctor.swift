@@ -29,20 +29,33 @@ public struct Doctor: Sendable {
 
     let configuration: GatewayConfiguration
     let httpClient: HTTPClient
-    /// The account, when sign-in is configured (CLIENT_ID).
-    let account: MicrosoftAccount?
+    /// The accounts to check, when sign-in is configured (CLIENT_ID, or accounts `login --account` made).
+    let accounts: [(profile: AccountProfile, account: MicrosoftAccount)]
     let now: @Sendable () -> Date
     let unknownSettings: [String]
 
     public init(
-        configuration: GatewayConfiguration, httpClient: HTTPClient, account: MicrosoftAccount?, unknownSettings: [String] = [],
-        now: @escaping @Sendable () -> Date = Date.init
+        configuration: GatewayConfiguration, httpClient: HTTPClient, accounts: [(profile: AccountProfile, account: MicrosoftAccount)],
+        unknownSettings: [String] = [], now: @escaping @Sendable () -> Date = Date.init
     ) {
         self.configuration = configuration
         self.httpClient = httpClient
-        self.account = account
+        self.accounts = accounts
         self.unknownSettings = unknownSettings
         self.now = now
+    }
+
+    /// A doctor for the account `default` of the settings alone.
+    public init(
+        configuration: GatewayConfiguration, httpClient: HTTPClient, account: MicrosoftAccount?, unknownSettings: [String] = [],
+        now: @escaping @Sendable () -> Date = Date.init
+    ) {
+        let profile = AccountProfile(
+            name: AccountName.default, tenant: configuration.signInTenant, clientID: configuration.clientID, scopes: configuration.scopes,
+            upstream: .graph, cachePath: configuration.tokenCachePath)
+        self.init(
+            configuration: configuration, httpClient: httpClient, accounts: account.map { [(profile, $0)] } ?? [], unknownSettings: unknownSettings,
+            now: now)
     }
 
     /// Every check, in order. Nothing is changed, except that a due token refresh is made and saved,
@@ -57,22 +70,28 @@ public struct Doctor: Sendable {
                 fix: "Set TENANT_ID and CLIENT_ID (see the README, \"Using real Microsoft 365 Copilot\"), then run `copilot-gateway login`."))
             return findings
         }
-        let tokens: (any AccessTokenProvider)?
         if let token = configuration.accessToken {
             findings.append(.init(.note, "sign-in", "COPILOT_ACCESS_TOKEN is set: that token is used as it is and never refreshed."))
-            tokens = StaticAccessTokenProvider(token: token)
-        } else if let account {
-            let (signInFindings, signedIn) = await signIn(account)
-            findings += signInFindings
-            tokens = signedIn ? account : nil
-        } else {
+            return findings + (await copilot(StaticAccessTokenProvider(token: token), profile: nil))
+        }
+        guard !accounts.isEmpty else {
             findings.append(.init(
                 .problem, "sign-in", "CLIENT_ID is not set, so the gateway cannot sign in to Microsoft 365.",
                 fix: "Set CLIENT_ID to the application (client) id of your Entra app registration."))
-            tokens = nil
+            return findings + (await copilot(nil, profile: nil))
         }
-        findings += await copilot(tokens)
+        for (profile, account) in accounts {
+            let (signInFindings, signedIn) = await signIn(account, profile: profile)
+            findings += signInFindings
+            findings += await copilot(signedIn ? account : nil, profile: profile)
+        }
         return findings
+    }
+
+    /// A topic, with the account's name for any account but `default`.
+    static func topic(_ topic: String, _ profile: AccountProfile?) -> String {
+        guard let profile, profile.name != AccountName.default else { return topic }
+        return "\(topic) (\(profile.name))"
     }
 
     // MARK: Checks
@@ -129,47 +148,49 @@ public struct Doctor: Sendable {
         return findings
     }
 
-    func signIn(_ account: MicrosoftAccount) async -> ([Finding], Bool) {
-        let path = configuration.tokenCachePath
+    func signIn(_ account: MicrosoftAccount, profile: AccountProfile) async -> ([Finding], Bool) {
+        let path = profile.cachePath
+        let topic = Self.topic("sign-in", profile)
+        let login = "copilot-gateway login" + (profile.name == AccountName.default ? "" : " --account \(profile.name)")
         if let problem = await account.cacheError {
-            return ([.init(.problem, "sign-in", problem.description, fix: "Run `copilot-gateway login` as the user the gateway runs as.")], false)
+            return ([.init(.problem, topic, problem.description, fix: "Run `\(login)` as the user the gateway runs as.")], false)
         }
         guard let signIn = await account.currentSignIn else {
             return ([.init(
-                .problem, "sign-in", "Not signed in: there is no token cache at \(path).",
-                fix: "Run `copilot-gateway login` as the user the gateway runs as (with the same STATE_DIR), or open /login on the server.")], false)
+                .problem, topic, "Not signed in: there is no token cache at \(path).",
+                fix: "Run `\(login)` as the user the gateway runs as (with the same STATE_DIR), or open /login on the server.")], false)
         }
         var findings: [Finding] = []
         if let mode = Self.permissions(path), mode & 0o077 != 0 {
-            findings.append(.init(.problem, "sign-in", "The token cache \(path) is readable by other users (mode \(String(mode, radix: 8))).", fix: "chmod 600 \(path)"))
+            findings.append(.init(.problem, topic, "The token cache \(path) is readable by other users (mode \(String(mode, radix: 8))).", fix: "chmod 600 \(path)"))
         }
         if let owner = Self.owner(path), owner != getuid() {
             findings.append(.init(
-                .warning, "sign-in", "The token cache \(path) belongs to another user (uid \(owner)); the gateway may not be able to replace it after a refresh.",
-                fix: "Run `copilot-gateway login` as the user the gateway runs as."))
+                .warning, topic, "The token cache \(path) belongs to another user (uid \(owner)); the gateway may not be able to replace it after a refresh.",
+                fix: "Run `\(login)` as the user the gateway runs as."))
         }
         guard signIn.isSignedIn else {
             findings.append(.init(
-                .problem, "sign-in", "Signed out: \(signIn.signedOutReason ?? "the saved sign-in has expired").",
-                fix: "Run `copilot-gateway login` again."))
+                .problem, topic, "Signed out: \(signIn.signedOutReason ?? "the saved sign-in has expired").",
+                fix: "Run `\(login)` again."))
             return (findings, false)
         }
         let who = signIn.account?.displayName ?? "an unnamed account"
-        if signIn.tenant != configuration.signInTenant || signIn.clientID != configuration.clientID {
+        if signIn.tenant != profile.tenant || signIn.clientID != profile.clientID {
             findings.append(.init(
-                .warning, "sign-in", "The token cache was made for another app or tenant (client \(signIn.clientID), tenant \(signIn.tenant)).",
-                fix: "Run `copilot-gateway login` with the current TENANT_ID and CLIENT_ID."))
+                .warning, topic, "The token cache was made for another app or tenant (client \(signIn.clientID), tenant \(signIn.tenant)).",
+                fix: "Run `\(login)` with the current TENANT_ID and CLIENT_ID."))
         }
         do {
             _ = try await account.accessToken()
             let expiry = await account.currentSignIn?.accessTokenExpiresAt
             let remaining = expiry.map { Int($0.timeIntervalSince(now()) / 60) }
-            findings.append(.init(.ok, "sign-in", "Signed in as \(who); the access token is valid\(remaining.map { " for \($0) more minutes" } ?? "")."))
+            findings.append(.init(.ok, topic, "Signed in as \(who); the access token is valid\(remaining.map { " for \($0) more minutes" } ?? "")."))
             return (findings, true)
         } catch {
             findings.append(.init(
-                .problem, "sign-in", "Signed in as \(who), but no access token could be had: \(Self.describe(error)).",
-                fix: "Check that login.microsoftonline.com (LOGIN_BASE_URL) is reachable; if the sign-in was refused, run `copilot-gateway login` again."))
+                .problem, topic, "Signed in as \(who), but no access token could be had: \(Self.describe(error)).",
+                fix: "Check that login.microsoftonline.com (LOGIN_BASE_URL) is reachable; if the sign-in was refused, run `\(login)` again."))
             return (findings, false)
         }
     }
@@ -189,33 +210,6 @@ public struct Doctor: Sendable {
                 fix: "Synchronise the clock: `timedatectl set-ntp true` (systemd-timesyncd) or chrony.")]
         }
         return [.init(.ok, "clock", "The clock agrees with \(url) (within \(max(1, Int(abs(skew).rounded(.up)))) s).")]
-    }
-
-    /// Graph answers, and the account may use Copilot: one empty conversation is started.
-    func copilot(_ tokens: (any AccessTokenProvider)?) async -> [Finding] {
-        let url = configuration.graphBaseURL
-        guard let tokens else {
-            let reachable = await Self.serverDate(url, httpClient: httpClient) != nil
-            return [reachable
-                ? .init(.ok, "copilot", "Microsoft Graph (\(url)) answers; Copilot itself was not tried without a sign-in.")
-                : .init(.problem, "copilot", "Microsoft Graph (\(url)) does not answer.", fix: "Check the network, a proxy, or GRAPH_BASE_URL.")]
-        }
-        let graph = GraphClient(httpClient: httpClient, baseURL: url, tokens: tokens, timeout: .seconds(30), logger: .init(label: "doctor"))
-        do {
-            _ = try await graph.createConversation()
-            return [.init(.ok, "copilot", "Copilot answers for this account: a new conversation was created at \(url).")]
-        } catch let error as UpstreamError {
-            let failure = error.failure
-            let fix: String = switch error {
-            case .status(401, _, _, _, _), .notSignedIn: "Run `copilot-gateway login` again."
-            case .status(403, _, _, _, _): "The account needs a Microsoft 365 Copilot licence, and the app registration the delegated Graph permissions in the README (with admin consent where the tenant requires it)."
-            case .status(429, _, _, _, _), .status(503, _, _, _, _), .signInUnavailable: "Copilot is busy or throttling; try again in a minute."
-            default: "Check the network, a proxy, or GRAPH_BASE_URL."
-            }
-            return [.init(.problem, "copilot", "Copilot did not accept a new conversation: \(failure.message)", fix: fix)]
-        } catch {
-            return [.init(.problem, "copilot", "Copilot could not be asked: \(Self.describe(error)).", fix: "Check the network, a proxy, or GRAPH_BASE_URL.")]
-        }
     }
 
     // MARK: Helpers

@@ -5,7 +5,8 @@ import NIOHTTP1
 
 import Foundation
 
-/// The Microsoft 365 Copilot Chat API (`/beta/copilot/conversations`) on AsyncHTTPClient.
+/// The Microsoft 365 Copilot Chat API on AsyncHTTPClient: Graph's `/beta/copilot/conversations`, or
+/// the same conversations on Work IQ REST (`api`).
 ///
 /// HTTP/2 is used when the server offers it over TLS (AsyncHTTPClient's default).
 ///
@@ -14,30 +15,30 @@ import Foundation
 /// Graph refuses a turn with 400 that it accepts without the option, the option is dropped for good.
 public struct GraphClient: CopilotUpstream {
     let httpClient: HTTPClient
-    let baseURL: String
+    /// Where the conversations are: `…/beta/copilot/conversations` (Graph) or `…/conversations` (Work IQ).
+    let conversationsURL: String
     let tokens: any AccessTokenProvider
     let timeout: Duration
     let logger: Logger
-    /// Whether Graph answered lately, for `/readyz`.
-    public let health = UpstreamHealth()
+    /// Whether Copilot answered lately, for `/readyz` (shared by every account's client).
+    public let health: UpstreamHealth
     /// Whether streamed turns (still) ask for delta streaming.
     let deltas: DeltaStreamingSwitch
 
     public init(
-        httpClient: HTTPClient, baseURL: String, tokens: any AccessTokenProvider, timeout: Duration, asksForDeltas: Bool = false,
-        logger: Logger
+        httpClient: HTTPClient, baseURL: String, api: CopilotAPI = .graph, tokens: any AccessTokenProvider, timeout: Duration,
+        asksForDeltas: Bool = false, health: UpstreamHealth = UpstreamHealth(), logger: Logger
     ) {
+        self.health = health
         self.httpClient = httpClient
-        self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+        self.conversationsURL = api.conversationsURL(base: baseURL)
         self.tokens = tokens
         self.timeout = timeout
         self.deltas = DeltaStreamingSwitch(isOn: asksForDeltas)
         self.logger = logger
     }
 
-    var conversationsURL: String { baseURL + "/beta/copilot/conversations" }
-
-    /// `POST /beta/copilot/conversations`: a new, empty conversation's id.
+    /// `POST …/conversations`: a new, empty conversation's id.
     func createConversation() async throws -> String {
         let response = try await send(url: conversationsURL, body: ByteBuffer(string: "{}"), accept: "application/json")
         let body = try await collect(response)

@@ -3,27 +3,42 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 
-/// The keys clients must present, compared in constant time.
+/// The keys clients must present, compared in constant time, each with the accounts it may use.
 public struct APIKeys: Sendable {
     private let digests: [SHA256Digest]
+    /// Each key's pool, by position; nil: every account.
+    private let pools: [[String]?]
 
     public init(_ keys: [String]) {
-        digests = keys.map { SHA256.hash(data: Data($0.utf8)) }
+        self.init(bindings: keys.map { APIKeyBinding(key: $0, accounts: nil, origin: "") })
+    }
+
+    public init(bindings: [APIKeyBinding]) {
+        digests = bindings.map { SHA256.hash(data: Data($0.key.utf8)) }
+        pools = bindings.map(\.accounts)
     }
 
     public var isEmpty: Bool { digests.isEmpty }
 
+    /// Every key's pool (nil: every account), for `/readyz`.
+    var allPools: [[String]?] { pools }
+
     /// The caller a key stands for (a digest prefix, never the key), or nil when it is not one of the keys.
-    /// Every key is compared, whole, whatever matches, so the time taken says nothing about the keys.
     func caller(presenting key: String) -> String? {
+        match(key)?.caller
+    }
+
+    /// The caller a key stands for and the accounts it may use, or nil when it is not one of the keys.
+    /// Every key is compared, whole, whatever matches, so the time taken says nothing about the keys.
+    func match(_ key: String) -> (caller: String, accounts: [String]?)? {
         let candidate = SHA256.hash(data: Data(key.utf8))
-        var match: SHA256Digest?
-        for digest in digests {
+        var match: Int?
+        for (index, digest) in digests.enumerated() {
             var difference: UInt8 = 0
             for (a, b) in zip(digest, candidate) { difference |= a ^ b }
-            if difference == 0 { match = digest }
+            if difference == 0 { match = index }
         }
-        return match.map { "key:" + $0.prefix(8).lowercaseHex }
+        return match.map { ("key:" + digests[$0].prefix(8).lowercaseHex, pools[$0]) }
     }
 
     /// The key a request presents: `Authorization: Bearer …` or `x-api-key`.
@@ -44,12 +59,13 @@ struct APIKeyMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: GatewayRequestContext, next: (Request, GatewayRequestContext) async throws -> Response) async throws -> Response {
         guard !keys.isEmpty else { return try await next(request, context) }
-        guard let presented = APIKeys.presented(in: request), let caller = keys.caller(presenting: presented) else {
+        guard let presented = APIKeys.presented(in: request), let (caller, accounts) = keys.match(presented) else {
             metrics?.rejected(.invalidAPIKey)
             throw APIKeys.presented(in: request) == nil ? EdgeError.missingAPIKey : EdgeError.wrongAPIKey
         }
         var context = context
         context.caller = caller
+        context.accounts = accounts
         return try await next(request, context)
     }
 }

@@ -29,6 +29,8 @@ enum EdgeError: ClientFacingError, Equatable {
     case loginSecretRequired
     /// A new sign-in would replace the account signed in as `name`.
     case alreadySignedIn(name: String)
+    /// `/login?account=` names no valid account.
+    case invalidAccountName
     case notFound(method: String, path: String)
     /// The path is served, with other methods.
     case methodNotAllowed(method: String, path: String, allowed: [String])
@@ -133,6 +135,11 @@ enum EdgeError: ClientFacingError, Equatable {
                 status: 409, kind: .invalidRequest,
                 message: "The gateway is already signed in as \(name). A new sign-in would replace that account: confirm it with the form field replace=yes (the checkbox on the /login page).",
                 code: "already_signed_in")
+        case .invalidAccountName:
+            ClientFailure(
+                status: 400, kind: .invalidRequest,
+                message: "An account name is 1 to 32 lowercase letters, digits or '-' (for example `alice` or `team-2`).",
+                code: "invalid_account_name", param: "account")
         case .notFound(let method, let path):
             ClientFailure(
                 status: 404, kind: .invalidRequest,

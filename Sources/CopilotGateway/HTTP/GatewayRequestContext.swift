@@ -9,6 +9,8 @@ public struct GatewayRequestContext: RequestContext, RemoteAddressRequestContext
     public let remoteAddress: SocketAddress?
     /// Who is asking, from the API key; "anonymous" when no keys are configured.
     public var caller = "anonymous"
+    /// The Microsoft accounts the caller's key may use; nil: every account.
+    public var accounts: [String]?
     /// What a handler learns about the request that the middleware around it reports (`/metrics`).
     let facts = RequestFacts()
 

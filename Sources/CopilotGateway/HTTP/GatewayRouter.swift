@@ -29,7 +29,7 @@ public struct RouteLimits: Sendable {
 /// shape, the API keys when there are any, the body limits and each key's share), health and
 /// readiness, metrics, and sign-in (with the admin key or the sign-in link).
 func buildRouter(
-    turns: TurnPipeline, account: MicrosoftAccount? = nil, modelNames: [String], apiKeys: APIKeys = APIKeys([]),
+    turns: TurnPipeline, signIn: (any SignInDirectory)? = nil, modelNames: [String], apiKeys: APIKeys = APIKeys([]),
     access: AdminAccess = AdminAccess(adminKey: nil), announceLink: @escaping @Sendable () -> Void = {}, limits: RouteLimits = RouteLimits(),
     responses: any ResponseStore = MemoryResponseStore(), responseTTL: Duration = GatewayConfiguration.Defaults.sessionTTL,
     keptLimits: KeptLimits = .defaults, readiness: Readiness? = nil, shapes: RouteShapes = RouteShapes(),
@@ -54,8 +54,8 @@ func buildRouter(
     router.addAPI(UnsupportedEndpointsController(), guards: guards, shapes: shapes)
     router.addAPI(ModelsController(names: modelNames, startedAt: Date()), guards: guards, shapes: shapes)
 
-    LoginController(account: account, access: access, announceLink: announceLink).addRoutes(to: router)
-    MetricsController(metrics: metrics, directory: turns.directory, gate: turns.gate, access: access).addRoutes(to: router)
+    LoginController(accounts: signIn, access: access, announceLink: announceLink).addRoutes(to: router)
+    MetricsController(metrics: metrics, directory: turns.directory, accounts: turns.accounts, access: access).addRoutes(to: router)
     router.get("/health") { _, _ in Health(ok: true, time: Int(Date().timeIntervalSince1970)) }
     router.get("/healthz") { _, _ in Liveness() }
     if let readiness { router.get("/readyz") { _, _ in await readiness.response() } }

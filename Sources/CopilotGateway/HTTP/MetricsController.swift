@@ -1,3 +1,4 @@
+import Foundation
 import CoreMetrics
 import Hummingbird
 import NIOCore
@@ -7,7 +8,7 @@ import NIOCore
 struct MetricsController: Sendable {
     let metrics: GatewayMetrics
     let directory: ConversationDirectory
-    let gate: UpstreamGate
+    let accounts: AccountPool
     let access: AdminAccess
 
     func addRoutes(to router: some RouterMethods<GatewayRequestContext>) {
@@ -17,7 +18,12 @@ struct MetricsController: Sendable {
     @Sendable func render(_ request: Request, context: GatewayRequestContext) async throws -> Response {
         guard access.presentsAdminKey(request) else { throw EdgeError.adminKeyRequired(configured: access.adminKey != nil) }
         metrics.conversationsTracked.set(await directory.count)
-        metrics.upstreamWaiting.set(await gate.waiting)
+        metrics.upstreamWaiting.set(await accounts.waiting)
+        for state in await accounts.states() {
+            metrics.account(
+                state.account.name, api: state.account.api.rawValue, signedIn: state.signedIn, resting: state.rest != nil,
+                tokenExpiry: state.tokenExpiry?.timeIntervalSince1970)
+        }
         return Response(
             status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
             body: .init(byteBuffer: ByteBuffer(bytes: metrics.exposition())))

@@ -11,7 +11,7 @@ extension ResponsesController {
         let start = ContinuousClock.now
         let metrics = turns.metrics
         let body: ResponsesConversationRequest
-        let turn: TurnRequest
+        var turn: TurnRequest
         let entries: [TurnEntry]
         do {
             body = try await conversationBody(of: request, requiringModel: true)
@@ -22,8 +22,9 @@ extension ResponsesController {
             metrics.rejected(.invalidRequest)
             throw error
         }
-        let turns = turns
-        let reply = try await relay.whole { try await turns.start(turn).run { _ in } }
+        turn.accounts = context.accounts
+        let (turns, logger) = (turns, context.logger)
+        let reply = try await relay.whole { [turn] in try await turns.start(turn, logger: logger).run { _ in } }
         metrics.timeToFirstToken(.now - start, stream: false)
         guard reply.finishReason != .contentFilter, !reply.text.isEmpty else { throw Compaction.declined }
         let now = Int(Date().timeIntervalSince1970)

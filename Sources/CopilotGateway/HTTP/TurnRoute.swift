@@ -19,15 +19,17 @@ struct TurnRoute<Dialect: TurnDialect>: Sendable {
             metrics.rejected(.invalidRequest)
             throw error
         }
-        let (turn, turns) = (decoded.turn, turns)
+        var turn = decoded.turn
+        turn.accounts = context.accounts
+        let (logger, turns) = (context.logger, turns)
         if turn.stream {
-            let started = try await turns.start(turn)
+            let started = try await turns.start(turn, logger: logger)
             var response = EventStreamResponse(
                 started: started, encoder: decoded.encoder, relay: relay, metrics: metrics, logger: context.logger, start: start)
             response.onFinished = decoded.onFinished
             return response.response
         }
-        let reply = try await relay.whole { try await turns.start(turn).run { _ in } }
+        let reply = try await relay.whole { [turn] in try await turns.start(turn, logger: logger).run { _ in } }
         metrics.timeToFirstToken(.now - start, stream: false)
         var encoder = decoded.encoder
         await decoded.onFinished(reply, &encoder)

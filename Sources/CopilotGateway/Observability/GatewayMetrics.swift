@@ -75,10 +75,40 @@ public struct GatewayMetrics: Sendable {
         Counter(label: "copilot_gateway_rejected_requests_total", dimensions: [("reason", reason.rawValue)], factory: factory).increment()
     }
 
-    /// One call to Graph (`create`, `chat` or `stream`), from sending it to its status line.
-    func upstreamCall(_ call: String, status: String, duration: Duration) {
-        Timer(label: "copilot_gateway_upstream_duration_seconds", dimensions: [("call", call), ("status", status)], factory: factory)
-            .record(duration: duration)
+    /// One call to Copilot (`create`, `chat` or `stream`) by `account`, from sending it to its status line.
+    func upstreamCall(_ call: String, account: String, status: String, duration: Duration) {
+        Timer(
+            label: "copilot_gateway_upstream_duration_seconds", dimensions: [("account", account), ("call", call), ("status", status)],
+            factory: factory
+        ).record(duration: duration)
+    }
+
+    /// A turn that `account` served to its end (`completed`) or that failed on it (`failed`).
+    func turn(account: String, outcome: String) {
+        Counter(label: "copilot_gateway_turns_total", dimensions: [("account", account), ("outcome", outcome)], factory: factory).increment()
+    }
+
+    /// A turn moved from one account to another before any of its text reached the client.
+    func failover(from: String, to: String, reason: String) {
+        Counter(
+            label: "copilot_gateway_account_failovers_total", dimensions: [("from", from), ("to", to), ("reason", reason)], factory: factory
+        ).increment()
+    }
+
+    /// Copilot throttled `account`, which rests for `seconds`.
+    func throttled(account: String, seconds: Double) {
+        Counter(label: "copilot_gateway_account_throttled_seconds_total", dimensions: [("account", account)], factory: factory)
+            .increment(by: max(0, Int64(seconds.rounded(.up))))
+    }
+
+    /// An account's state as `/metrics` is read: signed in or not, resting or not, and its access
+    /// token's expiry (seconds since 1970; 0 when unknown).
+    func account(_ name: String, api: String, signedIn: Bool, resting: Bool, tokenExpiry: Double?) {
+        Meter(label: "copilot_gateway_account_signed_in", dimensions: [("account", name), ("upstream", api)], factory: factory)
+            .set(signedIn ? 1 : 0)
+        Meter(label: "copilot_gateway_account_resting", dimensions: [("account", name)], factory: factory).set(resting ? 1 : 0)
+        Meter(label: "copilot_gateway_account_token_expiry_timestamp_seconds", dimensions: [("account", name)], factory: factory)
+            .set(tokenExpiry ?? 0)
     }
 
     /// From the client's request to the first piece of the reply it gets.

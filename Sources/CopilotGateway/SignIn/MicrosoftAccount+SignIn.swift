@@ -88,8 +88,9 @@ extension MicrosoftAccount {
 
     /// Keeps the tokens of a finished sign-in.
     private func complete(_ response: TokenResponse) throws -> CachedSignIn {
-        let blank = CachedSignIn(
+        var blank = CachedSignIn(
             tenant: settings.tenant, clientID: settings.clientID, scopes: settings.scopes, updatedAt: now())
+        blank.upstream = settings.upstream
         let signIn = Self.updated(blank, with: response, at: now())
         refreshFailures = 0
         nextRefreshAttempt = nil

@@ -17,8 +17,17 @@ public actor MicrosoftAccount: AccessTokenProvider {
         public var loginPageURL: String?
         /// A server starts a device-code sign-in (shown in its log) when a request finds it signed out.
         public var signsInWhenNeeded: Bool
+        /// The account's name (`default`, or one given to `login --account`), for messages and logs.
+        public var name: String
+        /// Where the account's turns go, written into its cache with each sign-in.
+        public var upstream: CopilotAPI
 
-        public init(tenant: String, clientID: String, scopes: [String], loginPageURL: String? = nil, signsInWhenNeeded: Bool = false) {
+        public init(
+            tenant: String, clientID: String, scopes: [String], loginPageURL: String? = nil, signsInWhenNeeded: Bool = false,
+            name: String = AccountName.default, upstream: CopilotAPI = .graph
+        ) {
+            self.name = name
+            self.upstream = upstream
             self.tenant = tenant
             self.clientID = clientID
             self.scopes = scopes
@@ -51,7 +60,7 @@ public actor MicrosoftAccount: AccessTokenProvider {
     var nextRefreshAttempt: Date?
     var progress: SignInProgress = .none
     /// Where the polls of server-side sign-ins run: a service of the gateway's application.
-    public nonisolated let signInPolls = SignInPolls()
+    public nonisolated let signInPolls: SignInPolls
     var signInStart: Task<SignInProgress, Never>?
     var lastSignInStart: Date?
 
@@ -59,8 +68,9 @@ public actor MicrosoftAccount: AccessTokenProvider {
         identity: IdentityClient, cache: TokenCacheFile, settings: Settings, logger: Logger,
         now: @escaping @Sendable () -> Date = Date.init,
         sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) },
-        metrics: GatewayMetrics? = nil
+        polls: SignInPolls = SignInPolls(), metrics: GatewayMetrics? = nil
     ) {
+        self.signInPolls = polls
         self.metrics = metrics
         self.identity = identity
         self.cache = cache
@@ -113,9 +123,11 @@ public actor MicrosoftAccount: AccessTokenProvider {
         return try await refreshed()
     }
 
-    /// One refresh for everyone who needs it now.
+    /// One refresh for everyone who needs it now. A cache another process changed since it was read
+    /// (`logout`, or `login` signing in anew) is taken first: a logged-out account is not brought back.
     func refreshed() async throws -> CachedSignIn {
         if let refreshTask { return try await refreshTask.value }
+        adoptCacheChangedElsewhere()
         if let nextRefreshAttempt, nextRefreshAttempt > now() {
             throw IdentityError.unavailable("the last refresh failed; the next try is at \(nextRefreshAttempt.formatted(.iso8601))", retryAfter: nil)
         }
@@ -172,6 +184,20 @@ public actor MicrosoftAccount: AccessTokenProvider {
         cacheModified = cache.modificationDate
     }
 
+    /// Reads the cache again when another process wrote it, or removed it from its folder (`logout`),
+    /// since this account last did. A cache whose folder is gone is a broken disk, not a logout: the
+    /// tokens in memory go on working.
+    func adoptCacheChangedElsewhere() {
+        let modified = cache.modificationDate
+        guard modified != cacheModified else { return }
+        var isFolder: ObjCBool = false
+        let folder = (cache.path as NSString).deletingLastPathComponent
+        guard modified != nil || (FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder) && isFolder.boolValue) else { return }
+        cacheModified = modified
+        (signIn, cacheProblem) = Self.read(cache, settings: settings)
+        if signIn?.isSignedIn != true { logger.notice("The account was signed out by another process (copilot-gateway logout)") }
+    }
+
     /// Picks up a sign-in written by another process, such as `copilot-gateway login`.
     func reloadCacheIfChanged() {
         guard signIn?.isSignedIn != true || cacheProblem != nil else { return }
@@ -210,6 +236,16 @@ public actor MicrosoftAccount: AccessTokenProvider {
         return updated
     }
 
+    /// Whether the account can produce access tokens now (picking up a sign-in `login` wrote).
+    public var isSignedIn: Bool {
+        get async { currentSignIn?.isSignedIn == true }
+    }
+
+    /// When the current access token expires.
+    public var tokenExpiry: Date? {
+        get async { signIn?.accessTokenExpiresAt }
+    }
+
     /// The current sign-in, for `status` and the login page (the caller must not print its tokens).
     public var currentSignIn: CachedSignIn? {
         reloadCacheIfChanged()
@@ -220,14 +256,18 @@ public actor MicrosoftAccount: AccessTokenProvider {
     public var cacheError: TokenCacheError? { cacheProblem }
 
     func notSignedInError() -> UpstreamError {
-        var parts = ["The gateway is not signed in to Microsoft 365."]
+        let who = settings.name == AccountName.default ? "The gateway is" : "The gateway's account \(settings.name) is"
+        var parts = ["\(who) not signed in to Microsoft 365."]
         if let reason = signIn?.signedOutReason { parts.append(reason) }
         if let cacheProblem { parts.append(cacheProblem.description) }
         if case .waiting(let grant, _) = progress {
             parts.append("A sign-in is waiting: open \(grant.verificationURI) and enter the code \(grant.userCode).")
         } else {
-            var how = "Sign in on the server with `copilot-gateway login`"
-            if let page = settings.loginPageURL { how += ", or open \(page) in a browser on the server" }
+            let named = settings.name == AccountName.default ? "" : " --account \(settings.name)"
+            var how = "Sign in on the server with `copilot-gateway login\(named)`"
+            if let page = settings.loginPageURL {
+                how += ", or open \(page)\(named.isEmpty ? "" : "?account=\(settings.name)") in a browser on the server"
+            }
             parts.append(how + ".")
         }
         return .notSignedIn(parts.joined(separator: " "))

@@ -6,7 +6,7 @@ public final class SignInPolls: Service, Sendable {
     private let polls: AsyncStream<@Sendable () async -> Void>
     private let continuation: AsyncStream<@Sendable () async -> Void>.Continuation
 
-    init() {
+    public init() {
         (polls, continuation) = AsyncStream.makeStream()
     }
 

@@ -22,6 +22,8 @@ public struct CachedSignIn: Codable, Sendable, Equatable {
     public var updatedAt: Date
     /// Why the account is signed out, when Microsoft stopped accepting its refresh token.
     public var signedOutReason: String?
+    /// Where the account's turns go; nil (a cache from before accounts had upstreams): Graph.
+    public var upstream: CopilotAPI?
 
     /// Whether this sign-in can still produce access tokens.
     public var isSignedIn: Bool { refreshToken != nil || (accessTokenExpiresAt.map { $0 > Date() } ?? false) }
