@@ -70,7 +70,8 @@ struct Serve: AsyncParsableCommand {
 
     private func serve(_ configuration: GatewayConfiguration, httpClient: HTTPClient, logger: Logger) async throws {
         let metrics = GatewayMetrics()
-        if simulator || !configuration.hasMicrosoftCredentials {
+        // Accounts signed in with their own app registration (login --client-id) count as credentials too.
+        if simulator || (!configuration.hasMicrosoftCredentials && configuration.accountProfiles().isEmpty) {
             return try await runWithSimulator(configuration, httpClient: httpClient, metrics: metrics, logger: logger)
         }
         let dependencies: GatewayDependencies

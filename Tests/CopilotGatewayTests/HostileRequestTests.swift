@@ -26,11 +26,18 @@ import Testing
     /// decoding (which took about a second of CPU at this depth before it read values by kind).
     @Test func aToolSchemaNestedHundredsDeepIsRefusedQuicklyWithA400NamingTools() async throws {
         try await GatewayHarness.run { client, simulator in
-            let started = ContinuousClock.now
-            let response = try await client.chat([
-                "messages": [["role": "user", "content": "hi"]], "tools": [Self.tool(named: "deep", parameters: Self.nestedSchema(depth: 250))],
-            ])
-            #expect(ContinuousClock.now - started < .seconds(2))
+            // The fastest of three: the other suites running beside this one can stall any single request.
+            var fastest = Duration.seconds(3600)
+            var answered: TestResponse?
+            for _ in 0..<3 {
+                let started = ContinuousClock.now
+                answered = try await client.chat([
+                    "messages": [["role": "user", "content": "hi"]], "tools": [Self.tool(named: "deep", parameters: Self.nestedSchema(depth: 250))],
+                ])
+                fastest = min(fastest, ContinuousClock.now - started)
+            }
+            #expect(fastest < .seconds(2))
+            let response = try #require(answered)
             #expect(response.status == .badRequest)
             let error = try response.openAIError
             #expect(error["param"] as? String == "tools")

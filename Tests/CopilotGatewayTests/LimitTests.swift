@@ -130,6 +130,30 @@ import Testing
         }
     }
 
+    @Test func aContinuingTurnRefusedForWantOfAPlaceKeepsItsConversation() async throws {
+        try await GatewayHarness.run(environment: ["COPILOT_MAX_CONCURRENT": "1", "COPILOT_QUEUE_SECONDS": "0"]) { client, simulator in
+            let history: [[String: String]] = [["role": "user", "content": "remember the number 7"]]
+            let first = try await client.chat(["messages": history]).replyText
+            let conversation = try #require(await simulator.turnConversations().last)
+            await simulator.addFault(.init(kind: .delay, endpoint: .chat, delayMs: 3000))
+            let port = try #require(client.port)
+            let next = history + [["role": "assistant", "content": first], ["role": "user", "content": "which number?"]]
+            try await withHTTPClient { http in
+                async let slow = http.execute(Self.request(port: port, text: "another topic"), timeout: .seconds(20))
+                let deadline = ContinuousClock.now + .seconds(2)
+                while try await simulator.recordedBodies(pathSuffix: "/chat").count < 2, ContinuousClock.now < deadline {
+                    try await Task.sleep(for: .milliseconds(10))
+                }
+                let refused = try await client.chat(["messages": next])
+                #expect(refused.status == .tooManyRequests)
+                #expect(try await slow.status == .ok)
+            }
+            let answered = try await client.chat(["messages": next])
+            #expect(answered.status == .ok)
+            #expect(await simulator.turnConversations().last == conversation, "the refused turn lost the conversation")
+        }
+    }
+
     @Test func theGateHandsPlacesOutInOrderAndGivesUpAfterTheWait() async throws {
         let gate = UpstreamGate(limit: 1, maxWait: .milliseconds(300))
         #expect(await gate.enter())

@@ -1,9 +1,11 @@
+import AsyncHTTPClient
 import CopilotSimulator
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
 import Logging
 import NIOCore
+import NIOHTTP1
 import Testing
 
 @testable import CopilotGateway
@@ -128,6 +130,56 @@ import Testing
                 let back = await harness.copilotCalls()
                 #expect(try await client.chat(as: "pool", [Self.user("alice is back")]).status == .ok)
                 #expect(Set(await harness.users(since: back)) == [Self.alice])
+            }
+        }
+    }
+
+    @Test func oneAccountsSlowTurnsTakeNoneOfAnothersPlaces() async throws {
+        try await AccountsHarness.run { harness in
+            try await harness.signIn("alice", as: Self.alice)
+            try await harness.signIn("bob", as: Self.bob)
+            try await harness.serve(["COPILOT_MAX_CONCURRENT": "1", "COPILOT_QUEUE_SECONDS": "0"]) { client in
+                await harness.simulator.addFault(SimulatorFault(kind: .delay, endpoint: .chat, delayMs: 2000, user: Self.alice))
+                let port = try #require(client.port)
+                try await withHTTPClient { http in
+                    async let slow = http.execute(
+                        try LimitTests.request(port: port, key: AccountsHarness.keys["alice"], text: "slow for alice"), timeout: .seconds(20))
+                    let deadline = ContinuousClock.now + .seconds(2)
+                    while await harness.users().filter({ $0 == Self.alice }).count < 2, ContinuousClock.now < deadline {
+                        try await Task.sleep(for: .milliseconds(10))
+                    }
+                    let busy = try await client.chat(as: "alice", [Self.user("alice again")])
+                    #expect(busy.status == .tooManyRequests)
+                    let bob = try await client.chat(as: "bob", [Self.user("bob meanwhile")])
+                    #expect(bob.status == .ok)
+                    #expect(try await slow.status == .ok)
+                }
+            }
+        }
+    }
+
+    @Test func theLoginPageSignsInANamedAccount() async throws {
+        try await AccountsHarness.run { harness in
+            try await harness.serve(["GATEWAY_API_KEYS": ""]) { client in
+                var form = ByteBuffer(string: "account=bob")
+                var headers = GatewayHarness.admin
+                headers[.contentType] = "application/x-www-form-urlencoded"
+                let started = try await client.execute(uri: "/login", method: .post, headers: headers, body: form)
+                #expect(started.status == .seeOther)
+                #expect(started.headers[.location] == "/login?account=bob")
+                let page = String(buffer: try await client.execute(uri: "/login?account=bob", method: .get, headers: GatewayHarness.admin).body)
+                let code = try #require(await harness.simulator.deviceCodes.last?.userCode)
+                #expect(page.contains(code))
+                #expect(await harness.simulator.approveDeviceCode(userCode: code, user: Self.bob))
+                let cache = TokenCacheFile(path: AccountProfile.cachePath(of: "bob", in: harness.stateDirectory + "/accounts"))
+                let deadline = ContinuousClock.now + .seconds(10)
+                while (try? cache.load())?.isSignedIn != true, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+                let saved = try #require(try cache.load())
+                #expect(saved.account?.username == Self.bob)
+                #expect(saved.upstream == .graph)
+                form = ByteBuffer(string: "account=Not_Valid")
+                let invalid = try await client.execute(uri: "/login", method: .post, headers: headers, body: form)
+                #expect(invalid.status == .badRequest)
             }
         }
     }

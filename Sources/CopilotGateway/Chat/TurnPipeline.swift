@@ -109,12 +109,15 @@ public struct TurnPipeline: Sendable {
             do {
                 let continuing = retries.mayContinue ? await plan.continuing(turn) : nil
                 ticket.hold(claim: continuing?.claimedKey)
+                // Until the turn is sent, a failure (no account, no place in time) lets the claim go unchanged.
+                target = continuing
                 let chosen = try await self.account(for: turn, continuing: continuing, retries: retries)
                 account = chosen
                 retries.lastAccount = chosen.name
                 if let continuing, continuing.account != chosen.name {
                     await plan.abandon(continuing, changedUpstream: false)
                     ticket.hold(claim: nil)
+                    target = nil
                 }
                 try await ticket.enter(await accounts.gate(for: chosen.name), metrics: metrics)
                 let upstream = MeteredUpstream(base: chosen.upstream, metrics: metrics, account: chosen.name)

@@ -64,7 +64,7 @@ public struct Doctor: Sendable {
         var findings = settings()
         findings += stateFolder()
         findings += await clock()
-        guard configuration.hasMicrosoftCredentials else {
+        guard configuration.hasMicrosoftCredentials || !accounts.isEmpty else {
             findings.append(.init(
                 .warning, "mode", "No Microsoft credentials: `serve` answers from the built-in simulator (demo mode).",
                 fix: "Set TENANT_ID and CLIENT_ID (see the README, \"Using real Microsoft 365 Copilot\"), then run `copilot-gateway login`."))
