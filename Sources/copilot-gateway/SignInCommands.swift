@@ -62,8 +62,8 @@ struct Login: AsyncParsableCommand {
         abstract: "Sign in to Microsoft 365 with a device code and save the tokens for the gateway.",
         discussion: """
             Without --account this signs in the account `default` (TOKEN_CACHE). With --account NAME it signs in, \
-            or makes, the account NAME (its tokens in STATE_DIR/accounts/NAME.json); a running gateway uses it \
-            within seconds. --upstream workiq makes the account use the Work IQ REST API (billed per use in Copilot Credits). \
+            or makes, the account NAME (its tokens in STATE_DIR/accounts/NAME.json); a running gateway that signs in \
+            to Microsoft (not one in demo mode or with COPILOT_ACCESS_TOKEN) uses it within seconds. --upstream workiq makes the account use the Work IQ REST API (billed per use in Copilot Credits). \
             Exit codes: 0 signed in; 2 declined in the browser; 3 the code expired or was not recognised; \
             4 Microsoft refused the request (check TENANT_ID, CLIENT_ID, COPILOT_SCOPES and the app registration); \
             69 Microsoft's sign-in service could not be reached; 73 the token cache could not be written; 78 configuration error.

@@ -7,7 +7,7 @@ struct Status: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Show each account: its upstream, who is signed in, its token's expiry, and whether a refresh works.",
         discussion: """
-            One line per account (--account for one). Exit codes, for the worst account: 0 signed in and a refresh works; \\
+            One line per account (--account for one). Exit codes, for the worst account: 0 signed in and a refresh works; \
             1 not signed in; 2 signed in but the refresh failed; 78 configuration error.
             """
     )

@@ -7,6 +7,7 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import NIOCore
+import NIOHTTP1
 import Testing
 
 @testable import CopilotGateway
@@ -89,6 +90,23 @@ struct AccountsHarness: Sendable {
     /// The users whose tokens the Copilot calls since `start` carried, in order.
     func users(since start: Int = 0) async -> [String?] {
         Array(await simulator.recordedRequests.filter { $0.path.hasPrefix("/beta/") || $0.path.hasPrefix("/rest/") }.map(\.user).dropFirst(start))
+    }
+
+    /// Runs `body` while a turn of `key` holds Alice's only place (`COPILOT_MAX_CONCURRENT=1`): Copilot
+    /// takes two seconds to answer her. The slow turn must end well.
+    func whileAliceIsSlow(key: String, client: some TestClientProtocol, _ body: () async throws -> Void) async throws {
+        await simulator.addFault(SimulatorFault(kind: .delay, endpoint: .chat, delayMs: 2000, user: SeveralAccountsTests.alice))
+        let port = try #require(client.port)
+        try await withHTTPClient { http in
+            async let slow = http.execute(try LimitTests.request(port: port, key: Self.keys[key], text: "slow for alice"), timeout: .seconds(20))
+            // Her conversation is made and her turn has reached Copilot: she holds her place.
+            let deadline = ContinuousClock.now + .seconds(2)
+            while await users().filter({ $0 == SeveralAccountsTests.alice }).count < 2, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            try await body()
+            #expect(try await slow.status == .ok)
+        }
     }
 
     /// How many Copilot calls there were so far.

@@ -4,7 +4,8 @@ import Logging
 /// Which account serves a turn, and which may not for a while.
 ///
 /// A key's pool (or, for a key bound to none, every account) is tried in its order. `preference` takes
-/// the first usable account; `spread`, the usable one with the fewest turns running. An account is
+/// the first usable account with a free place among its turns (the first usable one when none has);
+/// `spread`, the usable one with the fewest turns running. An account is
 /// usable while it is signed in and not resting: a throttled account rests until its `Retry-After`,
 /// one that failed otherwise (refused, unreachable, a server error after the retry) for
 /// `failureRest`. When no account of the pool is usable, the first one is tried all the same, so a key
@@ -23,6 +24,8 @@ actor AccountPool {
         var signedIn: Bool
         var rest: Rest?
         var tokenExpiry: Date?
+        /// Since when the account's Copilot has not answered, if it has not.
+        var unreachableSince: Date?
     }
 
     let source: any AccountSource
@@ -89,9 +92,11 @@ actor AccountPool {
         for account in await candidates(allowed) where !excluding.contains(account.name) {
             if await isUsable(account) { usable.append(account) }
         }
-        guard policy == .spread, usable.count > 1 else { return usable.first }
+        guard usable.count > 1 else { return usable.first }
         var loads: [Int] = []
         for account in usable { loads.append(await gate(for: account.name).inUse) }
+        // Preference: the first account with a free place; when every place is taken, the first queues.
+        guard policy == .spread else { return usable.indices.first { loads[$0] < gateLimit }.map { usable[$0] } ?? usable[0] }
         let least = loads.min() ?? 0
         let tied = usable.indices.filter { loads[$0] == least }
         spreadTurn &+= 1
@@ -145,7 +150,8 @@ actor AccountPool {
         for account in await source.accounts() {
             let rest = rests[account.name].flatMap { $0.until > now() ? $0 : nil }
             states.append(State(
-                account: account, signedIn: await account.tokens.isSignedIn, rest: rest, tokenExpiry: await account.tokens.tokenExpiry))
+                account: account, signedIn: await account.tokens.isSignedIn, rest: rest, tokenExpiry: await account.tokens.tokenExpiry,
+                unreachableSince: await account.health.unreachableSince))
         }
         return states
     }

@@ -92,6 +92,8 @@ public struct TurnPipeline: Sendable {
         var retries = RetryState()
         do {
             let attempt = try await pipeline.open(turn, ticket: ticket, retries: &retries)
+            // Every later line of the turn names its account.
+            pipeline.logger[metadataKey: "account"] = "\(attempt.account.name)"
             return StartedTurn(pipeline: pipeline, turn: turn, ticket: ticket, attempt: attempt, retries: retries)
         } catch {
             await ticket.end()
@@ -186,6 +188,8 @@ public struct TurnPipeline: Sendable {
             metrics.retried(reason)
             retries.retried = true
         }
+        // The new conversation is the same account's: only a failover moves a turn to another.
+        if let account { retries.failoverTo = account }
         retries.mayContinue = false
     }
 
@@ -227,7 +231,8 @@ struct RetryState: Sendable {
     var mayContinue = true
     /// Accounts that failed this turn already.
     var tried: Set<String> = []
-    /// The account a failover moved the turn to.
+    /// The account the turn's next attempt must go to: the one a failover moved it to, or the one
+    /// whose retry or replaced conversation it is.
     var failoverTo: String?
     /// The account the latest attempt went to.
     var lastAccount: String?

@@ -6,12 +6,18 @@ public struct UpstreamAccount: Sendable {
     public let api: CopilotAPI
     let upstream: any CopilotUpstream
     let tokens: any AccessTokenProvider
+    /// Whether this account's Copilot answered lately.
+    let health: UpstreamHealth
 
-    init(name: String, api: CopilotAPI = .graph, upstream: any CopilotUpstream, tokens: any AccessTokenProvider) {
+    init(
+        name: String, api: CopilotAPI = .graph, upstream: any CopilotUpstream, tokens: any AccessTokenProvider,
+        health: UpstreamHealth = UpstreamHealth()
+    ) {
         self.name = name
         self.api = api
         self.upstream = upstream
         self.tokens = tokens
+        self.health = health
     }
 }
 

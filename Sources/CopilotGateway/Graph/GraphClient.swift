@@ -177,7 +177,7 @@ public struct GraphClient: CopilotUpstream {
         let retryAfter = response.headers.first(name: "Retry-After").flatMap { RetryAfter.seconds($0) }
         let requestID = response.headers.first(name: "request-id") ?? response.headers.first(name: "client-request-id")
         logger.warning(
-            "Graph answered with an error",
+            "Copilot answered with an error",
             metadata: [
                 "status": "\(response.status.code)", "graph.code": "\(detail?.code ?? "-")", "graph.request-id": "\(requestID ?? "-")",
             ])

@@ -34,11 +34,11 @@ struct LoginController: Sendable {
         guard let accounts else {
             return page(refresh: false, body: "<p>This gateway does not use a Microsoft sign-in: it runs in demo mode or with <code>COPILOT_ACCESS_TOKEN</code>.</p>")
         }
-        guard let account = await accounts.signInAccount(named: name, creating: true) else {
-            return page(refresh: false, body: "<p>This gateway has no account <strong>\(escape(name))</strong>, and cannot make one here (CLIENT_ID is not set).</p>")
-        }
         let list = await accountList(accounts, current: name)
         let show: (Bool, String) -> Response = { refresh, body in page(refresh: refresh, body: list + body) }
+        guard let account = await accounts.signInAccount(named: name, creating: false) else {
+            return show(false, "<p>There is no account <strong>\(escape(name))</strong> yet. Signing in makes it (a Microsoft Graph account, with the settings' TENANT_ID and CLIENT_ID); keys without <code>account=</code> then use it too.</p>\(startButton(name))")
+        }
         if let signIn = await account.currentSignIn, signIn.isSignedIn {
             let until = signIn.accessTokenExpiresAt.map { " The current access token is valid until \(escape($0.formatted(.iso8601))); the gateway refreshes it by itself." } ?? ""
             let who = escape(signIn.account?.displayName ?? "an unnamed account")

@@ -31,7 +31,7 @@ public func buildApplication(
         access: access, announceLink: { announceLink(false) }, limits: RouteLimits(configuration),
         responses: dependencies.responses, responseTTL: configuration.sessionTTL, keptLimits: KeptLimits(
             count: configuration.maxConversations, bytesPerCaller: configuration.keptResponseBytesPerKey, bytes: configuration.keptResponseBytes),
-        readiness: Readiness(accounts: turns.accounts, pools: keys.isEmpty ? [nil] : keys.allPools, upstream: dependencies.upstreamHealth),
+        readiness: Readiness(accounts: turns.accounts, pools: keys.isEmpty ? [nil] : keys.allPools),
         shapes: shapes,
         compactionSeal: dependencies.compactionSeal)
     return Application(

@@ -75,7 +75,7 @@ public struct GatewayDependencies: Sendable {
         let health = dependencies.upstreamHealth
         func fixed(_ tokens: any AccessTokenProvider) -> any AccountSource {
             let graph = GraphClient(configuration: configuration, httpClient: httpClient, tokens: tokens, health: health, logger: logger)
-            return FixedAccounts([UpstreamAccount(name: AccountName.default, upstream: graph, tokens: tokens)])
+            return FixedAccounts([UpstreamAccount(name: AccountName.default, upstream: graph, tokens: tokens, health: health)])
         }
         switch signIn {
         case .token(let token):
@@ -94,7 +94,7 @@ public struct GatewayDependencies: Sendable {
                 }
                 dependencies.accounts = fixed(MissingAccessTokenProvider())
             } else {
-                let live = LiveAccounts(configuration: configuration, httpClient: httpClient, logger: logger, metrics: metrics, health: health)
+                let live = LiveAccounts(configuration: configuration, httpClient: httpClient, logger: logger, metrics: metrics)
                 await live.load()
                 (dependencies.accounts, dependencies.signIn, dependencies.signInPolls) = (live, live, live.polls)
             }

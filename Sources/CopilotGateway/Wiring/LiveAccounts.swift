@@ -4,7 +4,9 @@ import Logging
 
 /// The accounts of a running server, as they are on disk: `default` (when `CLIENT_ID` is set) and every
 /// cache in `STATE_DIR/accounts`. The folder is read again at most every two seconds, so an account
-/// that `login --account` adds, or whose upstream it changes, serves without a restart.
+/// that `login --account` adds, or whose upstream it changes, serves without a restart, and one that
+/// `logout --forget` removes stops serving. An account `/login` makes for a sign-in is kept until its
+/// sign-in writes its cache.
 actor LiveAccounts: AccountSource, SignInDirectory {
     private struct Entry {
         var profile: AccountProfile
@@ -18,18 +20,17 @@ actor LiveAccounts: AccountSource, SignInDirectory {
     let metrics: GatewayMetrics
     /// Where every account's server-side sign-in polls run.
     nonisolated let polls: SignInPolls
-    /// Whether Copilot answered lately, over every account.
-    nonisolated let health: UpstreamHealth
     private var entries: [String: Entry] = [:]
+    /// Accounts `/login` made whose sign-in has not written their cache yet.
+    private var pending: Set<String> = []
     private var order: [String] = []
     private var lastScan: ContinuousClock.Instant?
 
-    init(configuration: GatewayConfiguration, httpClient: HTTPClient, logger: Logger, metrics: GatewayMetrics, health: UpstreamHealth) {
+    init(configuration: GatewayConfiguration, httpClient: HTTPClient, logger: Logger, metrics: GatewayMetrics) {
         self.configuration = configuration
         self.httpClient = httpClient
         self.logger = logger
         self.metrics = metrics
-        self.health = health
         self.polls = SignInPolls()
     }
 
@@ -42,10 +43,9 @@ actor LiveAccounts: AccountSource, SignInDirectory {
         rescanIfDue()
         if let entry = entries[name] { return entry.account }
         guard creating, AccountName.isValid(name), !configuration.clientID.isEmpty else { return nil }
-        var profile = configuration.defaultAccountProfile
-        profile.name = name
-        profile.cachePath = AccountProfile.cachePath(of: name, in: configuration.accountsFolder)
-        return add(profile).account
+        pending.insert(name)
+        logger.notice("A sign-in from /login makes a new account", metadata: ["account": "\(name)"])
+        return add(configuration.profileForSignIn(name, upstream: .graph)).account
     }
 
     func signInAccountNames() async -> [String] {
@@ -69,19 +69,27 @@ actor LiveAccounts: AccountSource, SignInDirectory {
             if entries[profile.name] != nil { logger.notice("An account's settings changed on disk; using them", metadata: ["account": "\(profile.name)"]) }
             add(profile)
         }
-        // An account made for a sign-in from /login stays until its cache exists.
         let names = Set(profiles.map(\.name))
-        order = profiles.map(\.name) + entries.keys.filter { !names.contains($0) }.sorted()
+        pending.subtract(names)
+        for gone in entries.keys where !names.contains(gone) && !pending.contains(gone) {
+            logger.notice("The account is gone from disk (logout --forget); it no longer serves", metadata: ["account": "\(gone)"])
+            entries[gone] = nil
+        }
+        order = profiles.map(\.name) + pending.sorted()
     }
 
     @discardableResult
     private func add(_ profile: AccountProfile) -> Entry {
         let account = MicrosoftAccount(profile: profile, configuration: configuration, httpClient: httpClient, logger: logger, polls: polls, metrics: metrics)
         let base = profile.upstream == .workIQ ? configuration.workIQBaseURL : configuration.graphBaseURL
+        var clientLogger = logger
+        clientLogger[metadataKey: "account"] = "\(profile.name)"
+        let health = UpstreamHealth()
         let client = GraphClient(
             httpClient: httpClient, baseURL: base, api: profile.upstream, tokens: account, timeout: configuration.upstreamTimeout,
-            asksForDeltas: configuration.deltaStreaming, health: health, logger: logger)
-        let entry = Entry(profile: profile, account: account, upstream: UpstreamAccount(name: profile.name, api: profile.upstream, upstream: client, tokens: account))
+            asksForDeltas: configuration.deltaStreaming, health: health, logger: clientLogger)
+        let upstream = UpstreamAccount(name: profile.name, api: profile.upstream, upstream: client, tokens: account, health: health)
+        let entry = Entry(profile: profile, account: account, upstream: upstream)
         entries[profile.name] = entry
         return entry
     }
