@@ -75,6 +75,32 @@ import Testing
         }
     }
 
+    @Test func anAccountSignedInWhileTheServerRunsServesWithoutARestart() async throws {
+        try await AccountsHarness.run { harness in
+            try await harness.signIn("alice", as: Self.alice)
+            try await harness.serve(["GATEWAY_API_KEYS": AccountsHarness.keys["any"]!]) { client in
+                #expect(try await client.chat(as: "any", [Self.user("before bob")]).status == .ok)
+                try await harness.signIn("bob", as: Self.bob)
+                await harness.simulator.addFault(SimulatorFault(kind: .status, count: 10, status: 429, retryAfter: "30", user: Self.alice))
+                try await Task.sleep(for: .milliseconds(2_100))  // the accounts folder is read again
+                let start = await harness.copilotCalls()
+                let answer = try await client.chat(as: "any", [Self.user("bob takes over")])
+                #expect(answer.status == .ok)
+                #expect(await harness.users(since: start).last == Self.bob)
+            }
+        }
+    }
+
+    @Test func aWorkIQRefusalNamesItsLikelyCauses() {
+        let profile = AccountProfile(name: "carol", tenant: "t", clientID: "c", scopes: [], upstream: .workIQ, cachePath: "/x")
+        for status in [401, 403] {
+            let fix = Doctor.fix(for: .status(status, code: nil, message: nil, retryAfter: nil), api: .workIQ, profile: profile)
+            #expect(fix.contains("WorkIQAgent.Ask") && fix.contains("pay-as-you-go") && fix.contains("login --account carol"))
+        }
+        let graph = Doctor.fix(for: .status(403, code: nil, message: nil, retryAfter: nil), api: .graph, profile: nil)
+        #expect(graph.contains("Copilot licence") && !graph.contains("pay-as-you-go"))
+    }
+
     @Test func anAccountRemovedFromDiskStopsServing() async throws {
         try await Self.signedInPair { harness in
             let configuration = try harness.configuration()
