@@ -74,7 +74,9 @@ public struct GatewayDependencies: Sendable {
             accounts: FixedAccounts([]), conversations: store, compactionSeal: seal, metrics: metrics, adminAccess: adminAccess, logger: logger)
         let health = dependencies.upstreamHealth
         func fixed(_ tokens: any AccessTokenProvider) -> any AccountSource {
-            let graph = GraphClient(configuration: configuration, httpClient: httpClient, tokens: tokens, health: health, logger: logger)
+            var clientLogger = logger
+            clientLogger[metadataKey: "account"] = "\(AccountName.default)"
+            let graph = GraphClient(configuration: configuration, httpClient: httpClient, tokens: tokens, health: health, logger: clientLogger)
             return FixedAccounts([UpstreamAccount(name: AccountName.default, upstream: graph, tokens: tokens, health: health)])
         }
         switch signIn {
