@@ -26,12 +26,14 @@ final class TurnTicket: Sendable {
     /// Takes a place in `gate` (an account's), giving back the one held with another account; throws
     /// `TurnError.upstreamBusy` when none comes free in time.
     func enter(_ gate: UpstreamGate, metrics: GatewayMetrics) async throws {
-        let held = holdings.withLock { $0.place }
-        if held === gate { return }
-        if let held {
-            holdings.withLock { $0.place = nil }
-            await held.leave()
+        // One swap: the place held with another account is given back, never twice.
+        let held: UpstreamGate? = holdings.withLock { holdings in
+            guard holdings.place !== gate else { return gate }
+            defer { holdings.place = nil }
+            return holdings.place
         }
+        if held === gate { return }
+        await held?.leave()
         // Waiting for a place among the turns that may talk to Copilot is waiting on Copilot.
         guard await UpstreamWaitMeter.waiting({ await gate.enter() }) else {
             try Task.checkCancellation()
