@@ -1,4 +1,6 @@
 import Foundation
+import HTTPTypes
+import HummingbirdTesting
 import Testing
 
 @testable import CopilotGateway
@@ -63,5 +65,34 @@ import Testing
         let text = problems(file: "first-key-0123456789abcdef second-secret-0123456789abcdef\n")
         #expect(text.contains("line 1: text after the key"))
         #expect(!text.contains("second-secret"))
+    }
+
+    @Test func aKeyMayCarryALabelBeforeOrAfterItsAccounts() throws {
+        let (configuration, _) = try configuration(
+            keys: "one-key-0123456789abcdef label=web account=alice+bob, two-key-0123456789abcdef account=bob label=qq.bot_2")
+        #expect(configuration.apiKeyBindings.map(\.label) == ["web", "qq.bot_2"])
+        #expect(configuration.apiKeyBindings.map(\.accounts) == [["alice", "bob"], ["bob"]])
+    }
+
+    @Test func aLabelGivenTwiceOrMalformedIsRefused() {
+        #expect(problems(keys: "one-key-0123456789abcdef label=bot, two-key-0123456789abcdef label=bot").contains("the label bot in GATEWAY_API_KEYS entry 1 and GATEWAY_API_KEYS entry 2"))
+        #expect(problems(file: "one-key-0123456789abcdef label=a/b\n").contains("line 1: label=a/b"))
+        #expect(problems(file: "one-key-0123456789abcdef label=a label=b\n").contains("line 1: text after the key"))
+    }
+
+    @Test func everyLogLineOfATurnNamesItsKeyByLabelAndItsAccount() async throws {
+        let logs = LogCapture()
+        let keys = "labelled-key-0123456789abcdef label=qq-bot, plain-key-0123456789abcdef"
+        try await GatewayHarness.run(environment: ["GATEWAY_API_KEYS": keys], logger: logs.logger("gateway")) { client, _ in
+            for key in ["labelled-key-0123456789abcdef", "plain-key-0123456789abcdef"] {
+                let answer = try await client.chat(["messages": [["role": "user", "content": "hi"]]], headers: [.authorization: "Bearer \(key)"])
+                #expect(answer.status == .ok)
+            }
+        }
+        let turns = logs.text.split(separator: "\n").filter { $0.contains("Turn answered") }
+        #expect(turns.count == 2)
+        #expect(turns.first?.contains("qq-bot") == true && turns.first?.contains("\"account\": default") == true)
+        #expect(turns.last?.contains("key:") == true, "an unlabelled key is named by its caller id")
+        #expect(!logs.text.contains("labelled-key-0123456789abcdef") && !logs.text.contains("plain-key-0123456789abcdef"), "a key reached the log")
     }
 }
