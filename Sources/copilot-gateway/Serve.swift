@@ -90,7 +90,7 @@ struct Serve: AsyncParsableCommand {
             printError(error.description)
             throw ExitCode(78)
         }
-        let accounts = dependencies.signInAccounts
+        let accounts = dependencies.signIn
         let app = try await buildApplication(configuration: configuration, dependencies: dependencies) { port in
             logger.info("copilot-gateway listening on http://\(configuration.host):\(port)/v1 (Graph: \(configuration.graphBaseURL))")
             await Self.announce(accounts, logger: logger)

@@ -38,6 +38,12 @@ import Testing
         #expect(bindings.map(\.origin) == ["\(file) line 2", "\(file) line 4", "\(file) line 5", "\(file) line 6"])
     }
 
+    @Test func aPoolMayHaveSpacesAroundItsCommas() throws {
+        let (configuration, _) = try configuration(file: "pool-key-0123456789abcdef account=alice ,  bob label=team\n")
+        #expect(configuration.apiKeyBindings.map(\.accounts) == [["alice", "bob"]])
+        #expect(configuration.apiKeyBindings.map(\.label) == ["team"])
+    }
+
     @Test func theKeysSettingWritesAPoolWithAPlus() throws {
         let (configuration, _) = try configuration(keys: "one-key-0123456789abcdef account=alice+bob, two-key-0123456789abcdef")
         #expect(configuration.apiKeyBindings.map(\.accounts) == [["alice", "bob"], nil])

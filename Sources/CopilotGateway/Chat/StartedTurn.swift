@@ -6,9 +6,6 @@ public struct StartedTurn: Sendable {
     var attempt: Attempt
     var retries: RetryState
 
-    /// The account serving the turn now (a failover may still move it before any text).
-    public var account: String { attempt.account.name }
-
     /// Runs the reply: `emit` gets its events in order, ending with `.finished`, and the reply as the
     /// client got it is returned. If Copilot fails before any text reached the client, the turn is tried
     /// again as `RetryPolicy` allows. The turn's ticket ends with the run, however it ends.
@@ -18,12 +15,12 @@ public struct StartedTurn: Sendable {
             let reply = try await turn.attempts(emit: emit)
             ticket.hold(claim: nil)  // recorded or let go by the reply itself
             await ticket.end()
-            pipeline.finished(self.turn, account: turn.attempt.account.name, reply: reply)
+            pipeline.finished(account: turn.attempt.account.name, reply: reply)
             pipeline.logText(self.turn, reply)
             return reply
         } catch {
             await ticket.end()
-            pipeline.finished(self.turn, account: turn.retries.lastAccount ?? turn.attempt.account.name, error: error)
+            pipeline.finished(account: turn.retries.lastAccount ?? turn.attempt.account.name, error: error)
             throw error
         }
     }

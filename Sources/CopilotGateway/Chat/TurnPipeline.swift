@@ -97,7 +97,7 @@ public struct TurnPipeline: Sendable {
             return StartedTurn(pipeline: pipeline, turn: turn, ticket: ticket, attempt: attempt, retries: retries)
         } catch {
             await ticket.end()
-            pipeline.finished(turn, account: retries.lastAccount, error: error)
+            pipeline.finished(account: retries.lastAccount, error: error)
             throw error
         }
     }
@@ -144,7 +144,7 @@ public struct TurnPipeline: Sendable {
     /// The account a turn goes to: the one a failover chose; else the one whose conversation it continues
     /// while that one can serve (or no other can); else the pool's choice for a new conversation.
     func account(for turn: TurnRequest, continuing: ConversationPlan.Target?, retries: RetryState) async throws -> UpstreamAccount {
-        if let next = retries.failoverTo, let account = await accounts.account(named: next, allowed: turn.accounts) { return account }
+        if let next = retries.nextAccount, let account = await accounts.account(named: next, allowed: turn.accounts) { return account }
         if let continuing, let owner = await accounts.account(named: continuing.account, allowed: turn.accounts),
             !retries.tried.contains(owner.name)
         {
@@ -178,7 +178,7 @@ public struct TurnPipeline: Sendable {
             guard let next = await accounts.usable(turn.accounts, excluding: tried) else { throw error }
             logger.warning("The account could not serve the turn; moving it to the next account of its pool", metadata: ["account": "\(account)", "to": "\(next.name)", "reason": "\(reason)", "error": "\(error)"])
             metrics.failover(from: account, to: next.name, reason: reason)
-            retries = RetryState(mayContinue: false, tried: tried, failoverTo: next.name, lastAccount: account)
+            retries = RetryState(mayContinue: false, tried: tried, nextAccount: next.name, lastAccount: account)
             return
         case .replaceGoneConversation:
             logger.info("The Copilot conversation is gone; starting a new one with the history", metadata: ["account": "\(account ?? "-")"])
@@ -189,12 +189,12 @@ public struct TurnPipeline: Sendable {
             retries.retried = true
         }
         // The new conversation is the same account's: only a failover moves a turn to another.
-        if let account { retries.failoverTo = account }
+        if let account { retries.nextAccount = account }
         retries.mayContinue = false
     }
 
     /// Counts and logs how a turn ended, with the account that served it (or failed it last).
-    func finished(_ turn: TurnRequest, account: String?, error: (any Error)? = nil, reply: TurnReply? = nil) {
+    func finished(account: String?, error: (any Error)? = nil, reply: TurnReply? = nil) {
         let name = account ?? "-"
         if let error {
             if !(error is CancellationError) { metrics.turn(account: name, outcome: "failed") }
@@ -233,7 +233,7 @@ struct RetryState: Sendable {
     var tried: Set<String> = []
     /// The account the turn's next attempt must go to: the one a failover moved it to, or the one
     /// whose retry or replaced conversation it is.
-    var failoverTo: String?
+    var nextAccount: String?
     /// The account the latest attempt went to.
     var lastAccount: String?
 }

@@ -31,8 +31,8 @@ public struct APIKeyBinding: Sendable, Equatable {
 
 /// How a pool of accounts shares out new conversations (`COPILOT_ACCOUNT_POOL`).
 public enum AccountPolicy: String, Sendable {
-    /// The first usable account of the pool, in the order the key names them; the next ones only when
-    /// it cannot serve (a failover pool).
+    /// The first usable account of the pool, in the order the key names them, that has a free place
+    /// among its turns; the next ones only when it cannot serve or is full (a failover pool).
     case preference
     /// The usable account with the fewest turns running, in turn on a tie (a team's shared pool).
     case spread

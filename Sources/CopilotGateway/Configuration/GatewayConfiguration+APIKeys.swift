@@ -53,10 +53,11 @@ extension GatewayConfiguration {
         }
     }
 
-    /// One entry: `KEY`, then optionally `account=NAME[,NAME…]` (spaces after the commas allowed) and
+    /// One entry: `KEY`, then optionally `account=NAME[,NAME…]` (spaces around the commas allowed) and
     /// `label=LABEL`, in either order.
     private static func binding(_ text: String, origin: String, settings: inout SettingReader) -> APIKeyBinding {
-        let parts = text.replacingOccurrences(of: ", ", with: ",").split(whereSeparator: \.isWhitespace)
+        let joined = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        let parts = joined.joined(separator: ",").split(whereSeparator: \.isWhitespace)
         var binding = APIKeyBinding(key: String(parts[0]), accounts: nil, origin: origin)
         for field in parts.dropFirst() {
             if field.hasPrefix("account="), binding.accounts == nil {

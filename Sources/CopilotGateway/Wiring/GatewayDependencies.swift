@@ -8,11 +8,9 @@ import Logging
 public struct GatewayDependencies: Sendable {
     var accounts: any AccountSource
     /// The accounts `/login` can sign in; nil with a fixed token, the simulator, or no way to sign in.
-    var signIn: (any SignInDirectory)?
+    public private(set) var signIn: (any SignInDirectory)?
     /// Where the accounts' server-side sign-ins poll, when there are any.
     var signInPolls: SignInPolls?
-    /// Whether Copilot answered lately (`/readyz`).
-    var upstreamHealth: UpstreamHealth
     var conversations: any ConversationStore
     /// The Responses API's kept answers (`previous_response_id`, `GET /v1/responses/{id}`).
     var responses: any ResponseStore
@@ -26,14 +24,13 @@ public struct GatewayDependencies: Sendable {
 
     init(
         accounts: any AccountSource, signIn: (any SignInDirectory)? = nil, signInPolls: SignInPolls? = nil,
-        upstreamHealth: UpstreamHealth = UpstreamHealth(), conversations: any ConversationStore, responses: (any ResponseStore)? = nil,
+        conversations: any ConversationStore, responses: (any ResponseStore)? = nil,
         compactionSeal: CompactionSeal = .ephemeral(), metrics: GatewayMetrics = GatewayMetrics(),
         adminAccess: AdminAccess? = nil, logger: Logger, now: @escaping @Sendable () -> Date = Date.init
     ) {
         self.accounts = accounts
         self.signIn = signIn
         self.signInPolls = signInPolls
-        self.upstreamHealth = upstreamHealth
         self.conversations = conversations
         // A store that keeps conversations in SQLite keeps the responses beside them.
         self.responses = responses ?? (conversations as? any ResponseStore) ?? MemoryResponseStore()
@@ -56,9 +53,6 @@ public struct GatewayDependencies: Sendable {
         case account(MicrosoftAccount)
     }
 
-    /// The accounts whose sign-ins a server can start (`/login`), when it has any.
-    public var signInAccounts: (any SignInDirectory)? { signIn }
-
     /// The real thing: each account's Copilot (Microsoft Graph at `GRAPH_BASE_URL`, or Work IQ at
     /// `WORKIQ_BASE_URL`) over `httpClient`, and the conversations in `STATE_DIR/conversations.sqlite`
     /// (with the compaction key beside them, in `STATE_DIR/compaction.key`) unless `conversations` says otherwise.
@@ -72,10 +66,10 @@ public struct GatewayDependencies: Sendable {
         let seal = conversations == nil ? try CompactionSeal.stored(inFolder: configuration.stateDirectory) : .ephemeral()
         var dependencies = GatewayDependencies(
             accounts: FixedAccounts([]), conversations: store, compactionSeal: seal, metrics: metrics, adminAccess: adminAccess, logger: logger)
-        let health = dependencies.upstreamHealth
         func fixed(_ tokens: any AccessTokenProvider) -> any AccountSource {
             var clientLogger = logger
             clientLogger[metadataKey: "account"] = "\(AccountName.default)"
+            let health = UpstreamHealth()
             let graph = GraphClient(configuration: configuration, httpClient: httpClient, tokens: tokens, health: health, logger: clientLogger)
             return FixedAccounts([UpstreamAccount(name: AccountName.default, upstream: graph, tokens: tokens, health: health)])
         }

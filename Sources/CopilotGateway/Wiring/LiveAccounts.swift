@@ -6,7 +6,9 @@ import Logging
 /// cache in `STATE_DIR/accounts`. The folder is read again at most every two seconds, so an account
 /// that `login --account` adds, or whose upstream it changes, serves without a restart, and one that
 /// `logout --forget` removes stops serving. An account `/login` makes for a sign-in is kept until its
-/// sign-in writes its cache.
+/// sign-in writes its cache. Reading the folder means reading every cache, so it is read only when the
+/// folder or the default cache changed since (their modification times; every cache is replaced by a
+/// rename in its folder), or at the latest every 30 seconds.
 actor LiveAccounts: AccountSource, SignInDirectory {
     private struct Entry {
         var profile: AccountProfile
@@ -25,6 +27,8 @@ actor LiveAccounts: AccountSource, SignInDirectory {
     private var pending: Set<String> = []
     private var order: [String] = []
     private var lastScan: ContinuousClock.Instant?
+    /// When the folder was last read whole, and what the folder and the default cache looked like then.
+    private var lastRead: (at: ContinuousClock.Instant, marks: [Date?])?
 
     init(configuration: GatewayConfiguration, httpClient: HTTPClient, logger: Logger, metrics: GatewayMetrics) {
         self.configuration = configuration
@@ -64,6 +68,9 @@ actor LiveAccounts: AccountSource, SignInDirectory {
     private func rescanIfDue(force: Bool = false) {
         if !force, let lastScan, ContinuousClock.now - lastScan < .seconds(2) { return }
         lastScan = .now
+        let marks = [configuration.accountsFolder, configuration.tokenCachePath].map(Self.modified)
+        if !force, let lastRead, lastRead.marks == marks, ContinuousClock.now - lastRead.at < .seconds(30) { return }
+        lastRead = (.now, marks)
         let profiles = configuration.accountProfiles()
         for profile in profiles where entries[profile.name]?.profile != profile {
             if entries[profile.name] != nil { logger.notice("An account's settings changed on disk; using them", metadata: ["account": "\(profile.name)"]) }
@@ -76,6 +83,10 @@ actor LiveAccounts: AccountSource, SignInDirectory {
             entries[gone] = nil
         }
         order = profiles.map(\.name) + pending.sorted()
+    }
+
+    private static func modified(_ path: String) -> Date? {
+        (try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date
     }
 
     @discardableResult
